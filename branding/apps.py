@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BrandingConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "branding"
+    verbose_name = "Branding"

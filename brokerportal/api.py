@@ -1,0 +1,19 @@
+"""The REST API root at /api/v1/. Each app adds its routes to `api_urlpatterns`."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def api_root(request):
+    return Response({"version": "1", "tenant": request.tenant.name, "endpoints": {}})
+
+
+api_urlpatterns = [
+    path("", api_root, name="root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,147 @@
+"""Demo data: two tenants with one staff user per role and a handful of clients.
+
+Idempotent: running it again changes nothing that exists. Later parts of the product extend it
+(ledger data, brands, applications) through their own services.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenants.models import Tenant
+from tenants.roles import (
+    ADVISOR,
+    CLIENT,
+    COMPLIANCE_OFFICER,
+    ONBOARDING_OFFICER,
+    SECURITY_OFFICER,
+    VIEWER,
+)
+from tenants.services import tenant_provision
+
+# Publicly documented demo credential (README); never used outside the demo tenants.
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    name: str
+    legal_name: str
+    schema_name: str
+    domain: str
+    country: str
+    kind: str
+    email_domain: str
+    clients: tuple[tuple[str, str], ...]
+
+
+DEMO_TENANTS = (
+    DemoTenant(
+        name="Northwind Securities",
+        legal_name="Northwind Securities LLC",
+        schema_name="northwind",
+        domain="northwind.localhost",
+        country="US",
+        kind=Tenant.Kind.INTRODUCING_BROKER,
+        email_domain="northwind.example",
+        clients=(
+            ("Alice", "Morgan"),
+            ("José", "Müller"),
+            ("Zoë", "Łukasiewicz"),
+            ("Kenji", "Watanabe"),
+            ("Priya", "Raman"),
+        ),
+    ),
+    DemoTenant(
+        name="Harbor Advisors",
+        legal_name="Harbor Advisors Ltd",
+        schema_name="harbor",
+        domain="harbor.localhost",
+        country="GB",
+        kind=Tenant.Kind.ADVISOR_FIRM,
+        email_domain="harbor.example",
+        clients=(
+            ("Oliver", "Bennett"),
+            ("Amelia", "Clarke"),
+            ("Noah", "Fischer"),
+            ("Isla", "O'Brien"),
+        ),
+    ),
+)
+
+STAFF = (
+    ("security", SECURITY_OFFICER),
+    ("onboarding", ONBOARDING_OFFICER),
+    ("advisor", ADVISOR),
+    ("compliance", COMPLIANCE_OFFICER),
+    ("viewer", VIEWER),
+)
+
+
+def demo_logins(demo: DemoTenant) -> list[tuple[str, str]]:
+    """(username, role) of every demo login of a tenant."""
+    staff = [(f"{prefix}@{demo.email_domain}", role) for prefix, role in STAFF]
+    clients = [
+        (f"{_ascii(first).lower()}.{_ascii(last).lower()}@{demo.email_domain}", CLIENT)
+        for first, last in demo.clients
+    ]
+    return staff + clients
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    text = text.translate(str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "ß": "ss"}))
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@transaction.atomic
+def demo_seed() -> list[Tenant]:
+    tenants = []
+    for demo in DEMO_TENANTS:
+        tenant = Tenant.objects.filter(schema_name=demo.schema_name).first()
+        if tenant is None:
+            tenant = tenant_provision(
+                name=demo.name,
+                legal_name=demo.legal_name,
+                schema_name=demo.schema_name,
+                domain=demo.domain,
+                country=demo.country,
+                kind=demo.kind,
+                security_officer_email=f"security@{demo.email_domain}",
+                security_officer_password=DEMO_PASSWORD,
+            )
+        with schema_context(demo.schema_name):
+            _demo_users_ensure(demo)
+        tenants.append(tenant)
+    return tenants
+
+
+def _demo_users_ensure(demo: DemoTenant) -> None:
+    user_model = get_user_model()
+    groups = {g.name: g for g in Group.objects.all()}
+    names = {f"{p}@{demo.email_domain}": (p.capitalize(), "Demo") for p, _ in STAFF}
+    names.update(
+        {
+            f"{_ascii(first).lower()}.{_ascii(last).lower()}@{demo.email_domain}": (first, last)
+            for first, last in demo.clients
+        }
+    )
+    for username, role in demo_logins(demo):
+        if user_model.objects.filter(username=username).exists():
+            continue
+        first, last = names[username]
+        user = user_model(
+            username=username,
+            email=username,
+            first_name=first,
+            last_name=last,
+            is_staff=role != CLIENT,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(groups[role])

@@ -1,0 +1,25 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Project tasks: `bootstrap` (migrate everything, seed the demo) and `demo` (seed only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["bootstrap", "demo", "logins"])
+
+    def handle(self, *args, action, **options):
+        from brokerportal.demo import DEMO_PASSWORD, DEMO_TENANTS, demo_logins, demo_seed
+
+        if action == "bootstrap":
+            call_command("migrate_all", verbosity=0)
+        if action in {"bootstrap", "demo"}:
+            demo_seed()
+        for demo in DEMO_TENANTS:
+            self.stdout.write(
+                f"\n{demo.name}: http://{demo.domain}:8000/ "
+                f"(Broker Portal: http://{demo.domain}:8000/broker/)"
+            )
+            for username, role in demo_logins(demo):
+                self.stdout.write(f"  {role:<20} {username}")
+        self.stdout.write(f"\nPassword for every demo login: {DEMO_PASSWORD}")

@@ -1,0 +1,17 @@
+"""Tests: the real PostgreSQL and Redis; fast password hashing; e-mails kept in memory."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="") or secrets.token_urlsafe(50)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+MEDIA_ROOT = env.str("MEDIA_ROOT", default="/tmp/brokerportal-test-media")  # noqa: S108
+ALLOWED_HOSTS = [".test", ".localhost", "localhost", "testserver"]
+# Tests run tasks eagerly unless a test points the app at a real broker (see tenants tests).
+CELERY_TASK_ALWAYS_EAGER = True

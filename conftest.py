@@ -1,0 +1,73 @@
+"""Shared test set-up: one test database per run, the template schema migrated once, and two
+tenants (A and B) cloned from it once per session.
+
+Rules for tests in this project:
+- Request a tenant host with `tenants.testing.tenant_client(tenant)`; log in with
+  `tenants.testing.login(client, user, tenant)` (sessions live in the tenant's schema).
+- Create tenant-side rows inside `tenant_context(tenant)` (or use the `in_tenant_a` fixture).
+- Do not use `transaction=True` / TransactionTestCase: its flush truncates the shared tenant table.
+  Tests that need real commits (concurrency, worker processes) use the `committed_db` fixture and
+  remove what they created.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+TENANT_A = {"name": "Tenant A Securities", "schema_name": "tenant_a", "domain": "tenant-a.test"}
+TENANT_B = {"name": "Tenant B Advisors", "schema_name": "tenant_b", "domain": "tenant-b.test"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After pytest-django created and migrated the shared schema: the template, then A and B."""
+    from tenants.services import tenant_provision
+
+    with django_db_blocker.unblock():
+        call_command("migrate_all", verbosity=0)
+        for spec, kind in ((TENANT_A, "introducing_broker"), (TENANT_B, "advisor_firm")):
+            tenant_provision(
+                **spec,
+                kind=kind,
+                country="US",
+                security_officer_email=f"security@{spec['domain']}",
+            )
+        connection.set_schema_to_public()
+
+
+def _tenant(schema_name):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(schema_name=schema_name)
+
+
+@pytest.fixture
+def tenant_a(db):
+    return _tenant(TENANT_A["schema_name"])
+
+
+@pytest.fixture
+def tenant_b(db):
+    return _tenant(TENANT_B["schema_name"])
+
+
+@pytest.fixture
+def in_tenant_a(tenant_a):
+    with tenant_context(tenant_a):
+        yield tenant_a
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_db(django_db_blocker):
+    """Real commits for tests that need them; the test removes its own rows."""
+    with django_db_blocker.unblock():
+        yield
+    connection.set_schema_to_public()

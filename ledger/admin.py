@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from .models import Account
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "title",
+        "tenant",
+        "account_type",
+        "base_currency",
+        "margin_type",
+        "status",
+    )
+    list_filter = ("account_type", "margin_type", "status", "tenant")
+    search_fields = ("number", "title")
+    raw_id_fields = ("parent",)

@@ -1,0 +1,36 @@
+from django.db import connection
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    """Host → tenant schema. Unknown hosts get 404 (never the public site); suspended tenants a
+    403 page, before any of their data is touched."""
+
+    def process_request(self, request):
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        if tenant.schema_name != "public" and not tenant.is_active:
+            connection.set_schema_to_public()
+            return render(
+                request, "tenants/suspended.html", {"tenant_name": tenant.name}, status=403
+            )
+        return None
+
+
+class TenantOnlyRedirectMiddleware:
+    """Wagtail's redirects live in tenant schemas; the public host has none to look up."""
+
+    def __init__(self, get_response):
+        from wagtail.contrib.redirects.middleware import RedirectMiddleware
+
+        self.get_response = get_response
+        self.redirects = RedirectMiddleware(get_response)
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.schema_name == "public":
+            return self.get_response(request)
+        return self.redirects(request)

@@ -1,0 +1,41 @@
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Tenant(TenantMixin):
+    """An introducing broker or advisor firm; its data lives in its own PostgreSQL schema."""
+
+    class Kind(models.TextChoices):
+        INTRODUCING_BROKER = "introducing_broker", "Introducing broker"
+        ADVISOR_FIRM = "advisor_firm", "Advisor firm"
+        PLATFORM = "platform", "Platform operator"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField("display name", max_length=200)
+    legal_name = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.INTRODUCING_BROKER)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are cloned explicitly by tenant_provision inside its transaction.
+    auto_create_schema = False
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    def __str__(self) -> str:
+        return self.domain
