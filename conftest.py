@@ -22,11 +22,14 @@ TENANT_B = {"name": "Tenant B Advisors", "schema_name": "tenant_b", "domain": "t
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After pytest-django created and migrated the shared schema: the template, then A and B."""
+    from tenants.models import Tenant
     from tenants.services import tenant_provision
 
     with django_db_blocker.unblock():
         call_command("migrate_all", verbosity=0)
         for spec, kind in ((TENANT_A, "introducing_broker"), (TENANT_B, "advisor_firm")):
+            if Tenant.objects.filter(schema_name=spec["schema_name"]).exists():
+                continue  # --reuse-db
             tenant_provision(
                 **spec,
                 kind=kind,

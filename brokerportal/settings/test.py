@@ -15,3 +15,5 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default="/tmp/brokerportal-test-media")  # no
 ALLOWED_HOSTS = [".test", ".localhost", "localhost", "testserver"]
 # Tests run tasks eagerly unless a test points the app at a real broker (see tenants tests).
 CELERY_TASK_ALWAYS_EAGER = True
+# Parallel test runs on one server each name their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_brokerportal")}  # noqa: F405
