@@ -46,6 +46,13 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["number"]
+        # Object permissions granted per tenant user with django-guardian (view_account is
+        # Django's default): trade, fund (deposits/withdrawals/transfers) and report.
+        permissions = [
+            ("trade_account", "Can trade in the account"),
+            ("fund_account", "Can move money in and out of the account"),
+            ("report_account", "Can run reports and statements on the account"),
+        ]
         indexes = [models.Index(fields=["tenant", "number"])]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,29 @@
+"""A database of its own for benchmarks: created like the test database, dropped afterwards."""
+
+import contextlib
+import os
+
+import django
+
+
+@contextlib.contextmanager
+def bench_database():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerportal.settings.test")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    from django.conf import settings
+
+    settings.DATABASES["default"]["TEST"] = {
+        "NAME": f"{settings.DATABASES['default']['NAME']}_bench"
+    }
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        call_command("migrate_all", verbosity=0)
+        connection.set_schema_to_public()
+        yield
+    finally:
+        connection.set_schema_to_public()
+        teardown_databases(old_config, verbosity=0)
