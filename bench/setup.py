@@ -10,11 +10,10 @@ import django
 def bench_database():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerportal.settings.test")
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
-
-    from django.conf import settings
 
     settings.DATABASES["default"]["TEST"] = {
         "NAME": f"{settings.DATABASES['default']['NAME']}_bench"
