@@ -15,10 +15,8 @@ def bench_database():
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    settings.DATABASES["default"]["TEST"] = {
-        "NAME": f"{settings.DATABASES['default']['NAME']}_bench"
-    }
-    old_config = setup_databases(verbosity=0, interactive=False)
+    connection.settings_dict["TEST"]["NAME"] = f"{settings.DATABASES['default']['NAME']}_bench"
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
         call_command("migrate_all", verbosity=0)
         connection.set_schema_to_public()
