@@ -1,0 +1,305 @@
+"""A statement as a branded PDF with ReportLab platypus; no Django here.
+
+Every page carries the tenant's colour band, logo and name at the top and its footer with
+"Page x of y" at the bottom; long tables split across pages with their header row repeated; the
+NAV over the period and the allocation by asset class are drawn with `reportlab.graphics`. Text is
+set in Roboto, embedded (subset) from the `font-roboto` package, so names such as "Zoë
+Łukasiewicz" render whatever the PDF viewer has installed.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import font_roboto
+from reportlab import rl_config
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.charts.piecharts import Pie
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    LongTable,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    TableStyle,
+)
+
+from branding.statements.layout import (
+    ASSET_CLASS_NAMES,
+    BrandStyle,
+    Section,
+    Statement,
+    allocation_by_asset_class,
+    money,
+    period_label,
+    statement_sections,
+)
+
+# Attribute validation of chart shapes is a development aid that costs a third of the drawing time.
+rl_config.shapeChecking = 0
+
+FONT = "StatementSans"
+FONT_BOLD = "StatementSans-Bold"
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+HEADER_HEIGHT = 22 * mm
+FOOTER_HEIGHT = 14 * mm
+PIE_COLOURS = ("#1F3A5F", "#C8A24A", "#4F8A8B", "#B5656B", "#7A6C9E", "#8C8C8C")
+
+
+@lru_cache(maxsize=1)
+def fonts_register() -> None:
+    """Registers the embedded Unicode font once per process."""
+    files = Path(font_roboto.font_directory)
+    pdfmetrics.registerFont(TTFont(FONT, str(files / "Roboto-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "Roboto-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
+
+
+def _colour(value: str, fallback: str) -> colors.Color:
+    try:
+        return colors.HexColor(value)
+    except ValueError:
+        return colors.HexColor(fallback)
+
+
+class _NumberedCanvas(pdfcanvas.Canvas):
+    """Defers every page until the total is known, then writes "Page x of y" on each."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 (ReportLab's API)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.setFont(FONT, 8)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
+
+
+class _Styles:
+    def __init__(self, brand: BrandStyle):
+        self.primary = _colour(brand.primary_colour, "#1F3A5F")
+        self.accent = _colour(brand.accent_colour, "#C8A24A")
+        self.text = _colour(brand.text_colour, "#1A1A1A")
+        self.heading = ParagraphStyle(
+            "heading",
+            fontName=FONT_BOLD,
+            fontSize=11,
+            leading=14,
+            textColor=self.primary,
+            spaceBefore=6,
+            spaceAfter=3,
+        )
+        self.body = ParagraphStyle(
+            "body", fontName=FONT, fontSize=8, leading=10, textColor=self.text, alignment=TA_LEFT
+        )
+        self.legal = ParagraphStyle(
+            "legal", parent=self.body, fontSize=6.5, leading=8, textColor=colors.HexColor("#444444")
+        )
+
+
+def _page_decorations(brand: BrandStyle, statement: Statement, styles: _Styles):
+    logo = ImageReader(io.BytesIO(brand.logo_png)) if brand.logo_png else None
+    subtitle = (
+        f"{statement.title} · {statement.account.number} · "
+        f"{period_label(statement.period_start, statement.period_end)}"
+    )
+
+    def draw(canvas, doc):
+        canvas.saveState()
+        top = PAGE_HEIGHT - MARGIN
+        canvas.setFillColor(styles.primary)
+        canvas.rect(MARGIN, top - 3 * mm, PAGE_WIDTH - 2 * MARGIN, 3 * mm, stroke=0, fill=1)
+        x = MARGIN
+        if logo is not None:
+            canvas.drawImage(
+                logo,
+                x,
+                top - 17 * mm,
+                width=30 * mm,
+                height=12 * mm,
+                preserveAspectRatio=True,
+                anchor="sw",
+                mask="auto",
+            )
+            x += 33 * mm
+        canvas.setFont(FONT_BOLD, 13)
+        canvas.drawString(x, top - 10 * mm, brand.name)
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(styles.text)
+        canvas.drawString(x, top - 15 * mm, subtitle)
+        canvas.setStrokeColor(styles.accent)
+        canvas.setLineWidth(0.8)
+        canvas.line(MARGIN, MARGIN + 4 * mm, PAGE_WIDTH - MARGIN, MARGIN + 4 * mm)
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        footer = brand.footer or brand.legal_name or brand.name
+        canvas.drawString(MARGIN, 8 * mm, footer[:140])
+        canvas.restoreState()
+
+    return draw
+
+
+def _table(section: Section, styles: _Styles, width: float) -> LongTable:
+    header = [c.name for c in section.columns]
+    data = [header, *section.rows]
+    if section.total:
+        data.append(list(section.total))
+    col_count = len(section.columns)
+    table = LongTable(data, repeatRows=1, colWidths=[width / col_count] * col_count)
+    commands = [
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7),
+        ("FONT", (0, 1), (-1, -1), FONT, 7),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), styles.primary),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#DDDDDD")),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for index, column in enumerate(section.columns):
+        if column.numeric:
+            commands.append(("ALIGN", (index, 0), (index, -1), "RIGHT"))
+    if section.total:
+        commands.append(("FONT", (0, -1), (-1, -1), FONT_BOLD, 7))
+        commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.6, styles.accent))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _nav_chart(statement: Statement, styles: _Styles, width: float) -> Drawing | None:
+    points = statement.nav_history
+    if len(points) < 2:
+        return None
+    drawing = Drawing(width, 55 * mm)
+    drawing.add(String(0, 50 * mm, "Net asset value", fontName=FONT_BOLD, fontSize=8))
+    plot = LinePlot()
+    plot.x, plot.y = 12 * mm, 8 * mm
+    plot.width, plot.height = width - 16 * mm, 38 * mm
+    start = points[0].date.toordinal()
+    plot.data = [[(p.date.toordinal() - start, float(p.nav)) for p in points]]
+    plot.lines[0].strokeColor = styles.primary
+    plot.lines[0].strokeWidth = 1.2
+    for axis in (plot.xValueAxis, plot.yValueAxis):
+        axis.labels.fontName = FONT
+        axis.labels.fontSize = 6
+    plot.xValueAxis.labelTextFormat = lambda day: (
+        points[0].date.fromordinal(int(day) + start)
+    ).strftime("%d %b")
+    plot.yValueAxis.labelTextFormat = "{:,.0f}".format
+    drawing.add(plot)
+    return drawing
+
+
+def _allocation_chart(statement: Statement, width: float) -> Drawing | None:
+    allocation = allocation_by_asset_class(statement.positions)
+    if not allocation:
+        return None
+    drawing = Drawing(width, 50 * mm)
+    drawing.add(String(0, 45 * mm, "Allocation by asset class", fontName=FONT_BOLD, fontSize=8))
+    pie = Pie()
+    pie.x, pie.y = 10 * mm, 3 * mm
+    pie.width = pie.height = 38 * mm
+    pie.data = [float(value) for _, value in allocation]
+    total = sum((value for _, value in allocation))
+    pie.labels = [
+        f"{ASSET_CLASS_NAMES.get(name, name)} {value / total:.0%}" for name, value in allocation
+    ]
+    pie.slices.fontName = FONT
+    pie.slices.fontSize = 6
+    pie.slices.strokeWidth = 0.5
+    for index in range(len(allocation)):
+        pie.slices[index].fillColor = colors.HexColor(PIE_COLOURS[index % len(PIE_COLOURS)])
+    drawing.add(pie)
+    return drawing
+
+
+def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
+    """Renders the statement; returns the PDF's bytes."""
+    fonts_register()
+    styles = _Styles(brand)
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT,
+        title=f"{statement.title} {statement.account.number}",
+        author=brand.legal_name or brand.name,
+        subject=period_label(statement.period_start, statement.period_end),
+        invariant=True,
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    doc.addPageTemplates(
+        [PageTemplate("statement", [frame], onPage=_page_decorations(brand, statement, styles))]
+    )
+    story: list = []
+    for section in statement_sections(statement):
+        if not section.rows and section.key in ("trades", "cash_transactions", "open_positions"):
+            story.append(Paragraph(section.title, styles.heading))
+            story.append(Paragraph("None in this period.", styles.body))
+            continue
+        story.append(CondPageBreak(30 * mm))
+        story.append(Paragraph(section.title, styles.heading))
+        story.append(_table(section, styles, doc.width))
+        if section.key == "performance":
+            charts = [
+                c
+                for c in (
+                    _nav_chart(statement, styles, doc.width),
+                    _allocation_chart(statement, doc.width),
+                )
+                if c is not None
+            ]
+            for chart in charts:
+                story.append(Spacer(1, 3 * mm))
+                story.append(KeepTogether(chart))
+    if brand.legal_texts:
+        story.append(CondPageBreak(40 * mm))
+        story.append(Paragraph("Disclosures", styles.heading))
+        for text in brand.legal_texts:
+            story.append(Paragraph(_escape(text), styles.legal))
+            story.append(Spacer(1, 1.5 * mm))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        Paragraph(
+            _escape(
+                f"Generated {statement.generated_at:%Y-%m-%d %H:%M} UTC. Ending value "
+                f"{money(statement.nav_change.ending_value)} {statement.account.base_currency}."
+            ),
+            styles.legal,
+        )
+    )
+    doc.build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
