@@ -15,9 +15,10 @@ cost a handful of integer operations each and the result is fully deterministic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, Inexact, localcontext
 from enum import StrEnum
 from fractions import Fraction
 
@@ -43,6 +44,10 @@ class Method(StrEnum):
         member._value_ = value
         member.label = label
         return member
+
+
+# Methods that give each account a target quantity the block may not exceed.
+CAPPED = frozenset({Method.FIXED_SHARES, Method.CASH_AMOUNT, Method.PCT_CHANGE})
 
 
 class Side(StrEnum):
@@ -95,15 +100,54 @@ class Line:
         return "; ".join(parts) + f" → {self.quantity:f}"
 
 
-@dataclass(slots=True)
 class Allocation:
-    method: Method
-    quantity: Decimal
-    step: Decimal
-    lines: list[Line] = field(default_factory=list)
+    """The result: `quantities` (in member order) at once, per-account `lines` with their
+    explanation built on demand (a 10,000-account preview needs the numbers, a screen the text)."""
+
+    __slots__ = (
+        "method",
+        "quantity",
+        "step",
+        "members",
+        "quantities",
+        "_weights",
+        "_lots",
+        "_total_weight",
+        "_q_units",
+        "_s_units",
+        "_scale",
+        "_ranks",
+        "_odd_index",
+        "_odd",
+        "_notes",
+    )
+
+    def __init__(self, **kwargs) -> None:
+        for name, value in kwargs.items():
+            setattr(self, name, value)
 
     def as_dict(self) -> dict[str, Decimal]:
-        return {line.account: line.quantity for line in self.lines}
+        return {m.account: q for m, q in zip(self.members, self.quantities, strict=True)}
+
+    @property
+    def lines(self) -> list[Line]:
+        scale, s_units = self._scale, self._s_units
+        return [
+            Line(
+                account=member.account,
+                priority=member.priority,
+                weight=self._weights[i],
+                quantity=self.quantities[i],
+                floor_quantity=_decimal(self._lots[i] * s_units, scale),
+                numerator=self._q_units * self._weights[i],
+                denominator=self._total_weight,
+                scale=scale,
+                remainder_rank=self._ranks.get(i),
+                odd_lot=_decimal(self._odd, scale) if i == self._odd_index else None,
+                note=self._notes.get(i, ""),
+            )
+            for i, member in enumerate(self.members)
+        ]
 
 
 def _places(values: Sequence[Decimal]) -> int:
@@ -114,6 +158,47 @@ def _places(values: Sequence[Decimal]) -> int:
         if isinstance(exponent, int) and -exponent > places:
             places = -exponent
     return places
+
+
+def _as_ints(values: Sequence[Decimal]) -> list[int]:
+    """Exact integer weights in the same proportion as `values`.
+
+    An exact Decimal sum carries the smallest exponent of its terms, so it tells how many places
+    to shift by; the Inexact trap guarantees nothing was rounded on the way.
+    """
+    with localcontext() as context:
+        context.prec = 60
+        context.traps[Inexact] = True
+        try:
+            exponent = sum(values).as_tuple().exponent
+            places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+            if not places:
+                return [int(value) for value in values]
+            factor = Decimal(10) ** places
+            return [int(value * factor) for value in values]
+        except Inexact:
+            ratios = [value.as_integer_ratio() for value in values]
+            common = math.lcm(*(d for _, d in ratios))
+            return [n * (common // d) for n, d in ratios]
+
+
+def _remainder_queue(remainders: list[int], members: Sequence[Member], needed: int) -> list[int]:
+    """Indexes of the `needed` accounts first in line: largest remainder, then priority, then
+    account number. Sorting plain ints and fixing up only the tied runs keeps 10,000 accounts
+    cheap."""
+    order = sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)
+    start = 0
+    while start < needed:
+        value = remainders[order[start]]
+        end = start + 1
+        while end < len(order) and remainders[order[end]] == value:
+            end += 1
+        if end - start > 1:
+            order[start:end] = sorted(
+                order[start:end], key=lambda i: (members[i].priority, members[i].account)
+            )
+        start = end
+    return order[:needed]
 
 
 def _as_int(value: Decimal, places: int) -> int:
@@ -137,20 +222,19 @@ def _targets(
     price: Decimal | None,
     side: Side,
     pct: Decimal | None,
-) -> tuple[list[Decimal], list[str]]:
+) -> tuple[list[Decimal], dict[int, str]]:
     """Per-account weights as Decimals (quantities for the capped methods) and notes."""
-    notes = [""] * len(members)
+    notes: dict[int, str] = {}
     if method is Method.EQUAL:
-        return [Decimal(1)] * len(members), notes
+        return [], notes
     values = [m.value for m in members]
     for value in values:
         _check_finite(value, "A member value")
     if method in (Method.NET_LIQUIDATION, Method.AVAILABLE_EQUITY):
-        weights = []
-        for i, value in enumerate(values):
-            if value <= 0:
-                notes[i] = "non-positive value, no share"
-            weights.append(max(value, Decimal(0)))
+        zero = Decimal(0)
+        weights = [value if value > zero else zero for value in values]
+        for i in (i for i, value in enumerate(values) if value <= zero):
+            notes[i] = "non-positive value, no share"
         return weights, notes
     if method in (Method.PERCENTAGES, Method.RATIOS, Method.FIXED_SHARES, Method.CASH_AMOUNT):
         if any(value < 0 for value in values):
@@ -211,21 +295,18 @@ def allocate(
         raise AllocationError("An account appears twice in the group")
 
     targets, notes = _targets(method, members, step=step, price=price, side=side, pct=pct)
-    total_target = sum(targets)
-    if total_target <= 0:
-        raise AllocationError(f"{method.label}: no account has anything to weigh")
-    if method in (Method.FIXED_SHARES, Method.CASH_AMOUNT, Method.PCT_CHANGE):
-        if quantity > total_target:
+    if method is Method.EQUAL:
+        weights = [1] * len(members)
+    else:
+        total_target = sum(targets)
+        if total_target <= 0:
+            raise AllocationError(f"{method.label}: no account has anything to weigh")
+        if method in CAPPED and quantity > total_target:
             raise AllocationError(
                 f"{method.label}: the block of {quantity:f} exceeds the accounts' targets "
                 f"of {total_target:f}"
             )
-
-    if method is Method.EQUAL:
-        weights = [1] * len(members)
-    else:
-        places = _places(targets)
-        weights = [_as_int(t, places) for t in targets]
+        weights = _as_ints(targets)
     total_weight = sum(weights)
 
     scale = _places((quantity, step))
@@ -233,50 +314,45 @@ def allocate(
     s_units = _as_int(step, scale)
     denominator = total_weight * s_units
 
-    lots: list[int] = []
-    remainders: list[int] = []
-    for w in weights:
-        lot, rest = divmod(q_units * w, denominator)
-        lots.append(lot)
-        remainders.append(rest)
+    pairs = [divmod(q_units * w, denominator) for w in weights]
+    lots = [lot for lot, _ in pairs]
     leftover = q_units - s_units * sum(lots)
     extra_lots, odd = divmod(leftover, s_units)
 
-    extra = [0] * len(members)
+    units = [lot * s_units for lot in lots]
     ranks: dict[int, int] = {}
     odd_index = -1
     if leftover:
         needed = extra_lots + (1 if odd else 0)
-        order = sorted(
-            range(len(members)),
-            key=lambda i: (-remainders[i], members[i].priority, members[i].account),
-        )
-        for rank, i in enumerate(order[:extra_lots], start=1):
-            extra[i] = s_units
+        first = _remainder_queue([rest for _, rest in pairs], members, needed)
+        for rank, i in enumerate(first[:extra_lots], start=1):
+            units[i] += s_units
             ranks[i] = rank
         if odd:
-            odd_index = order[needed - 1]
-            extra[odd_index] = odd
+            odd_index = first[needed - 1]
+            units[odd_index] += odd
 
-    lines = []
-    for i, member in enumerate(members):
-        floor_units = lots[i] * s_units
-        lines.append(
-            Line(
-                account=member.account,
-                priority=member.priority,
-                weight=weights[i],
-                quantity=_decimal(floor_units + extra[i], scale),
-                floor_quantity=_decimal(floor_units, scale),
-                numerator=q_units * weights[i],
-                denominator=total_weight,
-                scale=scale,
-                remainder_rank=ranks.get(i),
-                odd_lot=_decimal(odd, scale) if i == odd_index else None,
-                note=notes[i],
-            )
-        )
-    return Allocation(method=method, quantity=quantity, step=step, lines=lines)
+    if scale:
+        quantities = [Decimal(u).scaleb(-scale) for u in units]
+    else:
+        quantities = [Decimal(u) for u in units]
+    return Allocation(
+        method=method,
+        quantity=quantity,
+        step=step,
+        members=list(members),
+        quantities=quantities,
+        _weights=weights,
+        _lots=lots,
+        _total_weight=total_weight,
+        _q_units=q_units,
+        _s_units=s_units,
+        _scale=scale,
+        _ranks=ranks,
+        _odd_index=odd_index,
+        _odd=odd,
+        _notes=notes,
+    )
 
 
 def split_in_proportion(
