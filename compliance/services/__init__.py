@@ -1,0 +1,41 @@
+"""Writes of the compliance app: the audit trail, users and roles, account grants, second
+factors, lockouts and invitations. Import from here; the modules split by subdomain."""
+
+from .audit import audit_record, client_ip
+from .grants import access_grant, access_revoke
+from .invitations import invitation_accept, invitation_create
+from .otp import (
+    recovery_codes_regenerate,
+    totp_device_confirm,
+    totp_device_start,
+)
+from .settings import security_settings_update
+from .users import (
+    client_user_create,
+    lockout_unlock,
+    staff_user_create,
+    user_2fa_reset,
+    user_deactivate,
+    user_make_view_only,
+    user_roles_set,
+)
+
+__all__ = [
+    "access_grant",
+    "access_revoke",
+    "audit_record",
+    "client_ip",
+    "client_user_create",
+    "invitation_accept",
+    "invitation_create",
+    "lockout_unlock",
+    "recovery_codes_regenerate",
+    "security_settings_update",
+    "staff_user_create",
+    "totp_device_confirm",
+    "totp_device_start",
+    "user_2fa_reset",
+    "user_deactivate",
+    "user_make_view_only",
+    "user_roles_set",
+]

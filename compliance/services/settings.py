@@ -1,0 +1,28 @@
+from django.db import transaction
+
+from compliance.models import SecuritySettings
+
+from .audit import audit_record
+
+EDITABLE = ("client_2fa_required", "client_idle_timeout_minutes", "absolute_session_hours")
+
+
+@transaction.atomic
+def security_settings_update(*, actor, ip: str | None = None, **changes) -> SecuritySettings:
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValueError(f"Not editable: {unknown}")
+    current, _ = SecuritySettings.objects.select_for_update().get_or_create(singleton=True)
+    before = {name: getattr(current, name) for name in changes}
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    audit_record(
+        actor=actor,
+        action="settings.security",
+        target="tenant",
+        details={"before": before, "after": changes},
+        ip=ip,
+    )
+    return current

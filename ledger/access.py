@@ -1,0 +1,109 @@
+"""Fetch-and-check for ledger accounts reached from request input.
+
+A tenant user's rights on an account are django-guardian object permissions (on the user or on
+one of their groups) in the tenant's schema: `view_account`, `trade_account`, `fund_account`,
+`report_account`. A permission granted on an advisor master covers every sub-account under it.
+
+Every view, admin view and API endpoint that takes an account id from a request goes through
+`access_account`: an account that does not exist, belongs to another tenant, is a platform
+account or is simply not granted is the same 404. A user who may see an account but not do the
+asked-for action on it (a view-only user trying to trade or fund) gets PermissionDenied (403).
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from ledger.models import Account
+
+NEEDS = ("view", "trade", "fund", "report")
+PERMISSION_CODENAMES = {need: f"{need}_account" for need in NEEDS}
+
+
+def _codename(need: str) -> str:
+    try:
+        return PERMISSION_CODENAMES[need]
+    except KeyError:
+        raise ValueError(f"Unknown account permission need {need!r}; one of {NEEDS}.") from None
+
+
+def granted_account_ids(*, user, need: str = "view") -> QuerySet:
+    """Ids of accounts on which `user` holds the permission directly (not through a master),
+    as a subquery-ready values queryset of integers (user grants and group grants)."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    codename = _codename(need)
+    content_type = ContentType.objects.get_for_model(Account)
+    by_user = UserObjectPermission.objects.filter(
+        user_id=user.pk, content_type=content_type, permission__codename=codename
+    )
+    by_group = GroupObjectPermission.objects.filter(
+        group__user__id=user.pk, content_type=content_type, permission__codename=codename
+    )
+    as_ids = {"account_id": Cast("object_pk", BigIntegerField())}
+    return (
+        by_user.annotate(**as_ids)
+        .values("account_id")
+        .union(by_group.annotate(**as_ids).values("account_id"))
+    )
+
+
+def accounts_visible(*, user, tenant, need: str = "view") -> QuerySet[Account]:
+    """The tenant's accounts on which `user` may do `need`: granted directly, or a sub-account
+    of a granted master. Never another tenant's account and never a platform account."""
+    _codename(need)
+    if user is None or not user.is_authenticated or not user.is_active or tenant is None:
+        return Account.objects.none()
+    scoped = Account.objects.filter(tenant_id=tenant.pk)
+    if user.is_superuser:
+        return scoped
+    # Materialised ids: a UNION cannot be used inside IN (...) together with an OR on Django's
+    # query compiler for every backend, and a user's grants are a short list.
+    ids = list(granted_account_ids(user=user, need=need).values_list("account_id", flat=True))
+    if not ids:
+        return Account.objects.none()
+    return scoped.filter(Q(pk__in=ids) | Q(parent_id__in=ids))
+
+
+def account_allows(*, user, tenant, account: Account, need: str) -> bool:
+    """Whether `user` may do `need` on `account` (which must be the tenant's)."""
+    return accounts_visible(user=user, tenant=tenant, need=need).filter(pk=account.pk).exists()
+
+
+def access_account(*, user, tenant, account_id, need: str = "view") -> Account:
+    """The tenant's account `account_id` if `user` may see it and do `need` on it.
+
+    Raises Http404 alike for a missing id, a malformed id, another tenant's account and an
+    account not granted; PermissionDenied when the user may see the account but not do `need`.
+    """
+    _codename(need)
+    try:
+        account_pk = int(account_id)
+    except (TypeError, ValueError):
+        raise Http404("No such account.") from None
+    account = (
+        accounts_visible(user=user, tenant=tenant, need="view")
+        .select_related("parent")
+        .filter(pk=account_pk)
+        .first()
+    )
+    if account is None:
+        raise Http404("No such account.")
+    if need != "view" and not account_allows(user=user, tenant=tenant, account=account, need=need):
+        raise PermissionDenied(f"You may not {need} in this account.")
+    return account
+
+
+def access_account_by_number(*, user, tenant, number: str, need: str = "view") -> Account:
+    """As `access_account`, for routes and imports that name the account by its number."""
+    account = (
+        accounts_visible(user=user, tenant=tenant, need="view")
+        .filter(number=str(number))
+        .only("pk")
+        .first()
+    )
+    if account is None:
+        raise Http404("No such account.")
+    return access_account(user=user, tenant=tenant, account_id=account.pk, need=need)
