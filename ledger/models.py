@@ -1,5 +1,72 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
+
+from ledger.reference import validate_currency, validate_isin
+
+AMOUNT = {"max_digits": 28, "decimal_places": 8}
+PRICE = {"max_digits": 28, "decimal_places": 10}
+
+
+class Instrument(models.Model):
+    """A tradable instrument. Quantities are in units (shares, contracts); value is
+    quantity × price × multiplier in the instrument's currency."""
+
+    class AssetClass(models.TextChoices):
+        STK = "STK", "Stock"
+        ETF = "ETF", "ETF"
+        OPT = "OPT", "Option"
+        FUT = "FUT", "Future"
+        BOND = "BOND", "Bond"
+        FUND = "FUND", "Mutual fund"
+        CASH = "CASH", "Cash / FX"
+        CRYPTO = "CRYPTO", "Crypto"
+
+    symbol = models.CharField(max_length=32, unique=True)
+    conid = models.BigIntegerField(unique=True, null=True, blank=True)
+    isin = models.CharField(max_length=12, blank=True, validators=[validate_isin])
+    description = models.CharField(max_length=200, blank=True)
+    asset_class = models.CharField(max_length=8, choices=AssetClass.choices)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    multiplier = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(1))
+    exchange = models.CharField(max_length=16, blank=True)
+    # Business days from trade to settlement; None means the default for the asset class.
+    settlement_days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+
+class Price(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="prices")
+    date = models.DateField()
+    close = models.DecimalField(**PRICE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "date"], name="price_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.date} {self.close}"
+
+
+class FxRate(models.Model):
+    """Units of USD for one unit of `currency` at the close of `date`."""
+
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    date = models.DateField()
+    usd_per_unit = models.DecimalField(**PRICE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["currency", "date"], name="fx_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.date} {self.usd_per_unit}"
 
 
 class Account(models.Model):
@@ -67,3 +134,187 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def is_platform(self) -> bool:
+        return self.account_type == self.Type.PLATFORM
+
+
+class JournalEntry(models.Model):
+    """One immutable booking. Its postings sum to zero per asset. The database refuses UPDATE
+    and DELETE on posted rows (migration 0003); a correction is a reversal entry."""
+
+    class Kind(models.TextChoices):
+        TRADE = "trade", "Trade"
+        DEPOSIT = "deposit", "Deposit"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+        CASH_TRANSFER = "cash_transfer", "Internal cash transfer"
+        POSITION_TRANSFER = "position_transfer", "Position transfer"
+        DIVIDEND = "dividend", "Dividend"
+        WITHHOLDING_TAX = "withholding_tax", "Withholding tax"
+        INTEREST = "interest", "Interest"
+        FEE = "fee", "Fee"
+        FX_CONVERSION = "fx_conversion", "FX conversion"
+        STOCK_SPLIT = "stock_split", "Stock split"
+        REVERSAL = "reversal", "Reversal"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    trade_date = models.DateField()
+    settle_date = models.DateField()
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    execution_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    memo = models.CharField(max_length=300, blank=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    # New shares per old share for a stock split (2 for a 2-for-1 split).
+    split_ratio = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["trade_date"]), models.Index(fields=["settle_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(settle_date__gte=models.F("trade_date")), name="entry_settles_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.trade_date} #{self.pk}"
+
+
+class Posting(models.Model):
+    """One leg: an account gains (positive) or gives (negative) a quantity of one asset, either
+    an instrument or a currency. `price` is the unit price of an instrument leg (trade price,
+    or the cost at which a position moves); lots are opened and closed at it."""
+
+    class Role(models.TextChoices):
+        PRINCIPAL = "principal", "Principal"
+        COMMISSION = "commission", "Commission"
+        FEE = "fee", "Fee"
+        TAX = "tax", "Tax"
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    quantity = models.DecimalField(**AMOUNT)
+    price = models.DecimalField(**PRICE, null=True, blank=True)
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PRINCIPAL)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "instrument"]),
+            models.Index(fields=["account", "currency"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(instrument__isnull=False, currency="")
+                | Q(instrument__isnull=True) & ~Q(currency=""),
+                name="posting_one_asset",
+            ),
+            models.CheckConstraint(condition=~Q(quantity=0), name="posting_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        asset = self.instrument_id or self.currency
+        return f"#{self.entry_id} {self.account_id} {asset} {self.quantity}"
+
+
+# Projections: derived from the journal in the same transaction, rebuildable (ledger_verify).
+# Platform accounts have none (their balances are read from the journal when needed).
+
+
+class Position(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="positions")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**AMOUNT, default=Decimal(0))
+    # Sum of open lots' quantity × price (instrument currency, before multiplier).
+    cost = models.DecimalField(**AMOUNT, default=Decimal(0))
+    realized_pnl = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "instrument"], name="position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.instrument_id} {self.quantity}"
+
+
+class CashBalance(models.Model):
+    """Trade-date cash per currency. Settled cash = this less postings not yet settled; the row
+    is the lock taken by every cash movement of the account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cash_balances")
+    currency = models.CharField(max_length=3)
+    quantity = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "currency"], name="cash_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.currency} {self.quantity}"
+
+
+class TaxLot(models.Model):
+    """An open lot (FIFO). Negative quantity is a short lot."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    open_date = models.DateField()
+    sequence = models.PositiveIntegerField()
+    quantity = models.DecimalField(**AMOUNT)
+    price = models.DecimalField(**PRICE)
+
+    class Meta:
+        ordering = ["account_id", "instrument_id", "sequence"]
+        indexes = [models.Index(fields=["account", "instrument", "sequence"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.instrument_id} {self.quantity} @ {self.price}"
+
+
+class RealizedGain(models.Model):
+    """A lot (part) closed by a closing trade: (close − open) × quantity × multiplier."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="realized")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    open_date = models.DateField()
+    close_date = models.DateField()
+    quantity = models.DecimalField(**AMOUNT)
+    open_price = models.DecimalField(**PRICE)
+    close_price = models.DecimalField(**PRICE)
+    pnl = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "close_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.instrument_id} {self.pnl}"
+
+
+class NavSnapshot(models.Model):
+    """An account's net liquidation value at the close of a day, in its base currency, with the
+    day's external flows (deposits less withdrawals) and P&L."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="nav_history")
+    date = models.DateField()
+    nav = models.DecimalField(**AMOUNT)
+    cash = models.DecimalField(**AMOUNT)
+    positions_value = models.DecimalField(**AMOUNT)
+    flows = models.DecimalField(**AMOUNT, default=Decimal(0))
+    pnl = models.DecimalField(**AMOUNT, default=Decimal(0))
+
+    class Meta:
+        ordering = ["account_id", "date"]
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="nav_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} {self.nav}"

@@ -1,0 +1,95 @@
+"""FIFO tax lots: pure functions, no Django import.
+
+A lot is opened by a buy (long) or a short sale (short, negative quantity) and closed first-in
+first-out by trades in the other direction. Realized P&L of a closed (part of a) lot is
+(close price − open price) × closed quantity × multiplier, with the closed quantity signed like
+the lot, so closing a short at a lower price is a gain. (FIFO is the default identification of
+US tax lots, 26 CFR 1.1012-1(c)(1).) Commissions are reported on their own postings, not in the
+lot prices.
+
+Quantities are kept at 8 and prices at 10 decimal places, the scale of the database columns, so
+a rebuild from the journal gives exactly the stored projection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+QTY = Decimal("0.00000001")
+PX = Decimal("0.0000000001")
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Lot:
+    quantity: Decimal
+    price: Decimal
+    open_date: date
+    entry_id: int
+    sequence: int
+
+
+@dataclass(frozen=True)
+class Closed:
+    quantity: Decimal  # signed like the closed lot
+    open_price: Decimal
+    close_price: Decimal
+    open_date: date
+    close_date: date
+    entry_id: int  # the closing entry
+    pnl: Decimal
+
+
+def q(value: Decimal) -> Decimal:
+    return value.quantize(QTY)
+
+
+def lots_apply(
+    lots: list[Lot],
+    *,
+    quantity: Decimal,
+    price: Decimal,
+    on: date,
+    entry_id: int,
+    multiplier: Decimal = Decimal(1),
+) -> tuple[list[Lot], list[Closed]]:
+    """Apply a signed quantity change at `price` to a pair's open lots (oldest first)."""
+    if quantity == 0:
+        return list(lots), []
+    remaining = quantity
+    out: list[Lot] = []
+    closed: list[Closed] = []
+    for lot in lots:
+        if remaining == 0 or (lot.quantity > 0) == (remaining > 0):
+            out.append(lot)
+            continue
+        take = min(abs(remaining), abs(lot.quantity))
+        signed = take if lot.quantity > 0 else -take
+        pnl = q((price - lot.price) * signed * multiplier)
+        closed.append(Closed(signed, lot.price, price, lot.open_date, on, entry_id, pnl))
+        remaining += signed
+        left = lot.quantity - signed
+        if left != 0:
+            out.append(replace(lot, quantity=left))
+    if remaining != 0:
+        sequence = max((lot.sequence for lot in lots), default=0) + 1
+        out.append(Lot(remaining, price, on, entry_id, sequence))
+    return out, closed
+
+
+def lots_split(lots: list[Lot], *, ratio: Decimal) -> list[Lot]:
+    """A split of `ratio` new shares per old: quantities × ratio, prices ÷ ratio."""
+    return [
+        replace(lot, quantity=q(lot.quantity * ratio), price=(lot.price / ratio).quantize(PX))
+        for lot in lots
+    ]
+
+
+def lots_quantity(lots: list[Lot]) -> Decimal:
+    return sum((lot.quantity for lot in lots), ZERO)
+
+
+def lots_cost(lots: list[Lot]) -> Decimal:
+    return q(sum((lot.quantity * lot.price for lot in lots), ZERO))

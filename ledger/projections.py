@@ -1,0 +1,167 @@
+"""Positions, tax lots and realized gains as projections of the journal.
+
+`pairs_apply` folds one new entry into the stored lots of each (account, instrument) it
+touches; `pair_events_replay` folds a pair's whole history and is used for reversals (a
+reversed entry and its reversal are left out, so the lots are as if the entry never happened)
+and by `ledger_verify`. Both use the same pure functions of `ledger.lots`, so they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity, lots_split
+from ledger.models import Instrument, JournalEntry, Position, RealizedGain, TaxLot
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class PairEvent:
+    entry_id: int
+    kind: str
+    on: date
+    quantity: Decimal
+    price: Decimal | None
+    split_ratio: Decimal | None
+
+
+def pair_events_replay(
+    events: list[PairEvent], *, multiplier: Decimal
+) -> tuple[list[Lot], list[Closed]]:
+    lots: list[Lot] = []
+    closed: list[Closed] = []
+    for event in events:
+        lots, new_closed = _event_apply(lots, event, multiplier)
+        closed.extend(new_closed)
+    return lots, closed
+
+
+def _event_apply(lots: list[Lot], event: PairEvent, multiplier: Decimal):
+    if event.kind == JournalEntry.Kind.STOCK_SPLIT:
+        return lots_split(lots, ratio=event.split_ratio), []
+    return lots_apply(
+        lots,
+        quantity=event.quantity,
+        price=event.price if event.price is not None else ZERO,
+        on=event.on,
+        entry_id=event.entry_id,
+        multiplier=multiplier,
+    )
+
+
+def _lots_load(account_id: int, instrument_id: int) -> list[Lot]:
+    return [
+        Lot(row.quantity, row.price, row.open_date, row.opened_by_id, row.sequence)
+        for row in TaxLot.objects.filter(account_id=account_id, instrument_id=instrument_id)
+    ]
+
+
+def _lots_store(account_id, instrument_id, lots, closed, *, replace_realized: bool) -> None:
+    TaxLot.objects.filter(account_id=account_id, instrument_id=instrument_id).delete()
+    TaxLot.objects.bulk_create(
+        TaxLot(
+            account_id=account_id,
+            instrument_id=instrument_id,
+            opened_by_id=lot.entry_id,
+            open_date=lot.open_date,
+            sequence=lot.sequence,
+            quantity=lot.quantity,
+            price=lot.price,
+        )
+        for lot in lots
+    )
+    if replace_realized:
+        RealizedGain.objects.filter(account_id=account_id, instrument_id=instrument_id).delete()
+    RealizedGain.objects.bulk_create(
+        RealizedGain(
+            account_id=account_id,
+            instrument_id=instrument_id,
+            closed_by_id=c.entry_id,
+            open_date=c.open_date,
+            close_date=c.close_date,
+            quantity=c.quantity,
+            open_price=c.open_price,
+            close_price=c.close_price,
+            pnl=c.pnl,
+        )
+        for c in closed
+    )
+
+
+def _position_lock(account_id: int, instrument_id: int) -> Position:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_position (account_id, instrument_id, quantity, cost, realized_pnl)"
+            " VALUES (%s, %s, 0, 0, 0) ON CONFLICT (account_id, instrument_id) DO NOTHING",
+            [account_id, instrument_id],
+        )
+    return Position.objects.select_for_update().get(
+        account_id=account_id, instrument_id=instrument_id
+    )
+
+
+def pairs_apply(entry: JournalEntry, pairs: dict) -> None:
+    """Fold `entry`'s instrument lines (grouped by (account id, instrument id)) into lots."""
+    for (account_id, instrument_id), lines in pairs.items():
+        position = _position_lock(account_id, instrument_id)
+        multiplier = lines[0].instrument.multiplier
+        lots = _lots_load(account_id, instrument_id)
+        closed_all: list[Closed] = []
+        for line in lines:
+            event = PairEvent(
+                entry.pk,
+                entry.kind,
+                entry.trade_date,
+                line.quantity,
+                line.price,
+                entry.split_ratio,
+            )
+            lots, closed = _event_apply(lots, event, multiplier)
+            closed_all.extend(closed)
+            if entry.kind == JournalEntry.Kind.STOCK_SPLIT:
+                break  # one split per pair, whatever the number of lines
+        _lots_store(account_id, instrument_id, lots, closed_all, replace_realized=False)
+        position.quantity = lots_quantity(lots)
+        position.cost = lots_cost(lots)
+        position.realized_pnl += sum((c.pnl for c in closed_all), ZERO)
+        position.save(update_fields=["quantity", "cost", "realized_pnl"])
+
+
+def pair_events_load(account_id: int, instrument_id: int) -> list[PairEvent]:
+    """A pair's history in booking order, without reversed entries and their reversals."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.id, e.kind, e.trade_date, p.quantity, p.price, e.split_ratio "
+            "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
+            "WHERE p.account_id = %s AND p.instrument_id = %s AND e.reverses_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
+            "ORDER BY e.id, p.id",
+            [account_id, instrument_id],
+        )
+        events, seen_splits = [], set()
+        for row in cursor.fetchall():
+            event = PairEvent(*row)
+            if event.kind == JournalEntry.Kind.STOCK_SPLIT:
+                if event.entry_id in seen_splits:
+                    continue
+                seen_splits.add(event.entry_id)
+            events.append(event)
+    return events
+
+
+def pair_replay_store(*, account_id: int, instrument_id: int) -> None:
+    position = _position_lock(account_id, instrument_id)
+    multiplier = Instrument.objects.values_list("multiplier", flat=True).get(pk=instrument_id)
+    lots, closed = pair_events_replay(
+        pair_events_load(account_id, instrument_id), multiplier=multiplier
+    )
+    _lots_store(account_id, instrument_id, lots, closed, replace_realized=True)
+    position.quantity = lots_quantity(lots)
+    position.cost = lots_cost(lots)
+    position.realized_pnl = sum((c.pnl for c in closed), ZERO)
+    position.save(update_fields=["quantity", "cost", "realized_pnl"])
