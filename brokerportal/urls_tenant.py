@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_urlpatterns, "api"), namespace="api")),
     path("pages/", include(wagtail_urls)),
+    path("brand/", include("branding.urls")),
     path("", include("clientportal.urls")),
 ]
 

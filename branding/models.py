@@ -1,0 +1,4 @@
+"""Models of the branding app, one module per subdomain."""
+
+from .brand import Brand  # noqa: F401
+from .pages import AnnouncementPage, DisclosurePage, FAQPage  # noqa: F401
