@@ -1,0 +1,42 @@
+"""E-mails to applicants, in the tenant's name. Called after commit (never inside the
+transaction that changed the application), through the Celery task in tasks.py."""
+
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.template.loader import render_to_string
+
+SUBJECTS = {
+    "submitted": "We received your account application",
+    "needs_information": "Your account application needs more information",
+    "rejected": "Your account application",
+    "withdrawn": "Your account application was withdrawn",
+    "opened": "Your account is open",
+    "started": "Continue your account application",
+}
+
+
+def applicant_notify(*, application_id: int, event: str, reason: str = "", link: str = "") -> None:
+    """Enqueue the e-mail for `event`; the task runs in the current tenant's schema."""
+    from .tasks import applicant_email_send
+
+    applicant_email_send.delay(application_id=application_id, event=event, reason=reason, link=link)
+
+
+def applicant_email_build(*, application, event: str, reason: str = "", link: str = ""):
+    tenant = connection.tenant
+    context = {
+        "application": application,
+        "tenant_name": tenant.name,
+        "event": event,
+        "reason": reason,
+        "link": link,
+    }
+    return EmailMessage(
+        subject=f"{tenant.name}: {SUBJECTS[event]}",
+        body=render_to_string("onboarding/email/applicant.txt", context),
+        from_email=formataddr((tenant.name, settings.DEFAULT_FROM_EMAIL)),
+        to=[application.email],
+    )

@@ -1,0 +1,168 @@
+"""Creating and editing applications: a self-service draft saved step by step, a staff-entered
+application, and the submission that closes the data entry."""
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from compliance.services import audit_record
+from ledger.models import Account
+
+from ..models import Application
+from ..notifications import applicant_notify
+from ..validation import ALL_FIELDS, application_data_clean
+from .checks import application_checks_run
+from .workflow import (
+    State,
+    application_transition,
+    reviewer_require,
+    transition_allowed,
+    transition_refusal,
+)
+
+EDITABLE_STATES = (State.DRAFT, State.NEEDS_INFORMATION)
+RESUME_SALT = "onboarding.resume"
+RESUME_MAX_AGE_S = 30 * 24 * 3600
+
+
+def application_resume_token(application: Application) -> str:
+    """A signed, expiring token naming the application and the tenant it belongs to."""
+    return signing.dumps(
+        {"a": str(application.public_id), "t": connection.schema_name}, salt=RESUME_SALT
+    )
+
+
+def application_resume_link(application: Application) -> str:
+    domain = connection.tenant.get_primary_domain().domain
+    return f"https://{domain}/apply/resume/{application_resume_token(application)}/"
+
+
+def master_account_resolve(number: str) -> Account:
+    master = Account.objects.filter(
+        tenant_id=connection.tenant.pk, number=number, account_type=Account.Type.MASTER
+    ).first()
+    if master is None:
+        raise ValidationError({"master_account": "is not an advisor master account of this firm"})
+    return master
+
+
+def application_values(application: Application) -> dict:
+    """The application's fields as the validator takes them."""
+    values = {name: getattr(application, name) for name in ALL_FIELDS if name != "master_account"}
+    values["master_account"] = (
+        application.master_account.number if application.master_account else ""
+    )
+    return values
+
+
+def _apply(application: Application, cleaned: dict) -> list[str]:
+    changed = []
+    for name, value in cleaned.items():
+        if name == "master_account":
+            application.master_account = master_account_resolve(value) if value else None
+        else:
+            setattr(application, name, value)
+        changed.append(name)
+    return changed
+
+
+def _cleaned_or_raise(data: dict, *, complete: bool) -> dict:
+    cleaned, errors = application_data_clean(data, complete=complete)
+    if errors:
+        raise ValidationError(
+            {name: f"{name.replace('_', ' ')} {msg}" for name, msg in errors.items()}
+        )
+    return cleaned
+
+
+@transaction.atomic
+def application_draft_start(*, email: str, ip: str | None = None) -> Application:
+    """A self-service applicant starts: a draft with their e-mail, and a resume link sent to
+    it after commit so they can continue later from any device."""
+    cleaned = _cleaned_or_raise({"email": email}, complete=False)
+    application = Application(source=Application.Source.SELF_SERVICE, **cleaned)
+    application.save()
+    audit_record(
+        actor=None,
+        action="application.start",
+        target=f"application:{application.pk}",
+        details={"by": f"applicant {application.email}", "source": application.source},
+        ip=ip,
+    )
+    link = application_resume_link(application)
+    application_id = application.pk
+    transaction.on_commit(
+        lambda: applicant_notify(application_id=application_id, event="started", link=link)
+    )
+    return application
+
+
+@transaction.atomic
+def application_draft_update(
+    *, application: Application, data: dict, actor=None, ip: str | None = None
+) -> Application:
+    """Save some fields of a draft (or of an application sent back for information)."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.state not in EDITABLE_STATES:
+        raise ValidationError(
+            f"Application #{locked.pk} is {State(locked.state).label} and can no longer be edited."
+        )
+    cleaned = _cleaned_or_raise(data, complete=False)
+    changed = _apply(locked, cleaned)
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="application.update",
+        target=f"application:{locked.pk}",
+        details={"fields": sorted(changed)},
+        ip=ip,
+    )
+    return locked
+
+
+@transaction.atomic
+def application_create(
+    *, actor, data: dict, ip: str | None = None, source: str = Application.Source.STAFF
+) -> Application:
+    """A staff member enters a complete application (a draft until submitted)."""
+    reviewer_require(actor)
+    cleaned = _cleaned_or_raise(data, complete=True)
+    application = Application(source=source)
+    _apply(application, cleaned)
+    application.save()
+    audit_record(
+        actor=actor,
+        action="application.create",
+        target=f"application:{application.pk}",
+        details={"source": source, "external_id": application.external_id},
+        ip=ip,
+    )
+    return application
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    application: Application,
+    disclosures_version: str,
+    actor=None,
+    ip: str | None = None,
+) -> Application:
+    """Submit a complete application, recording which version of the disclosures the applicant
+    acknowledged; the automatic checks run right away so the reviewer sees them."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if not transition_allowed(locked.state, State.SUBMITTED):
+        raise ValidationError(transition_refusal(locked, State.SUBMITTED))
+    if not disclosures_version.strip():
+        raise ValidationError("The disclosures must be acknowledged before submitting.")
+    locked.disclosures_version = disclosures_version.strip()
+    locked.disclosures_accepted_at = timezone.now()
+    values = application_values(locked)
+    _cleaned_or_raise(values, complete=True)
+    locked.save(update_fields=["disclosures_version", "disclosures_accepted_at", "updated_at"])
+    application_transition(
+        application=locked, to_state=State.SUBMITTED, actor=actor, reason="", ip=ip
+    )
+    locked.refresh_from_db()
+    return application_checks_run(application=locked)
