@@ -19,7 +19,7 @@ from .validation import ALL_FIELDS, REQUIRED_FIELDS
 XSD_PATH = Path(__file__).parent / "schemas" / "applications.xsd"
 NAMESPACE = "urn:brokerportal:onboarding:applications:1"
 CSV_REQUIRED_COLUMNS = ("external_id", *REQUIRED_FIELDS)
-CSV_COLUMNS = ("external_id", *ALL_FIELDS)
+CSV_COLUMNS = tuple(dict.fromkeys(("external_id", *ALL_FIELDS)))
 _DOCTYPE_OR_ENTITY = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 

@@ -17,6 +17,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
+
 # Valid US SSNs (stdnum checks area/group/serial ranges) for distinct applicants.
 def ssn(n: int) -> str:
     return f"536-{10 + n // 9000 % 89:02d}-{1000 + n % 9000:04d}"

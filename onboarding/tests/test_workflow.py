@@ -142,9 +142,12 @@ def test_applicant_can_withdraw_a_draft(officer):
     application = application_create(actor=officer, data=application_data())
     application = application_withdraw(application=application, reason="changed my mind")
     assert application.state == Application.State.WITHDRAWN
-    assert AuditRecord.objects.filter(
-        action="application.withdrawn", target=f"application:{application.pk}"
-    ).count() == 1
+    assert (
+        AuditRecord.objects.filter(
+            action="application.withdrawn", target=f"application:{application.pk}"
+        ).count()
+        == 1
+    )
 
 
 def test_submit_of_incomplete_draft_names_missing_fields(officer):
