@@ -284,6 +284,8 @@ def allocate(
     side = Side(side)
     _check_finite(quantity, "The quantity")
     _check_finite(step, "The step")
+    # 300.00000000 from a NUMERIC column is 300: work in as few decimal places as needed.
+    quantity, step = quantity.normalize(), step.normalize()
     if quantity <= 0:
         raise AllocationError("The block quantity must be positive")
     if step <= 0:

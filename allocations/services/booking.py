@@ -1,0 +1,299 @@
+"""Preview, book and reverse the allocation of a block's fills over a group's sub-accounts.
+
+Booking is one ledger entry (`journal_post`): each sub-account receives (buy) or gives (sell) its
+quantity at the block's average price, pays or receives its share of the principal, and pays
+its share of commission and fees, all against the master, which so ends flat. Shares of money
+are split by largest remainder so they sum exactly to what the master paid the street.
+
+Concurrency: `allocation_book` and `allocation_reverse` lock the block row first
+(`select_for_update`), then re-read the allocation and its fills. Two people booking the same
+block at once queue on that lock; the second finds the allocation booked (or its fills taken by
+another allocation) and is refused with who booked it and when. A fill points at one booked
+allocation only (a foreign key), so a fill can never be passed on twice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from allocations.access import group_usable, trade_check
+from allocations.engine import AllocationError, Member, Method, allocate, split_in_proportion
+from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
+from allocations.services.errors import AllocationRefused
+from compliance.services.audit import audit_record
+from ledger.journal import PostingLine, journal_post
+from ledger.models import JournalEntry, Position
+from ledger.services import entry_reverse, trade_settle_date
+
+PRICE_PLACES = Decimal("0.0000000001")
+AMOUNT_PLACES = Decimal("0.00000001")
+SHARE_PLACES = Decimal("0.000000000001")
+ZERO = Decimal(0)
+
+
+def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Member]]:
+    """The group's members (ordered by priority, account number) and what the method weighs."""
+    rows = list(group.members.select_related("account").order_by("priority", "account__number"))
+    method = Method(group.method)
+    if method in (Method.NET_LIQUIDATION, Method.AVAILABLE_EQUITY):
+        # ledger.selectors first: it imports its valuation half (the other order is circular).
+        import ledger.selectors  # noqa: F401
+        from ledger.selectors_valuation import valuations_for_accounts
+
+        # Members are sub-accounts of the group's master, so of this tenant (checked on save).
+        valuations = valuations_for_accounts([r.account for r in rows])
+        if method is Method.NET_LIQUIDATION:
+            values = {pk: v.nlv for pk, v in valuations.items()}
+        else:
+            values = {pk: v.nlv - v.initial_margin for pk, v in valuations.items()}
+    elif method is Method.PCT_CHANGE:
+        values = dict(
+            Position.objects.filter(
+                account_id__in=[r.account_id for r in rows], instrument_id=block.instrument_id
+            ).values_list("account_id", "quantity")
+        )
+    else:
+        values = {r.account_id: r.value for r in rows}
+    members = [
+        Member(
+            account=r.account.number,
+            priority=r.priority,
+            value=values.get(r.account_id) or ZERO,
+        )
+        for r in rows
+    ]
+    return rows, members
+
+
+def _share_decimal(line) -> Decimal:
+    share = line.exact_share
+    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(SHARE_PLACES)
+
+
+@transaction.atomic
+def allocation_preview(
+    *, user, tenant, block: Block, group: AllocationGroup | None = None
+) -> Allocation:
+    """Allocate the block's fills not yet allocated over `group` (default: the block's group)
+    and store the result with an explanation per account. Nothing is booked."""
+    group = group or block.group
+    if group is None:
+        raise AllocationRefused("Choose an allocation group for this block.")
+    if group.master_id != block.master_id:
+        raise AllocationRefused(f"Group {group.name} belongs to another master.")
+    if not group_usable(user=user, group=group):
+        raise PermissionDenied(f"Group {group.name} is reserved to other users.")
+    fills = list(block.fills.filter(allocation__isnull=True).order_by("executed_at", "id"))
+    if not fills:
+        raise AllocationRefused(f"Block {block.reference} has no fills awaiting allocation.")
+    quantity = sum((f.quantity for f in fills), ZERO)
+    multiplier = block.instrument.multiplier
+    principal = sum(
+        ((f.quantity * f.price * multiplier).quantize(AMOUNT_PLACES) for f in fills), ZERO
+    )
+    avg_price = (sum((f.quantity * f.price for f in fills), ZERO) / quantity).quantize(PRICE_PLACES)
+    commission = sum((f.commission for f in fills), ZERO)
+    fees = sum((f.fees for f in fills), ZERO)
+    rows, members = _engine_members(group, block)
+    try:
+        result = allocate(
+            quantity=quantity,
+            members=members,
+            method=group.method,
+            step=group.step,
+            price=avg_price,
+            side=block.side,
+            pct=group.pct,
+        )
+    except AllocationError as error:
+        raise AllocationRefused(str(error)) from None
+    quantities = result.quantities
+    principals = split_in_proportion(amount=principal, quantities=quantities, places=8)
+    commissions = split_in_proportion(amount=commission, quantities=quantities)
+    fee_shares = split_in_proportion(amount=fees, quantities=quantities)
+    allocation = Allocation.objects.create(
+        block=block,
+        group=group,
+        method=group.method,
+        step=group.step,
+        quantity=quantity,
+        avg_price=avg_price,
+        principal=principal,
+        commission=commission,
+        fees=fees,
+        fill_ids=[f.pk for f in fills],
+        created_by=user,
+    )
+    AllocationLine.objects.bulk_create(
+        (
+            AllocationLine(
+                allocation=allocation,
+                account_id=row.account_id,
+                priority=row.priority,
+                quantity=line.quantity,
+                exact_share=_share_decimal(line),
+                principal=principals[i],
+                commission=commissions[i],
+                fees=fee_shares[i],
+                explanation=line.explanation,
+            )
+            for i, (row, line) in enumerate(zip(rows, result.lines, strict=True))
+        ),
+        batch_size=2000,
+    )
+    audit_record(
+        actor=user,
+        action="allocation.preview",
+        target=f"allocation:{allocation.reference}",
+        details={"block": block.reference, "group": group.name, "quantity": str(quantity)},
+    )
+    return allocation
+
+
+def _locked(allocation: Allocation) -> tuple[Block, Allocation]:
+    block = (
+        Block.objects.select_for_update()
+        .select_related("master", "instrument")
+        .get(pk=allocation.block_id)
+    )
+    allocation = (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("booked_by", "group")
+        .get(pk=allocation.pk)
+    )
+    return block, allocation
+
+
+def _who(user, when) -> str:
+    name = user.get_username() if user is not None else "someone"
+    return f"{name} at {timezone.localtime(when):%Y-%m-%d %H:%M:%S %Z}" if when else name
+
+
+def _booking_lines(block: Block, allocation: Allocation, lines) -> list[PostingLine]:
+    instrument, ccy = block.instrument, block.instrument.currency
+    sign = Decimal(1) if block.side == Block.Side.BUY else Decimal(-1)
+    price = allocation.avg_price
+    master = block.master
+    out: list[PostingLine] = []
+    for line in lines:
+        account = line.account
+        out.append(
+            PostingLine(
+                account=account, instrument=instrument, quantity=sign * line.quantity, price=price
+            )
+        )
+        if line.principal:
+            out.append(PostingLine(account=account, currency=ccy, quantity=-sign * line.principal))
+        for amount, role in ((line.commission, "commission"), (line.fees, "fee")):
+            if amount:
+                out.append(PostingLine(account=account, currency=ccy, quantity=-amount, role=role))
+    out.append(
+        PostingLine(
+            account=master, instrument=instrument, quantity=-sign * allocation.quantity, price=price
+        )
+    )
+    if allocation.principal:
+        out.append(PostingLine(account=master, currency=ccy, quantity=sign * allocation.principal))
+    for amount, role in ((allocation.commission, "commission"), (allocation.fees, "fee")):
+        if amount:
+            out.append(PostingLine(account=master, currency=ccy, quantity=amount, role=role))
+    return out
+
+
+@transaction.atomic
+def allocation_book(*, user, tenant, allocation: Allocation) -> Allocation:
+    """Book a previewed allocation: one ledger entry moving position and money from the master
+    to the sub-accounts at the block's average price. Refused (nothing booked) when someone else
+    booked it or its fills first, or when the user may not trade in every account."""
+    block, allocation = _locked(allocation)
+    if allocation.state == Allocation.State.BOOKED:
+        raise AllocationRefused(
+            f"{allocation.reference} was already booked by "
+            f"{_who(allocation.booked_by, allocation.booked_at)}; nothing was booked again."
+        )
+    if allocation.state == Allocation.State.REVERSED:
+        raise AllocationRefused(f"{allocation.reference} was reversed; preview again.")
+    fills = list(BlockFill.objects.filter(pk__in=allocation.fill_ids).select_related("allocation"))
+    taken = [f for f in fills if f.allocation_id is not None]
+    if taken or len(fills) != len(allocation.fill_ids):
+        other = taken[0].allocation if taken else None
+        by = (
+            f" by {other.reference}, booked by {_who(other.booked_by, other.booked_at)}"
+            if other
+            else ""
+        )
+        raise AllocationRefused(
+            f"The fills of {block.reference} were allocated{by}; nothing was booked. "
+            "Preview the block again for any fills left."
+        )
+    if not group_usable(user=user, group=allocation.group):
+        raise PermissionDenied(f"Group {allocation.group.name} is reserved to other users.")
+    lines = list(allocation.lines.filter(quantity__gt=0).select_related("account").order_by("id"))
+    trade_check(
+        user=user,
+        tenant=tenant,
+        master_id=block.master_id,
+        account_ids=[line.account_id for line in lines],
+    )
+    entry = journal_post(
+        kind=JournalEntry.Kind.TRADE,
+        lines=_booking_lines(block, allocation, lines),
+        idempotency_key=f"allocation:{tenant.schema_name}:{allocation.pk}",
+        trade_date=block.trade_date,
+        settle_date=trade_settle_date(instrument=block.instrument, trade_date=block.trade_date),
+        memo=(
+            f"Allocation {allocation.reference} of block {block.reference} ({block.side} "
+            f"{allocation.quantity:f} {block.instrument.symbol} @ {allocation.avg_price:f})"
+        ),
+    )
+    now = timezone.now()
+    Allocation.objects.filter(pk=allocation.pk, state=Allocation.State.PREVIEWED).update(
+        state=Allocation.State.BOOKED, entry=entry, booked_by=user, booked_at=now
+    )
+    BlockFill.objects.filter(pk__in=allocation.fill_ids, allocation=None).update(
+        allocation=allocation
+    )
+    audit_record(
+        actor=user,
+        action="allocation.book",
+        target=f"allocation:{allocation.reference}",
+        details={"block": block.reference, "entry": entry.pk, "accounts": len(lines)},
+    )
+    allocation.refresh_from_db()
+    return allocation
+
+
+@transaction.atomic
+def allocation_reverse(*, user, tenant, allocation: Allocation) -> Allocation:
+    """Reverse a booked allocation with a reversal entry; its fills await allocation again."""
+    block, allocation = _locked(allocation)
+    if allocation.state != Allocation.State.BOOKED:
+        raise AllocationRefused(
+            f"Only a booked allocation can be reversed; {allocation.reference} is "
+            f"{allocation.get_state_display().lower()}."
+        )
+    account_ids = list(allocation.lines.filter(quantity__gt=0).values_list("account_id", flat=True))
+    trade_check(user=user, tenant=tenant, master_id=block.master_id, account_ids=account_ids)
+    reversal = entry_reverse(
+        entry=allocation.entry,
+        idempotency_key=f"allocation-reversal:{tenant.schema_name}:{allocation.pk}",
+    )
+    Allocation.objects.filter(pk=allocation.pk).update(
+        state=Allocation.State.REVERSED,
+        reversal_entry=reversal,
+        reversed_by=user,
+        reversed_at=timezone.now(),
+    )
+    BlockFill.objects.filter(allocation=allocation).update(allocation=None)
+    audit_record(
+        actor=user,
+        action="allocation.reverse",
+        target=f"allocation:{allocation.reference}",
+        details={"block": block.reference, "reversal_entry": reversal.pk},
+    )
+    allocation.refresh_from_db()
+    return allocation
