@@ -1,12 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import auth, views
 
 app_name = "clientportal"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("login/", auth.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="clientportal:login"), name="logout"),
+    # login steps (clientportal/auth.py); everything under auth/ is reachable before the 2FA
+    path("auth/verify/", auth.otp_verify, name="otp_verify"),
+    path("auth/enrol/", auth.otp_enrol, name="otp_enrol"),
+    path("auth/recovery-codes/", auth.recovery_codes_renew, name="recovery_codes_renew"),
+    path("auth/reauth/", auth.reauth, name="reauth"),
+    path("auth/invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
+    path("auth/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("auth/reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "auth/reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "auth/reset/done/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]
+

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "compliance.middleware.SessionTimeoutMiddleware",
+    "compliance.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "tenants.middleware.TenantOnlyRedirectMiddleware",
@@ -159,7 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "clientportal:login"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row in each tenant schema
 
-AXES_FAILURE_LIMIT = 5
+AXES_FAILURE_LIMIT = 6  # the sixth wrong password locks the login
+AXES_LOCKOUT_TEMPLATE = "clientportal/auth/locked.html"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_TIME = None  # stays locked until a Security Officer unlocks
@@ -174,6 +177,7 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute ceiling; idle timeouts are enforced per request
 STAFF_IDLE_TIMEOUT_S = 15 * 60
+PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links expire after an hour (and work once)
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # --- cache: tenant-aware keys (Wagtail caches would leak across tenants otherwise) ------------
@@ -234,7 +238,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAIL_SITE_NAME = "Broker Portal"
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
+WAGTAILADMIN_LOGIN_URL = "clientportal:login"  # one login with the second factor
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
