@@ -15,30 +15,17 @@ def closes_as_of(*, instrument_ids, as_of: date) -> dict[int, tuple[Decimal, Dec
     ids = list(instrument_ids)
     if not ids:
         return {}
+    out: dict[int, list[Decimal]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT instrument_id, close, rn FROM ("
-            " SELECT instrument_id, close, row_number() OVER"
-            "  (PARTITION BY instrument_id ORDER BY date DESC) AS rn"
-            " FROM ledger_price WHERE instrument_id = ANY(%s) AND date <= %s"
-            "  AND date > %s::date - 30"
-            ") t WHERE rn <= 2",
-            [ids, as_of, as_of],
+            "SELECT i.id, p.close FROM unnest(%s::bigint[]) AS i(id) CROSS JOIN LATERAL ("
+            " SELECT close, date FROM ledger_price WHERE instrument_id = i.id AND date <= %s"
+            " ORDER BY date DESC LIMIT 2) p ORDER BY i.id, p.date DESC",
+            [ids, as_of],
         )
-        out: dict[int, list[Decimal]] = {}
-        for instrument_id, close, rn in cursor.fetchall():
-            out.setdefault(instrument_id, [None, None])[rn - 1] = close
-    missing = [i for i in ids if i not in out]
-    if missing:  # no price in the last month: take the last one ever
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT DISTINCT ON (instrument_id) instrument_id, close FROM ledger_price "
-                "WHERE instrument_id = ANY(%s) AND date <= %s ORDER BY instrument_id, date DESC",
-                [missing, as_of],
-            )
-            for instrument_id, close in cursor.fetchall():
-                out[instrument_id] = [close, close]
-    return {k: (v[0], v[1] if v[1] is not None else v[0]) for k, v in out.items()}
+        for instrument_id, close in cursor.fetchall():
+            out.setdefault(instrument_id, []).append(close)
+    return {k: (v[0], v[1] if len(v) > 1 else v[0]) for k, v in out.items()}
 
 
 def usd_rates_as_of(*, as_of: date) -> dict[str, tuple[Decimal, Decimal]]:

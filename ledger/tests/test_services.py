@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ledger.errors import InsufficientFunds, ShortSaleRefused
-from ledger.models import JournalEntry, Posting, Position, RealizedGain, TaxLot
+from ledger.models import JournalEntry, Position, Posting, RealizedGain, TaxLot
 from ledger.selectors import cash_balances_for
 from ledger.services import account_open, cash_deposit, cash_withdraw, entry_reverse, trade_book
 from ledger.tests.factories import account_make, instrument_make
