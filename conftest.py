@@ -69,7 +69,7 @@ def _public_schema_after_test():
 
 
 @pytest.fixture
-def committed_db(django_db_blocker):
+def committed_db(django_db_setup, django_db_blocker):
     """Real commits for tests that need them; the test removes its own rows."""
     with django_db_blocker.unblock():
         yield
