@@ -9,7 +9,7 @@ from django.http import Http404
 
 from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
 
-from .models import Application, ApplicationDocument
+from .models import Application, ApplicationDocument, BulkImport
 from .services.applications import EDITABLE_STATES, RESUME_MAX_AGE_S, RESUME_SALT
 from .services.workflow import has_role
 
@@ -68,3 +68,13 @@ def access_resume_token(*, tenant, token: str) -> Application:
     if payload.get("t") != getattr(tenant, "schema_name", None):
         raise Http404("This link is invalid or has expired.")
     return access_own_application(tenant=tenant, public_id=payload.get("a"), editable=False)
+
+
+def access_bulk_import(*, user, tenant, bulk_import_id) -> BulkImport:
+    _in_tenant(tenant)
+    if not has_role(user, *REVIEWER_ROLES):
+        raise Http404("No such import.")
+    try:
+        return BulkImport.objects.get(pk=int(bulk_import_id))
+    except (BulkImport.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such import.") from None
