@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused, UnbalancedEntry
+from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument, JournalEntry, Posting
 from ledger.projections import pair_replay_store, pairs_apply
 from ledger.reference import validate_currency
@@ -44,6 +45,10 @@ def _lines_check(kind: str, lines: list[PostingLine]) -> None:
             raise LedgerError("A posting moves either an instrument or a currency.")
         if line.quantity == 0:
             raise LedgerError("A posting cannot move a zero quantity.")
+        if line.quantity != line.quantity.quantize(QTY) or (
+            line.price is not None and line.price != line.price.quantize(PX)
+        ):
+            raise LedgerError("Quantities have at most 8 and prices at most 10 decimals.")
         if line.currency:
             validate_currency(line.currency)
         elif (

@@ -155,9 +155,7 @@ def benchmark_return(closes: list[tuple[date, Decimal]]) -> TwrResult:
     return twr([DayPoint(d, close) for d, close in closes])
 
 
-def contribution(
-    *, pnl_by_key: dict[str, Decimal], average_capital: Decimal
-) -> dict[str, Decimal]:
+def contribution(*, pnl_by_key: dict[str, Decimal], average_capital: Decimal) -> dict[str, Decimal]:
     """Each key's share of the return: its P&L over the average invested capital (Modified
     Dietz denominator), so the contributions add up to the period's Modified Dietz return."""
     if not average_capital:

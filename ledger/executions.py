@@ -1,0 +1,263 @@
+"""Execution import: IBKR Flex XML `Trades`, CSV and a Python API, into the journal.
+
+One execution = one trade entry, idempotent by execution id (an id booked before is skipped).
+Rows are validated and booked in chunks inside one transaction; if any row is bad, the whole
+import is rolled back and `ImportRefused` lists every bad row by number, so nothing
+half-booked remains. Booking goes through the bulk path of `ledger.executions_bulk` (COPY).
+Executions are facts reported by the executing broker, so no buying-power check applies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+import xml.etree.ElementTree as ET  # noqa: S405 (checked with a hardened lxml parser first)
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from lxml import etree
+
+from ledger.errors import ImportRefused
+from ledger.executions_bulk import BookedChunk, ExecutionBooking, chunk_book
+from ledger.lots import PX, QTY
+from ledger.models import Account, Instrument
+from ledger.settlement import business_days_add, settlement_days
+
+CHUNK = 20_000
+CSV_COLUMNS = (
+    "execution_id",
+    "account",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "trade_date",
+    "settle_date",
+    "commission",
+    "fees",
+    "currency",
+)
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    execution_id: str
+    account_number: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    price: Decimal
+    trade_date: date
+    settle_date: date | None = None
+    commission: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    currency: str = ""
+    conid: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    booked: int
+    skipped: int  # execution ids booked before
+
+
+class _Resolver:
+    """Account and instrument look-ups for a whole import, loaded once."""
+
+    def __init__(self):
+        self.accounts = dict(
+            Account.objects.exclude(account_type=Account.Type.PLATFORM)
+            .exclude(status=Account.Status.CLOSED)
+            .values_list("number", "pk")
+        )
+        self.by_symbol, self.by_conid = {}, {}
+        for inst in Instrument.objects.all():
+            days = settlement_days(
+                asset_class=inst.asset_class,
+                currency=inst.currency,
+                override=inst.settlement_days,
+            )
+            info = (inst.pk, inst.currency, inst.multiplier, days)
+            self.by_symbol[inst.symbol] = info
+            if inst.conid is not None:
+                self.by_conid[inst.conid] = info
+        self.settle_cache: dict[tuple[date, int], date] = {}
+
+    def settle(self, trade_date: date, days: int) -> date:
+        key = (trade_date, days)
+        if key not in self.settle_cache:
+            self.settle_cache[key] = business_days_add(trade_date, days)
+        return self.settle_cache[key]
+
+
+def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
+    if not row.execution_id:
+        raise ValueError("execution id is missing")
+    account_id = resolver.accounts.get(row.account_number)
+    if account_id is None:
+        raise ValueError(f"unknown or closed account {row.account_number!r}")
+    info = resolver.by_conid.get(row.conid) if row.conid else resolver.by_symbol.get(row.symbol)
+    if info is None:
+        raise ValueError(f"unknown instrument {row.conid or row.symbol!r}")
+    instrument_id, currency, multiplier, days = info
+    if row.currency and row.currency != currency:
+        raise ValueError(f"currency {row.currency} differs from the instrument's {currency}")
+    side = row.side.upper()
+    if side not in ("BUY", "SELL"):
+        raise ValueError(f"side must be BUY or SELL, not {row.side!r}")
+    if row.quantity <= 0:
+        raise ValueError("quantity must be positive")
+    if row.price < 0:
+        raise ValueError("price must not be negative")
+    if row.quantity != row.quantity.quantize(QTY) or row.price != row.price.quantize(PX):
+        raise ValueError("quantity has more than 8 or price more than 10 decimals")
+    settle = row.settle_date or resolver.settle(row.trade_date, days)
+    if settle < row.trade_date:
+        raise ValueError("settle date is before the trade date")
+    return ExecutionBooking(
+        execution_id=row.execution_id,
+        account_id=account_id,
+        instrument_id=instrument_id,
+        currency=currency,
+        multiplier=multiplier,
+        quantity=row.quantity if side == "BUY" else -row.quantity,
+        price=row.price,
+        trade_date=row.trade_date,
+        settle_date=settle,
+        commission=abs(row.commission),
+        fees=abs(row.fees),
+    )
+
+
+@transaction.atomic
+def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResult:
+    """Book executions (numbered from 1 in the order given). Rows may be exceptions raised
+    while reading them; each becomes a row error."""
+    resolver = _Resolver()
+    errors: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    chunk: list[ExecutionBooking] = []
+    booked = BookedChunk()
+    for number, row in enumerate(rows, start=1):
+        try:
+            if isinstance(row, Exception):
+                raise row
+            booking = _validate(row, resolver)
+            if booking.execution_id in seen:
+                raise ValueError(f"execution id {booking.execution_id} appears twice")
+            seen.add(booking.execution_id)
+        except (ValueError, InvalidOperation, TypeError) as exc:
+            errors.append((number, str(exc)))
+            continue
+        if errors:
+            continue  # keep validating to name every bad row; nothing will be kept
+        chunk.append(booking)
+        if len(chunk) >= CHUNK:
+            booked += chunk_book(chunk)
+            chunk = []
+    if chunk and not errors:
+        booked += chunk_book(chunk)
+    if errors:
+        raise ImportRefused(errors)
+    return ImportResult(booked=booked.booked, skipped=booked.skipped)
+
+
+def _decimal(value: str, name: str, default: Decimal | None = None) -> Decimal:
+    if value in ("", None) and default is not None:
+        return default
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError):
+        raise ValueError(f"{name} {value!r} is not a number") from None
+
+
+def _date(value: str, name: str, *, optional: bool = False) -> date | None:
+    if not value and optional:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def csv_rows(stream: Iterable[str]) -> Iterator[ExecutionRow | Exception]:
+    """Rows of a CSV with a header naming `CSV_COLUMNS` (settle_date, commission, fees and
+    currency may be empty)."""
+    reader = csv.DictReader(stream)
+    missing = set(CSV_COLUMNS[:7]) - set(reader.fieldnames or ())
+    if missing:
+        yield ValueError(f"header lacks columns {sorted(missing)}")
+        return
+    for record in reader:
+        try:
+            yield ExecutionRow(
+                execution_id=record["execution_id"].strip(),
+                account_number=record["account"].strip(),
+                symbol=record["symbol"].strip(),
+                side=record["side"].strip(),
+                quantity=_decimal(record["quantity"], "quantity"),
+                price=_decimal(record["price"], "price"),
+                trade_date=_date(record["trade_date"], "trade date"),
+                settle_date=_date(record.get("settle_date") or "", "settle date", optional=True),
+                commission=_decimal(record.get("commission") or "", "commission", Decimal(0)),
+                fees=_decimal(record.get("fees") or "", "fees", Decimal(0)),
+                currency=(record.get("currency") or "").strip(),
+            )
+        except ValueError as exc:
+            yield exc
+
+
+def executions_import_csv(*, stream: Iterable[str]) -> ImportResult:
+    return executions_import(rows=csv_rows(stream))
+
+
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def flex_rows(data: bytes) -> Iterator[ExecutionRow | Exception]:
+    """Executions of the `Trades` sections of an IBKR Flex query response, each `<Trade>`
+    parsed by ibflex with its warnings treated as errors."""
+    from ibflex import parser as flex_parser
+
+    try:
+        checked = etree.fromstring(data, _SAFE_PARSER)  # noqa: S320
+    except etree.XMLSyntaxError as exc:
+        yield ValueError(f"not well-formed XML: {exc}")
+        return
+    if checked.getroottree().docinfo.internalDTD or checked.tag != "FlexQueryResponse":
+        yield ValueError("not a Flex query response (or it carries a DTD)")
+        return
+    root = ET.fromstring(data)  # noqa: S314 (no DTD, checked above)
+    for element in root.iter("Trade"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                trade = flex_parser.parse_data_element(element)
+            yield ExecutionRow(
+                execution_id=trade.ibExecID or trade.tradeID or trade.transactionID or "",
+                account_number=trade.accountId or "",
+                symbol=trade.symbol or "",
+                conid=int(trade.conid) if trade.conid else None,
+                side="BUY" if (trade.quantity or 0) > 0 else "SELL",
+                quantity=abs(trade.quantity or Decimal(0)),
+                price=trade.tradePrice if trade.tradePrice is not None else Decimal(-1),
+                trade_date=trade.tradeDate,
+                settle_date=trade.settleDateTarget,
+                commission=abs(trade.ibCommission or Decimal(0)),
+                fees=abs(trade.taxes or Decimal(0)),
+                currency=trade.currency or "",
+            )
+        except (flex_parser.FlexParserError, UserWarning, ValueError) as exc:
+            yield ValueError(f"Flex trade not readable: {exc}")
+
+
+def executions_import_flex(*, data: bytes) -> ImportResult:
+    return executions_import(rows=flex_rows(data))
+
+
+def executions_import_csv_text(*, text: str) -> ImportResult:
+    return executions_import_csv(stream=io.StringIO(text))

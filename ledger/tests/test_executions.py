@@ -1,0 +1,114 @@
+"""Execution import: CSV, Flex XML and the Python API; idempotency and all-or-nothing."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ledger.errors import ImportRefused
+from ledger.executions import CSV_COLUMNS, executions_import_csv_text, executions_import_flex
+from ledger.models import CashBalance, JournalEntry, Position, RealizedGain
+from ledger.services import cash_deposit
+from ledger.tests.factories import account_make, instrument_make
+from ledger.verify import ledger_verify
+
+D = Decimal
+HEADER = ",".join(CSV_COLUMNS) + "\n"
+
+
+@pytest.fixture
+def book(tenant_a):
+    account = account_make(tenant_a, margin_type="reg_t")
+    stock = instrument_make("XIMP", conid=880001)
+    cash_deposit(account=account, amount=D(100000), currency="USD", idempotency_key="xi0")
+    return account, stock
+
+
+def _csv(account, rows):
+    return HEADER + "".join(
+        f"{e},{account.number},XIMP,{side},{q},{p},2026-03-02,,{c},,USD\n"
+        for e, side, q, p, c in rows
+    )
+
+
+def test_same_csv_twice_books_once(book):
+    # given
+    account, stock = book
+    text = _csv(
+        account,
+        [("E1", "BUY", 100, 10, 1), ("E2", "BUY", 50, 12, 1), ("E3", "SELL", 120, 15, "0.5")],
+    )
+    # when
+    first = executions_import_csv_text(text=text)
+    second = executions_import_csv_text(text=text)
+    # then
+    assert (first.booked, first.skipped) == (3, 0)
+    assert (second.booked, second.skipped) == (0, 3)
+    assert JournalEntry.objects.filter(execution_id__in=["E1", "E2", "E3"]).count() == 3
+    position = Position.objects.get(account=account, instrument=stock)
+    assert (position.quantity, position.cost, position.realized_pnl) == (D(30), D(360), D(560))
+    assert CashBalance.objects.get(account=account).quantity == (
+        D(100000) - 1000 - 600 + 1800 - D("2.5")
+    )
+    assert list(RealizedGain.objects.filter(account=account).values_list("quantity", "pnl")) == [
+        (D(100), D(500)),
+        (D(20), D(60)),
+    ]
+    assert ledger_verify() == []
+
+
+def test_file_with_one_bad_row_books_nothing_and_names_it(book):
+    # given
+    account, _ = book
+    text = _csv(
+        account, [("F1", "BUY", 10, 10, 0), ("F2", "HOLD", 10, 10, 0), ("F3", "BUY", 10, 10, 0)]
+    )
+    text += "F4,U0000000,XIMP,BUY,1,1,2026-03-02,,,,USD\n"
+    entries = JournalEntry.objects.count()
+    # when
+    with pytest.raises(ImportRefused) as refused:
+        executions_import_csv_text(text=text)
+    # then
+    assert refused.value.row_errors == [
+        (2, "side must be BUY or SELL, not 'HOLD'"),
+        (4, "unknown or closed account 'U0000000'"),
+    ]
+    assert "row 2: side must be BUY or SELL" in str(refused.value.message)
+    assert JournalEntry.objects.count() == entries
+    assert not Position.objects.filter(account=account).exists()
+
+
+def test_flex_xml_trades_are_imported(book):
+    # given: a Flex query response with a Trades section (IBKR Flex Web Service format)
+    account, stock = book
+    xml = f"""<FlexQueryResponse queryName="t" type="AF"><FlexStatements count="1">
+<FlexStatement accountId="{account.number}" fromDate="2026-03-02" toDate="2026-03-02"
+ period="LastBusinessDay" whenGenerated="2026-03-02;215015"><Trades>
+<Trade accountId="{account.number}" currency="USD" assetCategory="STK" symbol="XIMP"
+ conid="880001" tradeID="T1" ibExecID="0001.01" tradeDate="2026-03-02"
+ settleDateTarget="2026-03-03" quantity="25" tradePrice="40.5" ibCommission="-1.25"
+ buySell="BUY" />
+<Trade accountId="{account.number}" currency="USD" assetCategory="STK" symbol="XIMP"
+ conid="880001" tradeID="T2" ibExecID="0001.02" tradeDate="2026-03-02"
+ settleDateTarget="2026-03-03" quantity="-5" tradePrice="41" ibCommission="-1"
+ buySell="SELL" />
+</Trades></FlexStatement></FlexStatements></FlexQueryResponse>""".encode()
+    # when
+    result = executions_import_flex(data=xml)
+    again = executions_import_flex(data=xml)
+    # then
+    assert (result.booked, again.booked, again.skipped) == (2, 0, 2)
+    entry = JournalEntry.objects.get(execution_id="0001.01")
+    assert (entry.trade_date, entry.settle_date) == (date(2026, 3, 2), date(2026, 3, 3))
+    position = Position.objects.get(account=account, instrument=stock)
+    assert (position.quantity, position.realized_pnl) == (D(20), D("2.5"))
+
+
+def test_flex_xml_with_entities_is_refused(book):
+    # given
+    xml = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>
+<FlexQueryResponse><FlexStatements count="0"></FlexStatements></FlexQueryResponse>"""
+    # when / then
+    with pytest.raises(ImportRefused) as refused:
+        executions_import_flex(data=xml)
+    assert refused.value.row_errors == [(1, "not a Flex query response (or it carries a DTD)")]
