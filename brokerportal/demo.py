@@ -117,6 +117,7 @@ def demo_seed() -> list[Tenant]:
             )
         with schema_context(demo.schema_name):
             _demo_users_ensure(demo)
+            _demo_access_ensure(demo)
         tenants.append(tenant)
     return tenants
 
@@ -145,3 +146,9 @@ def _demo_users_ensure(demo: DemoTenant) -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.add(groups[role])
+
+
+def _demo_access_ensure(demo: DemoTenant) -> None:
+    from compliance.demo import demo_access_seed
+
+    demo_access_seed(schema_name=demo.schema_name, usernames=[u for u, _ in demo_logins(demo)])

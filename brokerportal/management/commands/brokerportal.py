@@ -23,3 +23,7 @@ class Command(BaseCommand):
             for username, role in demo_logins(demo):
                 self.stdout.write(f"  {role:<20} {username}")
         self.stdout.write(f"\nPassword for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Second factor: every demo login has an authenticator set up; print its current code "
+            "with `python manage.py demo_totp <schema> <username>` (schemas: northwind, harbor)."
+        )

@@ -1,0 +1,71 @@
+"""Demo second factors: every demo login gets a confirmed TOTP authenticator whose secret is
+derived from the tenant schema, the username and the published DEMO_TOTP_SEED, and three
+recovery codes derived the same way. `manage.py demo_totp <schema> <username>` prints the
+current code, so the demo can be logged into with the second factor on.
+
+Never use this outside the demo tenants: anyone who knows the seed can compute the codes.
+"""
+
+import hashlib
+import hmac
+import time
+
+from django.contrib.auth import get_user_model
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from compliance.services.otp import RECOVERY_DEVICE_NAME, recovery_codes_regenerate
+
+# Publicly documented (README); derives the demo logins' TOTP secrets.
+DEMO_TOTP_SEED = "brokerportal-demo-totp-2026"  # noqa: S105
+DEMO_DEVICE_NAME = "demo authenticator"
+DEMO_RECOVERY_CODE_COUNT = 3
+
+
+def _derive(schema_name: str, username: str, purpose: str) -> bytes:
+    message = f"{purpose}:{schema_name}:{username}".encode()
+    return hmac.new(DEMO_TOTP_SEED.encode(), message, hashlib.sha256).digest()
+
+
+def demo_totp_key(schema_name: str, username: str) -> str:
+    """The hex TOTP key (20 bytes, as django-otp stores it) of a demo login."""
+    return _derive(schema_name, username, "totp")[:20].hex()
+
+
+def demo_recovery_codes(schema_name: str, username: str) -> list[str]:
+    digest = _derive(schema_name, username, "recovery").hex()
+    return [digest[i * 10 : (i + 1) * 10] for i in range(DEMO_RECOVERY_CODE_COUNT)]
+
+
+def demo_totp_code(schema_name: str, username: str, at: float | None = None) -> str:
+    """The 6-digit code of a demo login at `at` (default: now)."""
+    generator = TOTP(bytes.fromhex(demo_totp_key(schema_name, username)), step=30, digits=6)
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():06d}"
+
+
+def demo_second_factors_ensure(*, schema_name: str, usernames: list[str]) -> int:
+    """Give each demo login (in the current schema) its derived TOTP device and recovery codes,
+    unless it has a confirmed TOTP device already. Returns how many were set up."""
+    created = 0
+    for user in get_user_model().objects.filter(username__in=usernames):
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            continue
+        TOTPDevice.objects.create(
+            user=user,
+            name=DEMO_DEVICE_NAME,
+            key=demo_totp_key(schema_name, user.username),
+            confirmed=True,
+        )
+        if not StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).exists():
+            recovery_codes_regenerate(
+                user=user, audit=False, codes=demo_recovery_codes(schema_name, user.username)
+            )
+        created += 1
+    return created
+
+
+def demo_access_seed(*, schema_name: str, usernames: list[str]) -> None:
+    """Called by brokerportal.demo.demo_seed inside the demo tenant's schema."""
+    demo_second_factors_ensure(schema_name=schema_name, usernames=usernames)

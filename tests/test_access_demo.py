@@ -1,0 +1,57 @@
+"""Demo logins can pass the second factor with the code `manage.py demo_totp` prints."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_tenants.utils import tenant_context
+
+from compliance.demo import demo_recovery_codes, demo_second_factors_ensure, demo_totp_code
+from tenants.testing import tenant_client
+
+from .access_factories import PASSWORD, user_make
+
+
+def test_demo_code_passes_the_second_factor(tenant_a):
+    # given: a login set up like the demo ones
+    user_make(tenant=tenant_a, username="demo-staff@example.com", roles=["Viewer"])
+    with tenant_context(tenant_a):
+        created = demo_second_factors_ensure(
+            schema_name="tenant_a", usernames=["demo-staff@example.com"]
+        )
+        again = demo_second_factors_ensure(
+            schema_name="tenant_a", usernames=["demo-staff@example.com"]
+        )
+    client = tenant_client(tenant_a)
+    client.post("/login/", {"username": "demo-staff@example.com", "password": PASSWORD})
+    # when
+    response = client.post(
+        "/auth/verify/",
+        {"code": demo_totp_code("tenant_a", "demo-staff@example.com"), "next": "/broker/"},
+    )
+    # then
+    assert (created, again) == (1, 0)
+    assert response["Location"] == "/broker/"
+    assert client.get("/broker/").status_code == 200
+
+
+def test_demo_recovery_code_works_once(tenant_a):
+    # given
+    user_make(tenant=tenant_a, username="demo-client@example.com", roles=["Client"])
+    with tenant_context(tenant_a):
+        demo_second_factors_ensure(schema_name="tenant_a", usernames=["demo-client@example.com"])
+    code = demo_recovery_codes("tenant_a", "demo-client@example.com")[0]
+    results = []
+    for _ in range(2):
+        client = tenant_client(tenant_a)
+        client.post("/login/", {"username": "demo-client@example.com", "password": PASSWORD})
+        # when
+        results.append(client.post("/auth/verify/", {"code": code}).status_code)
+    # then
+    assert results == [302, 200]
+
+
+def test_demo_totp_command_refuses_non_demo_tenants(tenant_a):
+    # given / when / then
+    with pytest.raises(CommandError, match="not a demo tenant"):
+        call_command("demo_totp", "tenant_a", "x", stdout=StringIO(), stderr=StringIO())
