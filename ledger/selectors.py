@@ -164,6 +164,11 @@ def activity_for(
     return out
 
 
+from ledger.selectors_performance import (  # noqa: E402
+    nav_history_for,
+    performance_for,
+    period_range,
+)
 from ledger.selectors_valuation import (  # noqa: E402
     account_valuation,
     account_valuation_consolidated,
@@ -179,4 +184,7 @@ __all__ = [
     "activity_for",
     "lots_for",
     "realized_for",
+    "nav_history_for",
+    "performance_for",
+    "period_range",
 ]
