@@ -61,7 +61,7 @@ def group_make(user, tenant, master, subs, *, method="equal", values=None, **kwa
 
 
 def block_make(user, tenant, master, group, *, side="buy", instrument=None, fills=()):
-    instrument = instrument or instrument_make()
+    instrument = instrument or instrument_make(f"X{uuid.uuid4().hex[:8].upper()}")
     block = block_create(
         actor=user,
         tenant=tenant,
