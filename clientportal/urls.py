@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth, views
+from .urls_portal import portal_urlpatterns
 
 app_name = "clientportal"
 
@@ -29,3 +30,5 @@ urlpatterns = [
     ),
 ]
 
+# Portal pages (clientportal/urls_portal.py).
+urlpatterns += portal_urlpatterns

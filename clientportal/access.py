@@ -1,0 +1,22 @@
+"""Fetch-and-check for client portal objects reached from request input: the same 404 for
+"does not exist" and "not yours"."""
+
+from django.http import Http404
+
+from .models import MessageThread
+
+
+def access_thread(*, user, thread_id, as_staff: bool = False) -> MessageThread:
+    """A client reaches only their own threads; tenant staff reach every thread of the tenant
+    (the tenant's schema holds no other)."""
+    try:
+        pk = int(thread_id)
+    except (TypeError, ValueError):
+        raise Http404("No such conversation.") from None
+    threads = MessageThread.objects.select_related("client")
+    if not (as_staff and user.is_staff):
+        threads = threads.filter(client_id=user.pk)
+    thread = threads.filter(pk=pk).first()
+    if thread is None:
+        raise Http404("No such conversation.")
+    return thread

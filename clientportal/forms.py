@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+from django import forms
+
+CURRENCIES = [("USD", "USD"), ("EUR", "EUR"), ("GBP", "GBP"), ("CHF", "CHF"), ("JPY", "JPY")]
+
+
+def _amount() -> forms.DecimalField:
+    return forms.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class AccountChoiceForm(forms.Form):
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(a.pk, f"{a.number} · {a.title}") for a in accounts]
+        for name in self.account_fields:
+            self.fields[name] = forms.TypedChoiceField(choices=choices, coerce=int)
+        self.order_fields([*self.account_fields])
+
+
+class DepositNoticeForm(AccountChoiceForm):
+    account_fields = ("account",)
+    amount = _amount()
+    currency = forms.ChoiceField(choices=CURRENCIES)
+    method = forms.ChoiceField(choices=[("wire", "Wire"), ("ach", "ACH"), ("check", "Check")])
+    expected_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=100, required=False)
+
+
+class WithdrawalForm(AccountChoiceForm):
+    account_fields = ("account",)
+    amount = _amount()
+    currency = forms.ChoiceField(choices=CURRENCIES)
+    destination = forms.CharField(max_length=200, help_text="Bank account on file (IBAN or ABA)")
+
+
+class InternalTransferForm(AccountChoiceForm):
+    account_fields = ("from_account", "to_account")
+    amount = _amount()
+    currency = forms.ChoiceField(choices=CURRENCIES)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_account") and data.get("from_account") == data.get("to_account"):
+            raise forms.ValidationError("Choose two different accounts.")
+        return data
+
+
+class NewThreadForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, label="Your message"
+    )

@@ -1,0 +1,102 @@
+"""What a portal page is about: the accounts the user may see, the selected account (or all of
+them, consolidated) and the navigation. Every account comes through `ledger.access`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from ledger.access import access_account, accounts_visible
+from ledger.models import Account
+
+from .selectors import unread_count_client
+
+SESSION_KEY = "portal_account"
+ALL = "all"
+NAV = (
+    ("clientportal:home", "Dashboard"),
+    ("clientportal:positions", "Positions"),
+    ("clientportal:performance", "Performance"),
+    ("clientportal:cash", "Cash"),
+    ("clientportal:transfers", "Transfers"),
+    ("clientportal:activity", "Activity"),
+    ("clientportal:statements", "Statements"),
+    ("clientportal:messages", "Messages"),
+    ("clientportal:content", "Info"),
+)
+
+
+@dataclass
+class NavItem:
+    url: str
+    label: str
+    current: bool
+    badge: int = 0
+
+
+@dataclass
+class PortalScope:
+    accounts: list[Account]
+    account: Account | None
+    consolidated: bool
+    nav: list[NavItem] = field(default_factory=list)
+
+    @property
+    def can_consolidate(self) -> bool:
+        return len(self.accounts) > 1
+
+    @property
+    def selected(self) -> list[Account]:
+        """The accounts the page shows: all of them when consolidated, else the one."""
+        if self.consolidated:
+            return self.accounts
+        return [self.account] if self.account else []
+
+    @property
+    def selected_ids(self) -> list[int]:
+        return [a.pk for a in self.selected]
+
+    @property
+    def label(self) -> str:
+        if self.consolidated:
+            return f"All accounts ({len(self.accounts)})"
+        return f"{self.account.number} · {self.account.title}" if self.account else ""
+
+
+def portal_scope(request) -> PortalScope:
+    """Selection from `?account=<id>|all`, else the one remembered in the session, else the
+    first account. An id that is not the user's is a 404 (from `access_account`)."""
+    user, tenant = request.user, request.tenant
+    accounts = list(
+        accounts_visible(user=user, tenant=tenant)
+        .exclude(account_type=Account.Type.MASTER)
+        .order_by("number")
+    )
+    asked = request.GET.get("account")
+    wanted = asked or request.session.get(SESSION_KEY)
+    consolidated, account = False, accounts[0] if accounts else None
+    if wanted == ALL and len(accounts) > 1:
+        consolidated = True
+    elif asked and asked != ALL:
+        chosen = access_account(user=user, tenant=tenant, account_id=asked)
+        account = next((a for a in accounts if a.pk == chosen.pk), chosen)
+    elif wanted and wanted != ALL:
+        # A remembered choice whose grant was since revoked falls back to the first account.
+        account = next((a for a in accounts if a.pk == wanted), account)
+    if "account" in request.GET:
+        request.session[SESSION_KEY] = ALL if consolidated else (account.pk if account else None)
+    scope = PortalScope(accounts=accounts, account=account, consolidated=consolidated)
+    scope.nav = _nav(request)
+    return scope
+
+
+def _nav(request) -> list[NavItem]:
+    unread = unread_count_client(user=request.user)
+    items = []
+    for name, label in NAV:
+        url = reverse(name)
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        badge = unread if name == "clientportal:messages" else 0
+        items.append(NavItem(url, label, current, badge))
+    return items

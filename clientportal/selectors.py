@@ -1,0 +1,135 @@
+"""Reads of the client portal. Ledger figures come from ledger selectors, scoped by the tenant
+and by the accounts the caller already obtained through `ledger.access`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from ledger.market import fx_factor, usd_rates_as_of
+from ledger.models import Account
+from ledger.selectors import cash_balances_for
+from ledger.selectors_valuation import valuations_for_accounts
+from ledger.valuation import PositionValue, Valuation, consolidate
+
+from .models import Message, MessageThread, WithdrawalRequest
+
+ZERO = Decimal(0)
+
+
+# --- cash -----------------------------------------------------------------------------------
+def withdrawal_pending_total(*, account: Account, currency: str) -> Decimal:
+    total = WithdrawalRequest.objects.filter(
+        account_id=account.pk, currency=currency, status=WithdrawalRequest.Status.PENDING
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
+def withdrawable_cash(*, tenant, account: Account, currency: str) -> Decimal:
+    """Settled cash less pending debits (ledger) less withdrawal requests awaiting approval."""
+    rows = cash_balances_for(tenant=tenant, account_ids=[account.pk])
+    ledger_withdrawable = sum((r.withdrawable for r in rows if r.currency == currency), ZERO)
+    pending = withdrawal_pending_total(account=account, currency=currency)
+    return max(ZERO, ledger_withdrawable - pending)
+
+
+# --- valuation ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PositionRow:
+    account_number: str
+    value: PositionValue
+
+    @property
+    def unrealized_pct(self) -> Decimal | None:
+        if not self.value.cost:
+            return None
+        return self.value.unrealized_pnl / abs(self.value.cost) * 100
+
+
+@dataclass(frozen=True)
+class PortalValuation:
+    total: Valuation
+    positions: list[PositionRow]
+
+
+def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
+    """Each account valued by the ledger (the same computation as `account_valuation`, for
+    accounts the caller obtained through `ledger.access`), several consolidated in the first
+    account's base currency. A fixed number of queries whatever the number of positions."""
+    valuations = valuations_for_accounts([a for a in accounts if a.tenant_id == tenant.pk])
+    if len(accounts) == 1:
+        valuation = valuations[accounts[0].pk]
+        rows = [PositionRow(accounts[0].number, p) for p in valuation.positions]
+        return PortalValuation(valuation, rows)
+    base = accounts[0].base_currency
+    rates = usd_rates_as_of(as_of=timezone.localdate())
+    total = consolidate(
+        base_currency=base,
+        parts=[
+            (valuations[a.pk], fx_factor(rates, currency=a.base_currency, base=base))
+            for a in accounts
+        ],
+    )
+    rows = [PositionRow(a.number, p) for a in accounts for p in valuations[a.pk].positions]
+    return PortalValuation(total, rows)
+
+
+# --- messages -------------------------------------------------------------------------------
+def _unread_for_client() -> Q:
+    return Q(from_staff=True) & (
+        Q(thread__client_read_at__isnull=True) | Q(sent_at__gt=F("thread__client_read_at"))
+    )
+
+
+def _unread_for_staff() -> Q:
+    return Q(from_staff=False) & (
+        Q(thread__staff_read_at__isnull=True) | Q(sent_at__gt=F("thread__staff_read_at"))
+    )
+
+
+def unread_cache_key(user_id: int) -> str:
+    return f"clientportal:unread:{user_id}"
+
+
+def unread_count_client(*, user) -> int:
+    """Shown in the navigation of every page, so cached per user (tenant-aware cache keys);
+    the message services drop the entry whenever the count can change."""
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Message.objects.filter(_unread_for_client(), thread__client_id=user.pk).count()
+        cache.set(key, count, 600)
+    return count
+
+
+def unread_count_staff() -> int:
+    return Message.objects.filter(_unread_for_staff()).count()
+
+
+def threads_for_client(*, user):
+    unread = Count("messages", filter=Q(messages__from_staff=True) & _thread_unread("client"))
+    return MessageThread.objects.filter(client_id=user.pk).annotate(unread=unread)
+
+
+def threads_for_staff():
+    unread = Count("messages", filter=Q(messages__from_staff=False) & _thread_unread("staff"))
+    return MessageThread.objects.select_related("client").annotate(unread=unread)
+
+
+def _thread_unread(side: str) -> Q:
+    read_at = f"{side}_read_at"
+    return Q(**{f"{read_at}__isnull": True}) | Q(messages__sent_at__gt=F(read_at))
+
+
+def thread_messages(*, thread: MessageThread):
+    return thread.messages.select_related("sender").order_by("sent_at", "id")
+
+
+# --- staff queues ---------------------------------------------------------------------------
+def withdrawal_requests_for_staff(*, status: str | None = WithdrawalRequest.Status.PENDING):
+    qs = WithdrawalRequest.objects.select_related("account", "requested_by", "decided_by")
+    return qs.filter(status=status) if status else qs

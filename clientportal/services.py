@@ -1,0 +1,206 @@
+"""Writes of the client portal: messages, deposit notices, withdrawal requests and their staff
+decision, internal transfers. Money moves only through ledger services."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.services import audit_record
+from ledger import services as ledger_services
+from ledger.errors import InsufficientFunds, LedgerError
+from ledger.models import Account
+
+from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
+from .selectors import unread_cache_key, withdrawable_cash
+
+
+@transaction.atomic
+def message_thread_start(*, client, subject: str, body: str) -> MessageThread:
+    now = timezone.now()
+    thread = MessageThread(client=client, subject=subject, last_message_at=now)
+    thread.full_clean()
+    thread.save()
+    message_post(thread=thread, sender=client, body=body, from_staff=False)
+    return thread
+
+
+@transaction.atomic
+def message_post(*, thread: MessageThread, sender, body: str, from_staff: bool) -> Message:
+    """Append a message; the sender's side has read everything up to it."""
+    now = timezone.now()
+    message = Message(thread=thread, sender=sender, from_staff=from_staff, body=body, sent_at=now)
+    message.full_clean()
+    message.save()
+    thread.last_message_at = now
+    read_field = "staff_read_at" if from_staff else "client_read_at"
+    setattr(thread, read_field, now)
+    thread.save(update_fields=["last_message_at", read_field])
+    # Dropped now and again after commit, so a read in between cannot keep a stale count.
+    cache.delete(unread_cache_key(thread.client_id))
+    transaction.on_commit(lambda: cache.delete(unread_cache_key(thread.client_id)))
+    audit_record(
+        actor=sender,
+        action="message.sent",
+        target=f"thread:{thread.pk}",
+        details={"from_staff": from_staff},
+    )
+    return message
+
+
+def thread_read_mark(*, thread: MessageThread, by_staff: bool) -> None:
+    read_field = "staff_read_at" if by_staff else "client_read_at"
+    setattr(thread, read_field, timezone.now())
+    thread.save(update_fields=[read_field])
+    if not by_staff:
+        cache.delete(unread_cache_key(thread.client_id))
+
+
+@transaction.atomic
+def deposit_notice_create(
+    *,
+    user,
+    account: Account,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    expected_on: date,
+    reference: str = "",
+) -> DepositNotice:
+    notice = DepositNotice(
+        account=account,
+        notified_by=user,
+        amount=amount,
+        currency=currency,
+        method=method,
+        expected_on=expected_on,
+        reference=reference,
+    )
+    notice.full_clean()
+    notice.save()
+    audit_record(
+        actor=user,
+        action="deposit.notified",
+        target=f"account:{account.number}",
+        details={"amount": str(amount), "currency": currency, "method": method},
+    )
+    return notice
+
+
+@transaction.atomic
+def withdrawal_request_create(
+    *, user, tenant, account: Account, amount: Decimal, currency: str, destination: str
+) -> WithdrawalRequest:
+    """Refused with InsufficientFunds when the amount exceeds withdrawable cash in `currency`
+    less the requests still awaiting approval; nothing is written then."""
+    # Serialise requests of one account so two concurrent requests cannot both pass the check.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    available = withdrawable_cash(tenant=tenant, account=account, currency=currency)
+    if amount > available:
+        raise InsufficientFunds(
+            f"You can withdraw at most {available:,.2f} {currency} from {account.number}."
+        )
+    request = WithdrawalRequest(
+        account=account,
+        requested_by=user,
+        amount=amount,
+        currency=currency,
+        destination=destination,
+    )
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=user,
+        action="withdrawal.requested",
+        target=f"account:{account.number}",
+        details={"request": request.pk, "amount": str(amount), "currency": currency},
+    )
+    return request
+
+
+def _decidable(request_id: int) -> WithdrawalRequest:
+    request = (
+        WithdrawalRequest.objects.select_for_update().select_related("account").get(pk=request_id)
+    )
+    if request.status != WithdrawalRequest.Status.PENDING:
+        raise LedgerError(f"This request is already {request.get_status_display().lower()}.")
+    return request
+
+
+@transaction.atomic
+def withdrawal_request_approve(*, staff, tenant, request_id: int) -> WithdrawalRequest:
+    """Book the withdrawal through the ledger (which refuses it if cash is now short) and mark
+    the request booked, in one transaction."""
+    request = _decidable(request_id)
+    entry = ledger_services.cash_withdraw(
+        account=request.account,
+        amount=request.amount,
+        currency=request.currency,
+        idempotency_key=f"portal-withdrawal:{tenant.schema_name}:{request.pk}",
+        memo=f"Withdrawal to {request.destination}"[:300],
+    )
+    request.status = WithdrawalRequest.Status.BOOKED
+    request.decided_by = staff
+    request.decided_at = timezone.now()
+    request.journal_entry_id = entry.pk
+    request.save(update_fields=["status", "decided_by", "decided_at", "journal_entry_id"])
+    audit_record(
+        actor=staff,
+        action="withdrawal.approved",
+        target=f"account:{request.account.number}",
+        details={"request": request.pk, "entry": entry.pk},
+    )
+    return request
+
+
+@transaction.atomic
+def withdrawal_request_reject(*, staff, request_id: int, note: str) -> WithdrawalRequest:
+    request = _decidable(request_id)
+    request.status = WithdrawalRequest.Status.REJECTED
+    request.decided_by = staff
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        actor=staff,
+        action="withdrawal.rejected",
+        target=f"account:{request.account.number}",
+        details={"request": request.pk, "note": note},
+    )
+    return request
+
+
+@transaction.atomic
+def internal_transfer_book(
+    *,
+    user,
+    tenant,
+    from_account: Account,
+    to_account: Account,
+    amount: Decimal,
+    currency: str,
+    idempotency_key: str,
+):
+    """Between two accounts of the same client: checked against withdrawable cash."""
+    Account.objects.select_for_update().filter(pk=from_account.pk).first()
+    available = withdrawable_cash(tenant=tenant, account=from_account, currency=currency)
+    if amount > available:
+        raise InsufficientFunds(
+            f"You can transfer at most {available:,.2f} {currency} from {from_account.number}."
+        )
+    entry = ledger_services.cash_transfer(
+        from_account=from_account,
+        to_account=to_account,
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+    )
+    audit_record(
+        actor=user,
+        action="transfer.booked",
+        target=f"account:{from_account.number}",
+        details={"to": to_account.number, "amount": str(amount), "entry": entry.pk},
+    )
+    return entry

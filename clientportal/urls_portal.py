@@ -1,0 +1,19 @@
+"""Portal pages (dashboard at "" is `clientportal:home` in urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+portal_urlpatterns = [
+    path("positions/", views.positions, name="positions"),
+    path("performance/", views.performance, name="performance"),
+    path("cash/", views.cash, name="cash"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/withdraw/", views.withdrawal_request, name="withdrawal_request"),
+    path("activity/", views.activity, name="activity"),
+    path("statements/", views.statements, name="statements"),
+    path("messages/", views.messages_index, name="messages"),
+    path("messages/<int:thread_id>/", views.message_thread, name="message_thread"),
+    path("info/", views.content_index, name="content"),
+    path("content/<int:page_id>/", views.content_detail, name="content_detail"),
+]

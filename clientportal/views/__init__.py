@@ -1,0 +1,25 @@
+"""Client portal pages, one module per area. Each view: scope (accounts through ledger.access),
+then ledger/portal selectors or services, then a template."""
+
+from .activity import activity, statements
+from .content import content_detail, content_index
+from .dashboard import home
+from .holdings import cash, positions
+from .messages import message_thread, messages_index
+from .money import transfers, withdrawal_request
+from .performance import performance
+
+__all__ = [
+    "activity",
+    "cash",
+    "content_detail",
+    "content_index",
+    "home",
+    "message_thread",
+    "messages_index",
+    "performance",
+    "positions",
+    "statements",
+    "transfers",
+    "withdrawal_request",
+]

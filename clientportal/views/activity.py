@@ -1,0 +1,98 @@
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from clientportal.scope import portal_scope
+from ledger.selectors import activity_for
+
+from .common import csv_response
+
+KINDS = (("trade", "Trades"), ("cash", "Cash transactions"))
+CASH_KINDS = ("deposit", "withdrawal", "cash_transfer", "dividend", "interest", "fee")
+DEFAULT_DAYS = 90
+
+
+def _date(value: str, default: date) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+def activity(request):
+    scope = portal_scope(request)
+    today = timezone.localdate()
+    start = _date(request.GET.get("start"), today - timedelta(days=DEFAULT_DAYS))
+    end = _date(request.GET.get("end"), today)
+    kind = request.GET.get("kind", "")
+    symbol = request.GET.get("symbol", "").strip().upper()
+    rows = activity_for(tenant=request.tenant, account_ids=scope.selected_ids, start=start, end=end)
+    if kind == "trade":
+        rows = [r for r in rows if r.kind == "trade"]
+    elif kind == "cash":
+        rows = [r for r in rows if r.kind != "trade" and not r.symbol]
+    if symbol:
+        rows = [r for r in rows if r.symbol.upper() == symbol]
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "activity.csv",
+            [
+                "trade_date",
+                "settle_date",
+                "account",
+                "kind",
+                "symbol",
+                "quantity",
+                "price",
+                "currency",
+                "amount",
+                "commission",
+                "memo",
+            ],
+            (
+                [
+                    r.trade_date,
+                    r.settle_date,
+                    r.account_number,
+                    r.kind,
+                    r.symbol,
+                    r.quantity,
+                    "" if r.price is None else r.price,
+                    r.currency,
+                    r.amount,
+                    r.commission,
+                    r.memo,
+                ]
+                for r in rows
+            ),
+        )
+    context = {
+        "portal": scope,
+        "rows": rows,
+        "start": start,
+        "end": end,
+        "kind": kind,
+        "symbol": symbol,
+        "kinds": KINDS,
+    }
+    return render(request, "clientportal/activity.html", context)
+
+
+@login_required
+def statements(request):
+    """Statements that exist for the selected accounts; the statements feature fills this
+    list (branding.statements), until then it is empty."""
+    scope = portal_scope(request)
+    documents = []
+    try:
+        from branding.statements.selectors import statements_for
+    except ImportError:
+        statements_for = None
+    if statements_for is not None and scope.selected_ids:
+        documents = statements_for(tenant=request.tenant, account_ids=scope.selected_ids)
+    return render(
+        request, "clientportal/statements.html", {"portal": scope, "documents": documents}
+    )

@@ -1,0 +1,19 @@
+import csv
+
+from django.http import HttpResponse
+
+from clientportal.scope import portal_scope
+
+
+def page_context(request, **extra) -> dict:
+    scope = extra.pop("portal", None) or portal_scope(request)
+    return {"portal": scope, **extra}
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response

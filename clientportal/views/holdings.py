@@ -1,0 +1,108 @@
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from clientportal.scope import portal_scope
+from clientportal.selectors import portal_valuation
+from ledger.market import fx_factor, usd_rates_as_of
+from ledger.selectors import cash_balances_for
+
+from .common import csv_response
+
+SORT_KEYS = {
+    "symbol": lambda r: r.value.symbol,
+    "quantity": lambda r: r.value.quantity,
+    "price": lambda r: r.value.price,
+    "value": lambda r: r.value.market_value,
+    "cost": lambda r: r.value.cost,
+    "pnl": lambda r: r.value.unrealized_pnl,
+    "pnl_pct": lambda r: r.unrealized_pct if r.unrealized_pct is not None else Decimal("-1e30"),
+}
+
+
+@login_required
+def positions(request):
+    scope = portal_scope(request)
+    rows = []
+    if scope.selected:
+        rows = portal_valuation(tenant=request.tenant, accounts=scope.selected).positions
+    classes = sorted({r.value.asset_class for r in rows})
+    asset_class = request.GET.get("class", "")
+    if asset_class:
+        rows = [r for r in rows if r.value.asset_class == asset_class]
+    sort = request.GET.get("sort", "-value")
+    key = sort.lstrip("-")
+    if key in SORT_KEYS:
+        rows = sorted(rows, key=SORT_KEYS[key], reverse=sort.startswith("-"))
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "positions.csv",
+            [
+                "account",
+                "symbol",
+                "asset_class",
+                "quantity",
+                "price",
+                "market_value",
+                "cost_basis",
+                "unrealized_pnl",
+                "unrealized_pct",
+            ],
+            (
+                [
+                    r.account_number,
+                    r.value.symbol,
+                    r.value.asset_class,
+                    r.value.quantity,
+                    r.value.price,
+                    r.value.market_value,
+                    r.value.cost,
+                    r.value.unrealized_pnl,
+                    "" if r.unrealized_pct is None else round(r.unrealized_pct, 2),
+                ]
+                for r in rows
+            ),
+        )
+    context = {
+        "portal": scope,
+        "rows": rows,
+        "asset_classes": classes,
+        "asset_class": asset_class,
+        "sort": sort,
+        "columns": [
+            ("symbol", "Symbol", False),
+            ("quantity", "Quantity", True),
+            ("price", "Price", True),
+            ("value", "Market value", True),
+            ("cost", "Cost basis", True),
+            ("pnl", "Unrealized P&L", True),
+            ("pnl_pct", "%", True),
+        ],
+    }
+    return render(request, "clientportal/positions.html", context)
+
+
+@login_required
+def cash(request):
+    """Balances by currency, trade-date and settled, with totals in the base currency of the
+    (first) selected account at today's FX."""
+    scope = portal_scope(request)
+    rows = cash_balances_for(tenant=request.tenant, account_ids=scope.selected_ids)
+    base = scope.selected[0].base_currency if scope.selected else "USD"
+    rates = usd_rates_as_of(as_of=timezone.localdate()) if rows else {}
+    total = settled_total = Decimal(0)
+    for row in rows:
+        fx = fx_factor(rates, currency=row.currency, base=base)
+        total += row.balance * fx
+        settled_total += row.settled * fx
+    numbers = {a.pk: a.number for a in scope.selected}
+    context = {
+        "portal": scope,
+        "rows": [(numbers.get(r.account_id, ""), r) for r in rows],
+        "base_currency": base,
+        "total": total,
+        "settled_total": settled_total,
+    }
+    return render(request, "clientportal/cash.html", context)

@@ -1,0 +1,103 @@
+"""Transfers: deposit notice, withdrawal request (re-authenticated, approved by staff before it
+is booked), internal transfer between the user's own accounts."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from clientportal import services
+from clientportal.forms import DepositNoticeForm, InternalTransferForm, WithdrawalForm
+from clientportal.models import WithdrawalRequest
+from clientportal.scope import portal_scope
+from compliance.sessions import reauth_required
+from ledger.access import access_account
+from ledger.errors import LedgerError
+
+
+def _fundable(request, account_id):
+    return access_account(
+        user=request.user, tenant=request.tenant, account_id=account_id, need="fund"
+    )
+
+
+@login_required
+def transfers(request):
+    scope = portal_scope(request)
+    deposit_form = DepositNoticeForm(prefix="deposit", accounts=scope.accounts)
+    transfer_form = InternalTransferForm(prefix="transfer", accounts=scope.accounts)
+    if request.method == "POST" and request.POST.get("action") == "deposit":
+        deposit_form = DepositNoticeForm(request.POST, prefix="deposit", accounts=scope.accounts)
+        if deposit_form.is_valid():
+            data = deposit_form.cleaned_data
+            services.deposit_notice_create(
+                user=request.user,
+                account=_fundable(request, data["account"]),
+                amount=data["amount"],
+                currency=data["currency"],
+                method=data["method"],
+                expected_on=data["expected_on"],
+                reference=data["reference"],
+            )
+            messages.success(request, "Thank you. We will credit the deposit when it arrives.")
+            return redirect("clientportal:transfers")
+    elif request.method == "POST" and request.POST.get("action") == "transfer":
+        transfer_form = InternalTransferForm(
+            request.POST, prefix="transfer", accounts=scope.accounts
+        )
+        if transfer_form.is_valid():
+            data = transfer_form.cleaned_data
+            try:
+                services.internal_transfer_book(
+                    user=request.user,
+                    tenant=request.tenant,
+                    from_account=_fundable(request, data["from_account"]),
+                    to_account=_fundable(request, data["to_account"]),
+                    amount=data["amount"],
+                    currency=data["currency"],
+                    idempotency_key=f"portal-transfer:{request.POST.get('token') or uuid.uuid4()}",
+                )
+            except LedgerError as refused:
+                transfer_form.add_error("amount", refused.messages[0])
+            else:
+                messages.success(request, "The transfer is booked.")
+                return redirect("clientportal:transfers")
+    requests = WithdrawalRequest.objects.filter(requested_by=request.user).select_related(
+        "account"
+    )[:20]
+    context = {
+        "portal": scope,
+        "deposit_form": deposit_form,
+        "transfer_form": transfer_form,
+        "transfer_token": uuid.uuid4().hex,
+        "withdrawal_requests": requests,
+    }
+    return render(request, "clientportal/transfers.html", context)
+
+
+@login_required
+@reauth_required
+def withdrawal_request(request):
+    scope = portal_scope(request)
+    form = WithdrawalForm(request.POST or None, accounts=scope.accounts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.withdrawal_request_create(
+                user=request.user,
+                tenant=request.tenant,
+                account=_fundable(request, data["account"]),
+                amount=data["amount"],
+                currency=data["currency"],
+                destination=data["destination"],
+            )
+        except LedgerError as refused:
+            form.add_error("amount", refused.messages[0])
+        else:
+            messages.success(request, "Your withdrawal request is waiting for approval.")
+            return redirect("clientportal:transfers")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "clientportal/withdrawal.html", {"portal": scope, "form": form}, status=status
+    )
