@@ -74,8 +74,8 @@ class FixmlInstruction:
 
 
 def _num(value: Decimal) -> str:
-    """xs:decimal text: plain notation, no exponent, no trailing zeros beyond the value's own."""
-    return f"{value:f}"
+    """xs:decimal text: plain notation, no exponent, no trailing zeros (300.00000000 → 300)."""
+    return f"{value.normalize():f}"
 
 
 def _instruction_attributes(instruction: FixmlInstruction) -> dict[str, str]:

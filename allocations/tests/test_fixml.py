@@ -81,8 +81,8 @@ def test_booked_allocation_and_its_reversal_validate_against_the_schema():
         for a in first.iter(f"{{{NS}}}Alloc")
     ]
     assert allocs == [
-        ("U001", "180", "10.125", "AL-1-1", "0.60"),
-        ("U002", "120", "10.125", "AL-1-2", "0.40"),
+        ("U001", "180", "10.125", "AL-1-1", "0.6"),
+        ("U002", "120", "10.125", "AL-1-2", "0.4"),
     ]
     assert [e.get("ExecID") for e in first.iter(f"{{{NS}}}AllExc")] == ["EX-1", "EX-2"]
     assert (second.get("TransTyp"), second.get("RefID"), second.get("ReversalInd")) == (
