@@ -1,0 +1,105 @@
+"""Reads of issued statements and runs, scoped to the tenant (and its schema) explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
+from ledger.access import accounts_visible
+from ledger.models import Account
+
+
+def run_accounts(*, tenant) -> QuerySet[Account]:
+    """The accounts a month-end run issues a statement for: every open or restricted account of
+    the tenant (a master gets one consolidated over its subs)."""
+    return (
+        Account.objects.filter(tenant_id=tenant.pk)
+        .exclude(account_type=Account.Type.PLATFORM)
+        .exclude(status=Account.Status.CLOSED)
+        .order_by("number")
+    )
+
+
+def run_accounts_missing(*, tenant, run: StatementRun) -> QuerySet[Account]:
+    """The run's accounts that have no statement of the run's kind and period yet."""
+    issued = IssuedStatement.objects.filter(
+        account_id=OuterRef("pk"),
+        kind=run.kind,
+        period_start=run.period_start,
+        period_end=run.period_end,
+    )
+    return run_accounts(tenant=tenant).filter(~Exists(issued))
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run: StatementRun
+    total: int
+    issued: int
+    failed: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.issued * 100 // self.total)
+
+    @property
+    def done(self) -> bool:
+        return self.issued >= self.total
+
+
+def run_progress(*, tenant, run: StatementRun) -> RunProgress:
+    issued = IssuedStatement.objects.filter(
+        account__tenant_id=tenant.pk,
+        kind=run.kind,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        version=1,
+    ).count()
+    failed = StatementFailure.objects.filter(run=run, account__tenant_id=tenant.pk).count()
+    return RunProgress(run=run, total=run.total, issued=issued, failed=failed)
+
+
+def runs_recent(*, tenant, limit: int = 20) -> list[RunProgress]:
+    return [run_progress(tenant=tenant, run=run) for run in StatementRun.objects.all()[:limit]]
+
+
+def run_failures(*, tenant, run: StatementRun) -> QuerySet[StatementFailure]:
+    return (
+        StatementFailure.objects.filter(run=run, account__tenant_id=tenant.pk)
+        .select_related("account")
+        .order_by("account__number")
+    )
+
+
+def statements_for(*, tenant, account_ids) -> QuerySet[IssuedStatement]:
+    """Issued statements of the given accounts of `tenant`, newest period first, every version
+    (a replaced one is marked by `replaced_by`). The caller passes the accounts the user may
+    see (`ledger.access.accounts_visible`); ids of other tenants' accounts match nothing."""
+    return (
+        IssuedStatement.objects.filter(account__tenant_id=tenant.pk, account_id__in=account_ids)
+        .select_related("account", "replaced_by")
+        .order_by("-period_end", "account__number", "kind", "-version")
+    )
+
+
+def access_issued_statement(*, user, tenant, statement_id, need: str = "view") -> IssuedStatement:
+    """The statement if `user` may `need` (view for clients, report for staff) on its account;
+    the same 404 for a missing id, another tenant's statement and an account not granted."""
+    try:
+        pk = int(statement_id)
+    except (TypeError, ValueError):
+        raise Http404("No such statement.") from None
+    statement = (
+        IssuedStatement.objects.filter(
+            pk=pk,
+            account__in=accounts_visible(user=user, tenant=tenant, need=need),
+        )
+        .select_related("account")
+        .first()
+    )
+    if statement is None:
+        raise Http404("No such statement.")
+    return statement
