@@ -33,6 +33,7 @@ def line_chart_svg(
 ) -> str:
     """Lines over a shared x axis (index positions), y axis from the data's range with zero
     included; the first and last x label are printed."""
+    series = [Series(s.label, [float(v) for v in s.values]) for s in series]
     pad_l, pad_r, pad_t, pad_b = 48, 12, 12, 28
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     values = [v for s in series for v in s.values]

@@ -49,6 +49,22 @@ def holder(tenant_a):
     return user, account
 
 
+def staff_make(tenant, username: str, *, perms: tuple[str, ...] = ()):
+    """A tenant staff member who may open the Broker Portal (plus `perms`, "app.codename")."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    with tenant_context(tenant):
+        user = get_user_model().objects.create_user(username, is_staff=True)
+        for perm in ("wagtailadmin.access_admin", *perms):
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    connection.set_schema_to_public()
+    return user
+
+
 @pytest.fixture(autouse=True)
 def _brand_cache_empty():
     """Test transactions roll back, caches do not: start every test without cached brands."""

@@ -1,7 +1,8 @@
-"""Performance: TWR and MWR side by side for standard ranges and a custom one, against a
-benchmark, with the calculation's steps. Figures come from the ledger's `performance_for`."""
+"""Performance: TWR and MWR side by side for 1W, MTD, 1M, YTD, 1Y and a custom range, against a
+benchmark, as a chart, with "how this is calculated" showing the steps. Figures come from the
+ledger's `performance_for` over the NAV history."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -9,70 +10,79 @@ from django.utils import timezone
 
 from clientportal.charts import Series, line_chart_svg
 from clientportal.scope import portal_scope
+from ledger.selectors_performance import PERIODS, performance_for, period_range
 
-RANGES = (
-    ("1W", "1 week"),
-    ("MTD", "Month to date"),
-    ("1M", "1 month"),
-    ("YTD", "Year to date"),
-    ("1Y", "1 year"),
-    ("custom", "Custom"),
-)
 BENCHMARK = "SPY"
+PERIOD_LABELS = {
+    "1W": "1 week",
+    "MTD": "Month to date",
+    "1M": "1 month",
+    "YTD": "Year to date",
+    "1Y": "1 year",
+}
 
 
-def range_dates(key: str, today: date, start: str = "", end: str = "") -> tuple[date, date]:
-    if key == "1W":
-        return today - timedelta(days=7), today
-    if key == "MTD":
-        return today.replace(day=1) - timedelta(days=1), today
-    if key == "1M":
-        return today - timedelta(days=30), today
-    if key == "YTD":
-        return date(today.year - 1, 12, 31), today
-    if key == "custom":
-        try:
-            first, last = date.fromisoformat(start), date.fromisoformat(end)
-        except ValueError:
-            return today - timedelta(days=365), today
-        return min(first, last), min(max(first, last), today)
-    return today - timedelta(days=365), today
+def _custom_range(request, today: date) -> tuple[date, date] | None:
+    try:
+        first = date.fromisoformat(request.GET.get("start", ""))
+        last = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        return None
+    first, last = min(first, last), min(max(first, last), today)
+    return first, last
 
 
 @login_required
 def performance(request):
-    from ledger import selectors as ledger_selectors
-
     scope = portal_scope(request)
-    key = request.GET.get("range", "1M")
-    if key not in dict(RANGES):
-        key = "1M"
-    start, end = range_dates(
-        key, timezone.localdate(), request.GET.get("start", ""), request.GET.get("end", "")
-    )
-    context = {"portal": scope, "ranges": RANGES, "range": key, "start": start, "end": end}
-    performance_for = getattr(ledger_selectors, "performance_for", None)
-    if performance_for is not None and scope.selected_ids:
-        result = performance_for(
+    today = timezone.localdate()
+    selected = request.GET.get("range", "1M")
+    custom = _custom_range(request, today) if selected == "custom" else None
+    if selected not in PERIODS and custom is None:
+        selected = "1M"
+    context = {"portal": scope, "periods": PERIOD_LABELS, "range": selected, "rows": []}
+    bases = {a.base_currency for a in scope.selected}
+    if not scope.selected_ids or len(bases) > 1:
+        context["note"] = "Performance is shown per account when base currencies differ."
+        return render(request, "clientportal/performance.html", context)
+    for code in PERIODS:
+        start, end = period_range(code, today=today)
+        report = performance_for(
             tenant=request.tenant,
             account_ids=scope.selected_ids,
             start=start,
             end=end,
             benchmark_symbol=BENCHMARK,
         )
-        context["result"] = result
-        context["chart"] = _chart(result)
+        context["rows"].append((PERIOD_LABELS[code], report))
+        if code == selected:
+            context["detail"] = report
+    if custom is not None:
+        report = performance_for(
+            tenant=request.tenant,
+            account_ids=scope.selected_ids,
+            start=custom[0],
+            end=custom[1],
+            benchmark_symbol=BENCHMARK,
+        )
+        context["rows"].append(("Custom", report))
+        context["detail"] = report
+    detail = context["detail"]
+    context["start"], context["end"] = detail.start, detail.end
+    context["chart"] = _chart(detail)
     return render(request, "clientportal/performance.html", context)
 
 
-def _chart(result) -> str:
-    twr = getattr(result, "twr", None)
-    steps = list(getattr(twr, "steps", ()) or ())
-    if not steps:
+def _chart(report) -> str:
+    if report.twr is None or not report.twr.steps:
         return ""
+    steps = report.twr.steps
     series = [Series("Portfolio (TWR)", [float(s.cumulative) * 100 for s in steps])]
-    bench = getattr(result, "benchmark", None)
-    if bench is not None and getattr(bench, "steps", None):
-        series.append(Series("Benchmark", [float(s.cumulative) * 100 for s in bench.steps]))
+    if report.benchmark is not None and report.benchmark.steps:
+        series.append(
+            Series(
+                report.benchmark_symbol, [float(s.cumulative) * 100 for s in report.benchmark.steps]
+            )
+        )
     labels = [steps[0].date.isoformat(), steps[-1].date.isoformat()]
-    return line_chart_svg(series, x_labels=labels, title="Cumulative return")
+    return line_chart_svg(series, x_labels=labels, title="Cumulative return, %")
