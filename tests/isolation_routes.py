@@ -1,0 +1,300 @@
+"""How the tenant-isolation harness (tests/test_isolation_harness.py) fills every URL pattern.
+
+HOW TO ADD AN ENTRY (one line per new view with URL arguments):
+    "namespace:url_name": fill(account_id="account"),
+  - key: the route's full name ("namespace:name"), or for a family of third-party routes a path
+    prefix ending in "*" ("broker/images/*"); a name beats a prefix, a longer prefix a shorter one.
+  - value: `fill(arg="kind", ...)` names, per URL argument, the kind of object whose id (of the
+    OTHER tenant) the harness puts there; `literal("x")` puts a fixed value; positional
+    arguments (unnamed regex groups) go as `fill("kind", literal("x"))`.
+  - `skip("reason")` only with a reason a reviewer accepts: the route is then not requested.
+  - A kind is a seeder in KINDS below: `def seed_<kind>(tenant, marker) -> value` creates one
+    object in `tenant` (inside its schema) that shows `marker` wherever a view displays it.
+    Add a kind for each new model a URL takes the id of.
+Routes without arguments need no entry: the harness requests all of them (with `?account=` and
+`?account_id=` set to the other tenant's account as well). A route with arguments and no entry,
+or an argument an entry does not fill, fails the harness, so a new view is covered the day it
+is added.
+"""
+
+import io
+import itertools
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: str
+
+
+@dataclass(frozen=True)
+class Fill:
+    positional: tuple = ()
+    named: tuple = ()  # ((argument, kind or Literal), ...)
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+def fill(*positional, **named) -> Fill:
+    return Fill(positional=positional, named=tuple(sorted(named.items())))
+
+
+def literal(value) -> Literal:
+    return Literal(str(value))
+
+
+def skip(reason: str) -> Skip:
+    assert reason.strip(), "a skipped route needs a reason"
+    return Skip(reason)
+
+
+# --- kinds: one object per tenant, showing the marker -----------------------------------------
+
+
+def seed_account(tenant, marker):
+    from ledger.models import Account
+
+    number = f"ISO{next(_numbers):05d}{tenant.schema_name[-1].upper()}"
+    return Account.objects.create(
+        tenant=tenant, number=number, title=marker, account_type="individual"
+    ).pk
+
+
+def seed_user(tenant, marker):
+    user = get_user_model().objects.create_user(
+        username=f"{marker}@example.com",
+        email=f"{marker}@example.com",
+        first_name=marker,
+        last_name=marker,
+    )
+    return user.pk
+
+
+def seed_group(tenant, marker):
+    return Group.objects.create(name=marker).pk
+
+
+def _root_page():
+    from wagtail.models import Page
+
+    return Page.get_first_root_node()
+
+
+def seed_page(tenant, marker):
+    from wagtail.models import Page
+
+    page = _root_page().add_child(instance=Page(title=marker, slug=marker))
+    page.save_revision().publish()
+    return page.pk
+
+
+def seed_revision(tenant, marker):
+    from wagtail.models import Page
+
+    page = Page.objects.get(slug=marker.replace("revision", "page"))
+    return page.latest_revision_id
+
+
+def seed_collection(tenant, marker):
+    from wagtail.models import Collection
+
+    return Collection.get_first_root_node().add_child(name=marker).pk
+
+
+def seed_image(tenant, marker):
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (4, 4), "white").save(buffer, "PNG")
+    buffer.seek(0)
+    image = Image.objects.create(title=marker, file=ImageFile(buffer, name=f"{marker}.png"))
+    return image.pk
+
+
+def seed_document(tenant, marker):
+    from wagtail.documents.models import Document
+
+    document = Document(title=marker)
+    document.file.save(f"{marker}.txt", ContentFile(marker.encode()), save=False)
+    document.save()
+    return document.pk
+
+
+def seed_redirect(tenant, marker):
+    from wagtail.contrib.redirects.models import Redirect
+
+    return Redirect.objects.create(old_path=f"/{marker}", redirect_link=f"/{marker}-new").pk
+
+
+def seed_site(tenant, marker):
+    from wagtail.models import Site
+
+    return Site.objects.create(hostname=f"{marker}.invalid", root_page=_root_page()).pk
+
+
+def seed_reset_uid(tenant, marker):
+    user = get_user_model().objects.get(
+        username=f"{marker.replace('resetuid', 'user')}@example.com"
+    )
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def seed_reset_token(tenant, marker):
+    user = get_user_model().objects.get(
+        username=f"{marker.replace('resettoken', 'user')}@example.com"
+    )
+    return default_token_generator.make_token(user)
+
+
+def seed_invitation_token(tenant, marker):
+    from compliance.services import invitation_create
+
+    user = get_user_model().objects.get(
+        username=f"{marker.replace('invitationtoken', 'user')}@example.com"
+    )
+    return invitation_create(actor=None, user=user, send_email=False)[1]
+
+
+def seed_application(tenant, marker):
+    from onboarding.models import Application
+
+    return Application.objects.create(
+        first_name=marker, last_name=marker, email=f"{marker}@x.io"
+    ).pk
+
+
+def seed_message_thread(tenant, marker):
+    from django.utils import timezone
+
+    from clientportal.models import MessageThread
+
+    client = get_user_model().objects.get(
+        username=f"{marker.replace('messagethread', 'user')}@example.com"
+    )
+    return MessageThread.objects.create(
+        client=client, subject=marker, last_message_at=timezone.now()
+    ).pk
+
+
+# Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
+KINDS = {
+    "account": seed_account,
+    "user": seed_user,
+    "group": seed_group,
+    "page": seed_page,
+    "revision": seed_revision,
+    "collection": seed_collection,
+    "image": seed_image,
+    "document": seed_document,
+    "redirect": seed_redirect,
+    "site": seed_site,
+    "reset_uid": seed_reset_uid,
+    "reset_token": seed_reset_token,
+    "invitation_token": seed_invitation_token,
+    "application": seed_application,
+    "message_thread": seed_message_thread,
+}
+
+# Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
+# arguments that are not ids at all.
+ANY_ID = literal(1)
+PAGE_MODEL = {"app_label": literal("wagtailcore"), "model_name": literal("page")}
+
+ROUTES = {
+    # --- Wagtail admin (the Broker Portal), grouped by family --------------------------------
+    "broker/api/main/*": fill(pk="page", action_name=literal("copy")),
+    "wagtailadmin_api:documents:detail": fill(pk="document"),
+    "wagtailadmin_api:images:detail": fill(pk="image"),
+    "broker/pages/*": fill(
+        page_id="page",
+        parent_page_id="page",
+        page_to_move_id="page",
+        destination_id="page",
+        pk="page",
+        revision_id="revision",
+        revision_id_a=literal("earliest"),
+        revision_id_b=literal("latest"),
+        content_type_app_name=literal("wagtailcore"),
+        content_type_model_name=literal("page"),
+        action_name=literal("approve"),
+        task_state_id=ANY_ID,
+        task_id=ANY_ID,
+        workflow_state_id=ANY_ID,
+        **PAGE_MODEL,
+    ),
+    "wagtailadmin_explore": fill(parent_page_id="page"),
+    "wagtailadmin_explore_results": fill(parent_page_id="page"),
+    "wagtailadmin_choose_page_child": fill(parent_page_id="page"),
+    "wagtail_bulk_action": fill(action=literal("delete"), **PAGE_MODEL),
+    "wagtailadmin_tag_model_autocomplete": fill(
+        app_name=literal("wagtailimages"), model_name=literal("image")
+    ),
+    "broker/collections/*": fill(pk="collection", collection_id="collection"),
+    "broker/workflows/*": fill(
+        pk=ANY_ID,
+        page_pk="page",
+        workflow_pk=ANY_ID,
+        task_id=ANY_ID,
+        app_label=literal("wagtailcore"),
+        model_name=literal("groupapprovaltask"),
+    ),
+    "broker/editing-sessions/*": fill(session_id=ANY_ID, object_id="page", **PAGE_MODEL),
+    "broker/forms/*": fill(page_id="page"),
+    "broker/redirects/*": fill(redirect_id="redirect"),
+    "broker/settings/*": fill(
+        app_name=literal("wagtailcore"), model_name=literal("page"), pk="page"
+    ),
+    "broker/documents/*": fill(
+        document_id="document", doc_id="document", uploaded_file_id=ANY_ID, pk="document"
+    ),
+    "broker/images/*": fill(
+        image_id="image", uploaded_file_id=ANY_ID, pk="image", filter_spec=literal("original")
+    ),
+    "broker/sites/*": fill(pk="site"),
+    "broker/users/*": fill(pk="user"),
+    "broker/groups/*": fill(pk="group"),
+    "wagtailadmin_error_test": skip("Wagtail's deliberate 500 page (/broker/failwhale/), no data"),
+    "wagtailadmin_password_reset_confirm": fill(uidb64="reset_uid", token="reset_token"),
+    # --- Wagtail front end -------------------------------------------------------------------
+    "wagtaildocs_serve": fill("document", literal("file.txt")),
+    "wagtaildocs_serve_direct": fill("document", literal("file.txt")),
+    "wagtaildocs_authenticate_with_password": fill(restriction_id=ANY_ID),
+    "wagtailcore_authenticate_with_password": fill(page_view_restriction_id=ANY_ID, page_id="page"),
+    "wagtail_serve": fill(literal("")),
+    "wagtail_serve_preview": fill(literal("")),
+    # --- client portal: login steps (clientportal/auth.py) -------------------------------------
+    "clientportal:invitation_accept": fill(token="invitation_token"),
+    "clientportal:password_reset_confirm": fill(uidb64="reset_uid", token="reset_token"),
+    # --- client portal pages ------------------------------------------------------------------
+    "clientportal:message_thread": fill(thread_id="message_thread"),
+    "clientportal:content_detail": fill(page_id="page"),
+    "clientportal_staff_thread": fill(thread_id="message_thread"),
+    "clientportal_staff_withdrawal_decide": fill(request_id=ANY_ID),
+    # --- branding ----------------------------------------------------------------------------
+    "branding:icon": fill(size=literal(192)),
+    # --- onboarding --------------------------------------------------------------------------
+    "onboarding:resume": fill(token=literal("not-a-token")),
+    "onboarding:step": fill(slug=literal("identity")),
+    "onboarding_admin:detail": fill(application_id="application"),
+    "onboarding_admin:act": fill(application_id="application", action=literal("review")),
+    "onboarding_admin:document": fill(document_id=ANY_ID),
+    "onboarding_admin:bulk_detail": fill(bulk_import_id=ANY_ID),
+    "onboarding_admin:bulk_report": fill(bulk_import_id=ANY_ID),
+}
+
+# Never requested by the harness because they end the probing user's session (no arguments).
+SESSION_ENDING = {"clientportal:logout", "wagtailadmin_logout"}

@@ -1,0 +1,258 @@
+"""Tenant isolation, route by route.
+
+Every URL pattern of the tenant URL conf (brokerportal.urls_tenant: the Broker Portal = Wagtail
+admin, the API, the client portal, Wagtail pages) is requested on tenant A's host with the ids of
+tenant B's objects, and on B's host with A's, by a superuser staff login and by a client login
+with rights on all of its own tenant's accounts (both past the second factor). Each tenant's
+objects carry marker strings; a response (body or Location) that contains the other tenant's
+markers fails the harness, and so does a server error. How each route is filled lives in
+tests/isolation_routes.py (read its header to add a route).
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_tenants.utils import tenant_context
+
+from tenants.testing import login, tenant_client
+
+from . import isolation_routes as registry
+
+TENANT_URLCONF = "brokerportal.urls_tenant"
+ROUTE_ARG = re.compile(r"<(?:[^>:]+:)?([^>]+)>")
+
+
+@dataclass
+class Route:
+    route: str  # the full pattern text, e.g. "broker/pages/<int:page_id>/edit/"
+    name: str  # "namespace:name" or "" when unnamed
+    named_args: tuple[str, ...]
+    positional_count: int
+
+    @property
+    def has_args(self) -> bool:
+        return bool(self.named_args) or self.positional_count > 0
+
+
+def _pattern_args(pattern) -> tuple[tuple[str, ...], int]:
+    regex = pattern.pattern.regex
+    named = tuple(regex.groupindex)
+    return named, regex.groups - len(named)
+
+
+def tenant_routes(urlconf: str = TENANT_URLCONF) -> list[Route]:
+    """Every URL pattern, recursively, with its full route text, name and arguments."""
+    routes: list[Route] = []
+
+    def walk(resolver, prefix: str, namespaces: tuple[str, ...], inherited: tuple, extra: int):
+        for entry in resolver.url_patterns:
+            text = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                named, positional = _pattern_args(entry)
+                ns = namespaces + ((entry.namespace,) if entry.namespace else ())
+                walk(entry, text, ns, inherited + named, extra + positional)
+            elif isinstance(entry, URLPattern):
+                named, positional = _pattern_args(entry)
+                name = ":".join(namespaces + (entry.name,)) if entry.name else ""
+                routes.append(Route(text, name, inherited + named, extra + positional))
+
+    walk(get_resolver(urlconf), "", (), (), 0)
+    return routes
+
+
+def registry_entry(route: Route):
+    """The registry entry for a route: by full name, else by the longest matching prefix."""
+    if route.name and route.name in registry.ROUTES:
+        return registry.ROUTES[route.name]
+    prefixes = [
+        key for key in registry.ROUTES if key.endswith("*") and route.route.startswith(key[:-1])
+    ]
+    if not prefixes:
+        return None
+    return registry.ROUTES[max(prefixes, key=len)]
+
+
+def route_problems(route: Route, entry) -> list[str]:
+    """Why the harness cannot fill `route` with `entry` (empty when it can)."""
+    label = route.name or route.route
+    if not route.has_args:
+        return []
+    if entry is None:
+        return [f"{label} ({route.route}): no entry in tests/isolation_routes.py"]
+    if isinstance(entry, registry.Skip):
+        return []
+    named = dict(entry.named)
+    problems = [
+        f"{label}: argument {arg!r} not filled" for arg in route.named_args if arg not in named
+    ]
+    if route.positional_count > len(entry.positional):
+        problems.append(f"{label}: {route.positional_count} positional arguments, entry has fewer")
+    for value in [*named.values(), *entry.positional]:
+        if not isinstance(value, registry.Literal) and value not in registry.KINDS:
+            problems.append(f"{label}: unknown kind {value!r}")
+    return problems
+
+
+# --- seeding ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Seeded:
+    tenant: object
+    values: dict[str, str] = field(default_factory=dict)
+    markers: list[str] = field(default_factory=list)
+
+
+def seed_tenant(tenant, letter: str, nonce: str) -> Seeded:
+    from ledger.models import Account
+
+    seeded = Seeded(tenant=tenant)
+    with tenant_context(tenant):
+        for kind, seeder in registry.KINDS.items():
+            marker = f"isomark{kind.replace('_', '')}{letter}{nonce}"
+            seeded.values[kind] = str(seeder(tenant, marker))
+            seeded.markers.append(marker)
+    account = Account.objects.get(pk=seeded.values["account"])
+    seeded.markers.append(account.number)
+    connection.set_schema_to_public()
+    return seeded
+
+
+def probe_users(tenant, letter: str, nonce: str):
+    """A superuser staff login and a client login granted every right on the tenant's accounts."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from compliance.services import access_grant
+    from ledger.models import Account
+
+    with tenant_context(tenant):
+        model = get_user_model()
+        staff = model.objects.create_superuser(
+            username=f"probe-staff-{letter}{nonce}",
+            email=f"staff-{letter}@probe.test",
+            password=None,
+        )
+        client = model.objects.create_user(
+            username=f"probe-client-{letter}{nonce}", email=f"client-{letter}@probe.test"
+        )
+        client.groups.add(Group.objects.get(name="Client"))
+        accounts = list(Account.objects.filter(tenant=tenant))
+        access_grant(
+            actor=None, user=client, accounts=accounts, perms=["view", "trade", "fund", "report"]
+        )
+    connection.set_schema_to_public()
+    return {"staff": staff, "client": client}
+
+
+# --- requesting ----------------------------------------------------------------------------------
+
+
+def _value(spec, other: Seeded) -> str:
+    return spec.value if isinstance(spec, registry.Literal) else other.values[spec]
+
+
+def build_path(route: Route, entry, other: Seeded) -> str:
+    if not route.has_args:
+        kwargs, args = {}, []
+    else:
+        named = dict(entry.named)
+        kwargs = {arg: _value(named[arg], other) for arg in route.named_args}
+        args = [_value(spec, other) for spec in entry.positional[: route.positional_count]]
+    if route.name:
+        return reverse(route.name, urlconf=TENANT_URLCONF, args=args or None, kwargs=kwargs or None)
+    path = ROUTE_ARG.sub(lambda m: kwargs[m.group(1)], route.route)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def leaks(response, markers: list[str]) -> list[str]:
+    text = _body(response) + response.get("Location", "").encode()
+    lowered = text.lower()
+    return [marker for marker in markers if marker.lower().encode() in lowered]
+
+
+def test_every_tenant_route_is_known_to_the_harness():
+    # given
+    routes = tenant_routes()
+    # when
+    problems = [p for route in routes for p in route_problems(route, registry_entry(route))]
+    # then
+    assert len(routes) > 100  # the walk reached Wagtail's admin, the API and the portal
+    assert problems == []
+
+
+def test_route_without_entry_or_with_an_unfilled_argument_is_reported():
+    # given: a new view the registry does not know, and one whose entry misses an argument
+    new = Route("broker/new/<int:thing_id>/", "newapp:detail", ("thing_id",), 0)
+    partial = Route("broker/users/x/<int:pk>/<int:other>/", "", ("pk", "other"), 0)
+    # when
+    problems = route_problems(new, registry_entry(new)) + route_problems(
+        partial, registry_entry(partial)
+    )
+    # then
+    assert problems == [
+        "newapp:detail (broker/new/<int:thing_id>/): no entry in tests/isolation_routes.py",
+        "broker/users/x/<int:pk>/<int:other>/: argument 'other' not filled",
+    ]
+
+
+def test_leak_detection_reads_body_and_redirect_target():
+    # given
+    from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+
+    markers = ["isomarkaccountb1", "ISO00001B"]
+    # when / then
+    assert leaks(HttpResponse("<td>IsoMarkAccountB1</td>"), markers) == ["isomarkaccountb1"]
+    assert leaks(HttpResponseRedirect("/x/?n=ISO00001B"), markers) == ["ISO00001B"]
+    assert leaks(StreamingHttpResponse(iter([b"a,", b"iso00001b"])), markers) == ["ISO00001B"]
+    assert leaks(HttpResponse("nothing here"), markers) == []
+
+
+@pytest.mark.django_db
+def test_no_route_shows_the_other_tenants_data(tenant_a, tenant_b):
+    # given: marked objects of every kind in both tenants, and probing logins in both
+    nonce = secrets.token_hex(3)
+    seeded = {"a": seed_tenant(tenant_a, "a", nonce), "b": seed_tenant(tenant_b, "b", nonce)}
+    users = {"a": probe_users(tenant_a, "a", nonce), "b": probe_users(tenant_b, "b", nonce)}
+    routes = [
+        route
+        for route in tenant_routes()
+        if route.name not in registry.SESSION_ENDING
+        and not isinstance(registry_entry(route), registry.Skip)
+    ]
+    failures, requested = [], 0
+    for here, there in (("a", "b"), ("b", "a")):
+        tenant, other = seeded[here].tenant, seeded[there]
+        for role, user in users[here].items():
+            client = login(tenant_client(tenant, raise_request_exception=False), user, tenant)
+            for route in routes:
+                if role == "client" and route.route.startswith("broker/"):
+                    continue  # clients have no Broker Portal access at all
+                path = build_path(route, registry_entry(route), other)
+                query = urlencode(
+                    {"account": other.values["account"], "account_id": other.values["account"]}
+                )
+                variants = [path, f"{path}?{query}"] if not route.has_args else [f"{path}?{query}"]
+                for url in variants:
+                    # when
+                    response = client.get(url)
+                    requested += 1
+                    # then (collected, reported together)
+                    if response.status_code >= 500:
+                        failures.append(f"{here}/{role} GET {url}: {response.status_code}")
+                    leaked = leaks(response, other.markers)
+                    if leaked:
+                        failures.append(f"{here}/{role} GET {url}: shows {leaked}")
+    assert requested > 300
+    assert failures == [], "\n".join(failures)
