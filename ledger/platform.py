@@ -24,8 +24,10 @@ _cache: dict[str, Account] = {}
 
 
 def platform_account(number: str) -> Account:
+    """Platform accounts are created by migration 0004 and never deleted, so they are cached
+    for the life of the process."""
     account = _cache.get(number)
-    if account is None or not Account.objects.filter(pk=account.pk).exists():
+    if account is None:
         account, _ = Account.objects.get_or_create(
             number=number,
             defaults={"title": TITLES[number], "account_type": Account.Type.PLATFORM},

@@ -249,6 +249,20 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str) -> JournalEntry:
         .exists()
     ):
         raise LedgerError(f"Entry #{entry.pk} is already reversed.")
+    instrument_ids = {p.instrument_id for p in entry.postings.all() if p.instrument_id}
+    later_split = (
+        JournalEntry.objects.filter(
+            kind=Kind.STOCK_SPLIT, pk__gt=entry.pk, postings__instrument_id__in=instrument_ids,
+            reversed_by__isnull=True,
+        )
+        .exclude(pk=entry.pk)
+        .first()
+    )
+    if later_split is not None:
+        raise LedgerError(
+            f"Entry #{entry.pk} was followed by a split (#{later_split.pk}) of the same "
+            "instrument; book a correcting entry at split-adjusted quantities instead."
+        )
     lines = [
         PostingLine(
             account=p.account,

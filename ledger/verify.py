@@ -21,15 +21,25 @@ def _rows(sql: str, params=None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _unbalanced() -> list[str]:
+def _scope(account_ids) -> list:
+    ids = None if account_ids is None else list(account_ids)
+    return [ids, ids]
+
+
+def _unbalanced(account_ids=None) -> list[str]:
+    params = _scope(account_ids)
     rows = _rows(
         "SELECT entry_id, COALESCE(instrument_id::text, currency), SUM(quantity) "
-        "FROM ledger_posting GROUP BY 1, 2 HAVING SUM(quantity) <> 0 ORDER BY 1 LIMIT 100"
+        "FROM ledger_posting WHERE entry_id IN (SELECT s.entry_id FROM ledger_posting s WHERE "
+        "(%s::bigint[] IS NULL OR s.account_id = ANY(%s))) "
+        "GROUP BY 1, 2 HAVING SUM(quantity) <> 0 ORDER BY 1 LIMIT 100",
+        params,
     )
     return [f"entry #{e} does not balance in {asset}: {total}" for e, asset, total in rows]
 
 
-def _cash_differences() -> list[str]:
+def _cash_differences(account_ids=None) -> list[str]:
+    params = _scope(account_ids)
     rows = _rows(
         "SELECT COALESCE(j.account_id, c.account_id), COALESCE(j.currency, c.currency), "
         "COALESCE(j.total, 0), COALESCE(c.quantity, 0) FROM ("
@@ -38,12 +48,15 @@ def _cash_differences() -> list[str]:
         " WHERE p.currency <> '' AND a.account_type <> 'platform' GROUP BY 1, 2"
         ") j FULL OUTER JOIN ledger_cashbalance c"
         " ON c.account_id = j.account_id AND c.currency = j.currency"
-        " WHERE COALESCE(j.total, 0) <> COALESCE(c.quantity, 0) LIMIT 100"
+        " WHERE COALESCE(j.total, 0) <> COALESCE(c.quantity, 0) AND (%s::bigint[] IS NULL"
+        " OR COALESCE(j.account_id, c.account_id) = ANY(%s)) LIMIT 100",
+        params,
     )
     return [f"cash of account {a} in {ccy}: journal {j}, projection {c}" for a, ccy, j, c in rows]
 
 
-def _position_differences() -> list[str]:
+def _position_differences(account_ids=None) -> list[str]:
+    params = _scope(account_ids)
     events: dict[tuple[int, int], list[PairEvent]] = defaultdict(list)
     multipliers = dict(_rows("SELECT id, multiplier FROM ledger_instrument"))
     split_seen: set[tuple[int, int, int]] = set()
@@ -56,7 +69,8 @@ def _position_differences() -> list[str]:
             "WHERE p.instrument_id IS NOT NULL AND a.account_type <> 'platform' "
             "AND e.reverses_id IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
-            "ORDER BY e.id, p.id"
+            "AND (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) ORDER BY e.id, p.id",
+            params,
         )
         for account_id, instrument_id, *event in cursor:
             event = PairEvent(*event)
@@ -69,19 +83,25 @@ def _position_differences() -> list[str]:
     stored_positions = {
         (a, i): (q, c, r)
         for a, i, q, c, r in _rows(
-            "SELECT account_id, instrument_id, quantity, cost, realized_pnl FROM ledger_position"
+            "SELECT account_id, instrument_id, quantity, cost, realized_pnl FROM ledger_position p"
+            " WHERE (%s::bigint[] IS NULL OR p.account_id = ANY(%s))",
+            params,
         )
     }
     stored_lots = defaultdict(list)
     for a, i, q, p, d, e, s in _rows(
         "SELECT account_id, instrument_id, quantity, price, open_date, opened_by_id, sequence "
-        "FROM ledger_taxlot ORDER BY account_id, instrument_id, sequence"
+        "FROM ledger_taxlot p WHERE (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) "
+        "ORDER BY account_id, instrument_id, sequence",
+        params,
     ):
         stored_lots[(a, i)].append((q, p, d, e, s))
     stored_gains = defaultdict(list)
     for a, i, e, q, pnl in _rows(
-        "SELECT account_id, instrument_id, closed_by_id, quantity, pnl FROM ledger_realizedgain "
-        "ORDER BY account_id, instrument_id, closed_by_id, id"
+        "SELECT account_id, instrument_id, closed_by_id, quantity, pnl FROM ledger_realizedgain p "
+        "WHERE (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) "
+        "ORDER BY account_id, instrument_id, closed_by_id, id",
+        params,
     ):
         stored_gains[(a, i)].append((e, q, pnl))
     # Journal quantities (including reversed entries, which net to zero).
@@ -90,7 +110,9 @@ def _position_differences() -> list[str]:
         for a, i, q in _rows(
             "SELECT p.account_id, p.instrument_id, SUM(p.quantity) FROM ledger_posting p "
             "JOIN ledger_account a ON a.id = p.account_id "
-            "WHERE p.instrument_id IS NOT NULL AND a.account_type <> 'platform' GROUP BY 1, 2"
+            "WHERE p.instrument_id IS NOT NULL AND a.account_type <> 'platform' "
+            "AND (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) GROUP BY 1, 2",
+            params,
         )
     }
     differences = []
@@ -114,5 +136,10 @@ def _position_differences() -> list[str]:
     return differences
 
 
-def ledger_verify() -> list[str]:
-    return _unbalanced() + _cash_differences() + _position_differences()
+def ledger_verify(*, account_ids: list[int] | None = None) -> list[str]:
+    """Differences between the journal and the projections (of the given accounts, or all)."""
+    return (
+        _unbalanced(account_ids)
+        + _cash_differences(account_ids)
+        + _position_differences(account_ids)
+    )
