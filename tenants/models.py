@@ -39,3 +39,15 @@ class Tenant(TenantMixin):
 class Domain(DomainMixin):
     def __str__(self) -> str:
         return self.domain
+
+
+class TemplateSnapshot(models.Model):
+    """The replayable SQL of the migrated template schema (see tenants.snapshot)."""
+
+    template_schema = models.CharField(max_length=63, unique=True)
+    migrations_digest = models.CharField(max_length=64)
+    sql = models.TextField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.template_schema} @ {self.migrations_digest[:12]}"

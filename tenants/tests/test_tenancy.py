@@ -21,34 +21,70 @@ def _tables(schema: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def test_provision_clones_every_tenant_table_without_running_migrations(db):
-    # given / when
+def _structure(schema: str) -> tuple[set, set, set]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, is_identity "
+            "FROM information_schema.columns WHERE table_schema = %s",
+            [schema],
+        )
+        columns = set(cursor.fetchall())
+        cursor.execute(
+            # names and uniqueness; PostgreSQL may deparse equivalent predicates differently
+            "SELECT tablename, indexname, indexdef LIKE 'CREATE UNIQUE%%' "
+            "FROM pg_indexes WHERE schemaname = %s",
+            [schema],
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype FROM pg_constraint c "
+            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s",
+            [schema],
+        )
+        constraints = {(t.split(".")[-1], name, kind) for t, name, kind in cursor.fetchall()}
+    return columns, indexes, constraints
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "clone-fallback"])
+def test_provision_copies_the_template_without_running_migrations(db, snapshot):
+    # given: the snapshot taken by migrate_all, or none (django-tenants' clone is used)
+    from tenants.models import TemplateSnapshot
+
+    if not snapshot:
+        TemplateSnapshot.objects.all().delete()
+    schema = f"copy_{'snap' if snapshot else 'clone'}"
+    host = schema.replace("_", "-")
+    # when
     with CaptureQueriesContext(connection) as queries:
         tenant = tenant_provision(
-            name="Clone Test",
-            schema_name="clone_test",
-            domain="clone-test.test",
-            security_officer_email="so@clone-test.test",
+            name="Copy Test",
+            schema_name=schema,
+            domain=f"{host}.test",
+            security_officer_email=f"so@{host}.test",
         )
-    # then
-    template_tables = _tables(settings.TENANT_BASE_SCHEMA)
-    assert len(template_tables) > 50
-    assert _tables("clone_test") == template_tables
+    # then: the same tables, columns, indexes and constraints as the template
+    template = settings.TENANT_BASE_SCHEMA
+    assert len(_tables(template)) > 50
+    assert _tables(schema) == _tables(template)
+    columns, indexes, constraints = _structure(schema)
+    template_columns, template_indexes, template_constraints = _structure(template)
+    assert columns == template_columns
+    if snapshot:  # the snapshot is exact; pg-clone-schema names some indexes its own way
+        assert (indexes, constraints) == (template_indexes, template_constraints)
     sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "clone_schema" in sql
-    # no migration ran: nothing recorded a migration, nothing created a table outside the clone
+    assert ("clone_schema(" in sql) is (not snapshot)
+    # no migration ran: nothing recorded a migration
     assert 'INSERT INTO "django_migrations"' not in sql
-    assert not [
-        q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("CREATE TABLE")
-    ]
-    with schema_context("clone_test"):
-        user = get_user_model().objects.get(username="so@clone-test.test")
+    with schema_context(schema):
+        user = get_user_model().objects.get(username=f"so@{host}.test")
         assert list(user.groups.values_list("name", flat=True)) == [SECURITY_OFFICER]
-        # the template's migration records came along, so nothing is left to migrate
+        # sequences and identity columns carried over and count on from the template's rows
+        second = get_user_model().objects.create_user("second@copy.test")
+        assert second.pk == user.pk + 1
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM django_migrations")
             assert cursor.fetchone()[0] > 100
-    assert tenant.get_primary_domain().domain == "clone-test.test"
+    assert tenant.get_primary_domain().domain == f"{host}.test"
 
 
 def test_provision_refuses_taken_domain_and_leaves_nothing(db, tenant_a):

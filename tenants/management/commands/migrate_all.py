@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 from tenants.bootstrap import public_tenant_ensure
 from tenants.roles import roles_ensure
 from tenants.selectors import tenant_schemas_behind
+from tenants.snapshot import template_snapshot_refresh
 
 
 class Command(BaseCommand):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         )
         with schema_context(template):
             roles_ensure()
+        template_snapshot_refresh(template)
 
         behind = tenant_schemas_behind(template)
         if behind:
