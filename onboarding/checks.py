@@ -42,6 +42,18 @@ class WatchListName:
     date_of_birth: dt.date | None
 
 
+class WatchList:
+    """Watch-list entries with their names normalised once, for screening many applicants."""
+
+    def __init__(self, entries: Iterable[WatchListName]):
+        self.entries = tuple(entries)
+        # Tokens sorted once here, so each screening is a plain ratio (= token_sort_ratio).
+        self.names = tuple(_tokens_sorted(e.name) for e in self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
 def age_years(date_of_birth: dt.date, today: dt.date) -> int:
     before_birthday = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
     return today.year - date_of_birth.year - int(before_birthday)
@@ -78,23 +90,27 @@ def name_normalise(name: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in letters.lower()).split())
 
 
+def _tokens_sorted(name: str) -> str:
+    return " ".join(sorted(name_normalise(name).split()))
+
+
 def watchlist_hits(
-    name: str, date_of_birth: dt.date | None, entries: Sequence[WatchListName]
+    name: str, date_of_birth: dt.date | None, watchlist: WatchList
 ) -> list[tuple[WatchListName, float]]:
     """Entries whose name is close to `name` (token-sorted ratio, so "Smith John" matches
     "John Smith") and whose date of birth, when both are known, is the same."""
-    if not entries or not name.strip():
+    if not len(watchlist) or not name.strip():
         return []
     candidates = process.extract(
-        name_normalise(name),
-        [name_normalise(e.name) for e in entries],
-        scorer=fuzz.token_sort_ratio,
+        _tokens_sorted(name),
+        watchlist.names,
+        scorer=fuzz.ratio,
         score_cutoff=WATCHLIST_SCORE_WITH_DOB,
         limit=None,
     )
     hits = []
     for _, score, index in candidates:
-        entry = entries[index]
+        entry = watchlist.entries[index]
         if entry.date_of_birth is not None and date_of_birth is not None:
             if entry.date_of_birth != date_of_birth:
                 continue
@@ -104,15 +120,13 @@ def watchlist_hits(
     return hits
 
 
-def watchlist_check(
-    name: str, date_of_birth: dt.date | None, entries: Sequence[WatchListName]
-) -> CheckResult:
-    hits = watchlist_hits(name, date_of_birth, entries)
+def watchlist_check(name: str, date_of_birth: dt.date | None, watchlist: WatchList) -> CheckResult:
+    hits = watchlist_hits(name, date_of_birth, watchlist)
     if hits:
         described = "; ".join(
             f"{e.name} ({e.date_of_birth.isoformat() if e.date_of_birth else 'no date of birth'}"
             f", similarity {score:.0f}%)"
-            for e, score in hits
+            for e, score in sorted(hits, key=lambda hit: -hit[1])[:5]
         )
         return CheckResult("watchlist", False, f"Watch-list match: {described}.")
     return CheckResult("watchlist", True, "No match on the watch list.")

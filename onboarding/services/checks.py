@@ -16,11 +16,11 @@ from .workflow import has_role
 FINAL_STATES = (Application.State.REJECTED, Application.State.WITHDRAWN)
 
 
-def watchlist_names() -> list[rules.WatchListName]:
-    return [
+def watchlist_names() -> rules.WatchList:
+    return rules.WatchList(
         rules.WatchListName(name, dob)
         for name, dob in WatchListEntry.objects.values_list("name", "date_of_birth")
-    ]
+    )
 
 
 def duplicates_of(application: Application) -> list[str]:
