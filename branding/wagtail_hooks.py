@@ -42,3 +42,7 @@ def brand_preview(request):
 @hooks.register("register_admin_urls")
 def register_brand_preview_url():
     return [path("brand-preview/", brand_preview, name="branding_brand_preview")]
+
+
+# Statements: month-end runs, progress and downloads (registered in their own module).
+from branding.statements import hooks as statement_hooks  # noqa: E402, F401

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "api"), namespace="api")),
     path("pages/", include(wagtail_urls)),
     path("brand/", include("branding.urls")),
+    path("statements/", include("branding.statements.urls")),
     path("apply/", include("onboarding.urls")),
     path("", include("clientportal.urls")),
 ]

@@ -103,3 +103,16 @@ def access_issued_statement(*, user, tenant, statement_id, need: str = "view") -
     if statement is None:
         raise Http404("No such statement.")
     return statement
+
+
+def access_statement_run(*, user, tenant, run_id) -> StatementRun:
+    """A run of the current tenant's schema for a user who may view runs; 404 otherwise (the
+    runs of another tenant live in its own schema and are never found here)."""
+    try:
+        pk = int(run_id)
+    except (TypeError, ValueError):
+        raise Http404("No such run.") from None
+    run = StatementRun.objects.filter(pk=pk).first()
+    if run is None or tenant is None or not user.has_perm("branding.view_statementrun"):
+        raise Http404("No such run.")
+    return run
