@@ -4,12 +4,14 @@ Tenant tables; they point at the shared ledger (accounts, instruments, journal e
 the other way round. Writes go through `allocations.services`.
 """
 
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from allocations.engine import Method
 
@@ -196,3 +198,16 @@ class AllocationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id}:{self.account_id} {self.quantity}"
+
+
+@register_setting(icon="time")
+class AllocationSettings(BaseGenericSetting):
+    """The firm's allocation policy: blocks still awaiting allocation after the cut-off time of
+    their trade date are listed as exceptions."""
+
+    cutoff = models.TimeField(
+        default=time(16, 30), help_text="Blocks unallocated after this time are exceptions."
+    )
+
+    class Meta:
+        verbose_name = "Allocation settings"

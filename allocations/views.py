@@ -1,0 +1,228 @@
+"""Broker Portal screens for allocations (registered in wagtail_hooks): blocks awaiting
+allocation with cut-off exceptions, groups, preview with the per-account explanation, book,
+reverse and FIXML downloads. Each view parses input, goes through an access_* helper, and calls
+a service or selector."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from allocations import selectors, services
+from allocations.access import access_allocation, access_block, access_group
+from allocations.engine import Method
+from allocations.models import AllocationSettings
+from allocations.services.groups import MemberSpec
+from ledger.access import access_account, access_account_by_number, accounts_visible
+
+REFUSED = (ValidationError, PermissionDenied)
+
+
+def _refused(request, error: Exception) -> None:
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text or "You may not do this.")
+
+
+def blocks_index(request):
+    cutoff = AllocationSettings.load(request_or_site=request).cutoff
+    awaiting_only = request.GET.get("all") != "1"
+    blocks = list(
+        selectors.blocks_for(user=request.user, tenant=request.tenant, awaiting_only=awaiting_only)[
+            :200
+        ]
+    )
+    now = timezone.now()
+    rows = [(b, selectors.block_is_exception(block=b, cutoff=cutoff, now=now)) for b in blocks]
+    return render(
+        request,
+        "allocations/blocks_index.html",
+        {"rows": rows, "cutoff": cutoff, "awaiting_only": awaiting_only},
+    )
+
+
+def block_detail(request, block_id: int):
+    block = access_block(user=request.user, tenant=request.tenant, block_id=block_id)
+    context = {
+        "block": block,
+        "fills": block.fills.select_related("allocation").order_by("executed_at", "id"),
+        "allocations": selectors.allocations_for(
+            user=request.user, tenant=request.tenant, block=block
+        ),
+        "groups": selectors.groups_for(user=request.user, tenant=request.tenant).filter(
+            master=block.master
+        ),
+    }
+    return render(request, "allocations/block_detail.html", context)
+
+
+@require_POST
+def block_preview(request, block_id: int):
+    block = access_block(user=request.user, tenant=request.tenant, block_id=block_id)
+    group = None
+    if request.POST.get("group"):
+        group = access_group(
+            user=request.user, tenant=request.tenant, group_id=request.POST["group"]
+        )
+    try:
+        allocation = services.allocation_preview(
+            user=request.user, tenant=request.tenant, block=block, group=group
+        )
+    except REFUSED as error:
+        _refused(request, error)
+        return redirect("allocations_block", block_id=block.pk)
+    return redirect("allocations_allocation", allocation_id=allocation.pk)
+
+
+def allocation_detail(request, allocation_id: int):
+    allocation = access_allocation(
+        user=request.user, tenant=request.tenant, allocation_id=allocation_id
+    )
+    lines = selectors.allocation_lines(allocation=allocation)
+    return render(
+        request,
+        "allocations/allocation_detail.html",
+        {"allocation": allocation, "lines": lines[:2000], "line_count": lines.count()},
+    )
+
+
+@require_POST
+def allocation_book(request, allocation_id: int):
+    allocation = access_allocation(
+        user=request.user, tenant=request.tenant, allocation_id=allocation_id
+    )
+    try:
+        services.allocation_book(user=request.user, tenant=request.tenant, allocation=allocation)
+        messages.success(request, f"{allocation.reference} booked.")
+    except REFUSED as error:
+        _refused(request, error)
+    return redirect("allocations_allocation", allocation_id=allocation.pk)
+
+
+@require_POST
+def allocation_reverse(request, allocation_id: int):
+    allocation = access_allocation(
+        user=request.user, tenant=request.tenant, allocation_id=allocation_id
+    )
+    try:
+        services.allocation_reverse(user=request.user, tenant=request.tenant, allocation=allocation)
+        messages.success(request, f"{allocation.reference} reversed.")
+    except REFUSED as error:
+        _refused(request, error)
+    return redirect("allocations_allocation", allocation_id=allocation.pk)
+
+
+def _fixml_response(allocations, *, on: date | None, filename: str):
+    # Written streaming into a spooled file (memory up to 1 MB, then disk), then sent from it.
+    spool = tempfile.SpooledTemporaryFile(max_size=1_000_000)  # closed by FileResponse
+    selectors.allocations_fixml_write(out=spool, allocations=allocations, on=on)
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type="application/xml"
+    )
+
+
+def allocation_fixml(request, allocation_id: int):
+    allocation = access_allocation(
+        user=request.user, tenant=request.tenant, allocation_id=allocation_id
+    )
+    if allocation.state == allocation.State.PREVIEWED:
+        raise Http404("A preview is not exported.")
+    allocations = selectors.allocations_for(user=request.user, tenant=request.tenant).filter(
+        pk=allocation.pk
+    )
+    return _fixml_response(allocations, on=None, filename=f"{allocation.reference}.fixml.xml")
+
+
+def day_fixml(request):
+    try:
+        on = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
+    except ValueError:
+        raise Http404("Bad date.") from None
+    on = on or timezone.localdate()
+    allocations = selectors.allocations_of_day(user=request.user, tenant=request.tenant, on=on)
+    return _fixml_response(allocations, on=on, filename=f"allocations-{on}.fixml.xml")
+
+
+def groups_index(request):
+    groups = selectors.groups_for(user=request.user, tenant=request.tenant)
+    return render(request, "allocations/groups_index.html", {"groups": groups})
+
+
+def _members_parse(request, text: str) -> list[MemberSpec]:
+    """One member a line: `account number[, priority[, value]]`."""
+    members = []
+    for number, *rest in (
+        [part.strip() for part in line.split(",")] for line in text.splitlines() if line.strip()
+    ):
+        account = access_account_by_number(user=request.user, tenant=request.tenant, number=number)
+        try:
+            priority = int(rest[0]) if rest and rest[0] else 100
+            value = Decimal(rest[1]) if len(rest) > 1 and rest[1] else None
+        except (ValueError, InvalidOperation):
+            raise ValidationError(
+                f"Line for {number}: priority or value is not a number."
+            ) from None
+        members.append(MemberSpec(account=account, priority=priority, value=value))
+    return members
+
+
+def group_edit(request, group_id: int | None = None):
+    group = (
+        access_group(user=request.user, tenant=request.tenant, group_id=group_id)
+        if group_id
+        else None
+    )
+    masters = accounts_visible(user=request.user, tenant=request.tenant, need="trade").filter(
+        account_type="master"
+    )
+    form = request.POST if request.method == "POST" else None
+    if form is not None:
+        try:
+            fields = {
+                "name": form.get("name", "").strip(),
+                "method": form.get("method", ""),
+                "step": Decimal(form.get("step") or "1"),
+                "pct": Decimal(form["pct"]) if form.get("pct") else None,
+                "members": _members_parse(request, form.get("members", "")),
+            }
+            if group is None:
+                master = access_account(
+                    user=request.user, tenant=request.tenant, account_id=form.get("master")
+                )
+                group = services.group_create(
+                    actor=request.user, tenant=request.tenant, master=master, **fields
+                )
+            else:
+                services.group_update(
+                    actor=request.user, tenant=request.tenant, group=group, **fields
+                )
+            messages.success(request, f"Group {group.name} saved.")
+            return redirect("allocations_groups")
+        except InvalidOperation:
+            messages.error(request, "Step and percentage must be numbers.")
+        except REFUSED as error:
+            _refused(request, error)
+    members_text = (
+        "\n".join(
+            f"{m.account.number}, {m.priority}, {'' if m.value is None else m.value.normalize()}"
+            for m in group.members.select_related("account")
+        )
+        if group
+        else ""
+    )
+    context = {
+        "group": group,
+        "masters": masters,
+        "methods": [(m.value, m.label) for m in Method],
+        "form": form,
+        "members_text": form.get("members") if form is not None else members_text,
+    }
+    return render(request, "allocations/group_edit.html", context)
