@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from ledger.demo import ledger_demo_seed
+from onboarding.demo import onboarding_demo_seed
 from tenants.models import Tenant
 from tenants.roles import (
     ADVISOR,
@@ -115,9 +117,11 @@ def demo_seed() -> list[Tenant]:
                 security_officer_email=f"security@{demo.email_domain}",
                 security_officer_password=DEMO_PASSWORD,
             )
+        ledger_demo_seed(tenant=tenant)
         with schema_context(demo.schema_name):
             _demo_users_ensure(demo)
             _demo_access_ensure(demo)
+        onboarding_demo_seed(tenant=tenant)
         tenants.append(tenant)
     return tenants
 

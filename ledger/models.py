@@ -110,6 +110,9 @@ class Account(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(auto_now_add=True)
+    # The owner's reference in the system that opened the account (an onboarding application,
+    # a demo login), so that system can find its accounts again.
+    external_ref = models.CharField(max_length=128, blank=True, db_index=True)
 
     class Meta:
         ordering = ["number"]

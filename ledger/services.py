@@ -38,6 +38,7 @@ def account_open(
     base_currency: str = "USD",
     margin_type: str = Account.MarginType.CASH,
     parent: Account | None = None,
+    external_ref: str = "",
 ) -> Account:
     validate_currency(base_currency)
     if account_type == Account.Type.PLATFORM:
@@ -59,6 +60,7 @@ def account_open(
         base_currency=base_currency,
         margin_type=margin_type,
         parent=parent,
+        external_ref=external_ref,
     )
     account.full_clean()
     account.save()
@@ -252,7 +254,9 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str) -> JournalEntry:
     instrument_ids = {p.instrument_id for p in entry.postings.all() if p.instrument_id}
     later_split = (
         JournalEntry.objects.filter(
-            kind=Kind.STOCK_SPLIT, pk__gt=entry.pk, postings__instrument_id__in=instrument_ids,
+            kind=Kind.STOCK_SPLIT,
+            pk__gt=entry.pk,
+            postings__instrument_id__in=instrument_ids,
             reversed_by__isnull=True,
         )
         .exclude(pk=entry.pk)

@@ -17,10 +17,11 @@ Formulas
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
 ZERO = Decimal(0)
+Q8 = Decimal("0.00000001")
 REG_T_INITIAL = Decimal("0.50")
 MARGIN_RATES: dict[str, tuple[Decimal, Decimal, Decimal]] = {
     # asset class: (initial, maintenance long, maintenance short)
@@ -131,21 +132,23 @@ def account_value(
     else:
         initial = maintenance = sum((abs(v.market_value) for v in values), ZERO)
         buying_power = max(ZERO, withdrawable)
-    return Valuation(
-        base_currency=base_currency,
-        cash=total_cash,
-        settled_cash=settled,
-        long_value=long_value,
-        short_value=short_value,
-        nlv=nlv,
-        initial_margin=initial,
-        maintenance_margin=maintenance,
-        excess_liquidity=nlv - maintenance,
-        buying_power=buying_power,
-        unrealized_pnl=sum((v.unrealized_pnl for v in values), ZERO),
-        realized_pnl=realized_pnl,
-        daily_pnl=sum((v.daily_pnl for v in values), ZERO),
-        positions=tuple(values),
+    return _rounded(
+        Valuation(
+            base_currency=base_currency,
+            cash=total_cash,
+            settled_cash=settled,
+            long_value=long_value,
+            short_value=short_value,
+            nlv=nlv,
+            initial_margin=initial,
+            maintenance_margin=maintenance,
+            excess_liquidity=nlv - maintenance,
+            buying_power=buying_power,
+            unrealized_pnl=sum((v.unrealized_pnl for v in values), ZERO),
+            realized_pnl=realized_pnl,
+            daily_pnl=sum((v.daily_pnl for v in values), ZERO),
+            positions=tuple(values),
+        )
     )
 
 
@@ -155,4 +158,11 @@ def consolidate(*, base_currency: str, parts: Iterable[tuple[Valuation, Decimal]
     for valuation, fx in parts:
         for name in MONEY_FIELDS:
             totals[name] += getattr(valuation, name) * fx
-    return Valuation(base_currency=base_currency, **totals)
+    return _rounded(Valuation(base_currency=base_currency, **totals))
+
+
+def _rounded(valuation: Valuation) -> Valuation:
+    """Money to 8 decimal places (the scale of the ledger's amounts)."""
+    return replace(
+        valuation, **{name: getattr(valuation, name).quantize(Q8) for name in MONEY_FIELDS}
+    )
