@@ -3,12 +3,14 @@ accounts, cash and positions in the shared ledger. Call inside `tenant_context(t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
 from ledger.models import Account, Instrument, Price
@@ -92,3 +94,97 @@ def account_fund_and_buy(
             idempotency_key=f"{key}:buy:{index}",
             commission=Decimal("1.00"),
         )
+
+
+@dataclass
+class PortalFixture:
+    """Committed portal data for browser tests and the load test; remove with
+    `portal_fixture_purge`."""
+
+    tenant: object
+    user: object
+    password: str
+    totp_key: str
+    account: Account
+    second_account: Account
+    instrument_ids: list[int]
+    page_ids: list[int]
+
+
+def portal_fixture_create(
+    *, tenant, prefix: str, positions: int, password: str, history_days: int = 40
+) -> PortalFixture:
+    """A client (password + confirmed TOTP device) with a cash account holding `positions`
+    stocks, a second, empty IRA, NAV history, an announcement and a FAQ. Commits."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from branding.pages import AnnouncementPage, FAQPage
+    from branding.testing import content_page_add
+    from ledger.nav import nav_snapshots_rebuild
+
+    with tenant_context(tenant):
+        user = client_user_make(username=f"{prefix}-client", password=password)
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        account = account_for_client(tenant=tenant, user=user, title="Casey Client")
+        ira = account_for_client(tenant=tenant, user=user, account_type="ira", title="Casey IRA")
+        instruments = instruments_make(prefix=f"{prefix.upper()}Z", count=positions)
+        account_fund_and_buy(
+            account=account,
+            cash=Decimal(positions * 600 + 25_000),
+            instruments=instruments,
+            quantity=Decimal(5),
+            price=Decimal(90),
+            key=f"{prefix}:fixture",
+        )
+        today = timezone.localdate()
+        nav_snapshots_rebuild(
+            start=today - timedelta(days=history_days), end=today, account_ids=[account.pk]
+        )
+        pages = [
+            content_page_add(
+                AnnouncementPage(title=f"Market holiday ({prefix})", summary="Closed Friday.")
+            ),
+            content_page_add(FAQPage(title=f"Questions ({prefix})", slug=f"faq-{prefix}")),
+        ]
+    return PortalFixture(
+        tenant=tenant,
+        user=user,
+        password=password,
+        totp_key=device.key,
+        account=account,
+        second_account=ira,
+        instrument_ids=[i.pk for i in instruments],
+        page_ids=[p.pk for p in pages],
+    )
+
+
+def portal_fixture_purge(fixture: PortalFixture) -> None:
+    """Remove what `portal_fixture_create` and the tests on it committed (the audit trail is
+    append-only and stays)."""
+    from django.db import connection, transaction
+    from wagtail.models import Page
+
+    from ledger.testing import ledger_purge
+
+    from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
+
+    with tenant_context(fixture.tenant), transaction.atomic():
+        user = fixture.user
+        Message.objects.filter(thread__client=user).delete()
+        MessageThread.objects.filter(client=user).delete()
+        WithdrawalRequest.objects.filter(requested_by=user).delete()
+        DepositNotice.objects.filter(notified_by=user).delete()
+        for page in Page.objects.filter(pk__in=fixture.page_ids):
+            page.delete()
+        get_user_model().objects.filter(pk=user.pk).delete()
+    ledger_purge(account_ids=[fixture.account.pk, fixture.second_account.pk])
+    # Raw deletes: the ORM's cascade collector would look for tenant tables (allocations) that
+    # point at instruments, and those do not exist in the public schema.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ledger.allow_purge = 'on'")
+        for table in ("ledger_taxlot", "ledger_realizedgain", "ledger_position", "ledger_price"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE instrument_id = ANY(%s)",  # noqa: S608
+                [fixture.instrument_ids],
+            )
+        cursor.execute("DELETE FROM ledger_instrument WHERE id = ANY(%s)", [fixture.instrument_ids])

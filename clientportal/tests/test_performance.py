@@ -26,8 +26,8 @@ def test_performance_page_shows_the_ledgers_twr_and_mwr_for_each_period(tenant_a
     # then the 1-month row carries the ledger's figures, and the steps are shown
     assert response.status_code == 200
     row = html.split('data-period="1 month"')[1].split("</tr>")[0]
-    assert f"{report.twr.cumulative:.4f}" in row
-    assert f"{report.mwr.period_return:.4f}" in row
+    assert f"{report.twr.cumulative * 100:.2f} %" in row
+    assert f"{report.mwr.period_return * 100:.2f} %" in row
     assert "How this is calculated" in html
     assert html.count('<td class="num">') > len(report.twr.steps) * 5
     assert "<svg" in html

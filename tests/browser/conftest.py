@@ -1,0 +1,144 @@
+"""Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium, never a downloaded
+browser) against a real gunicorn serving the test database with committed data.
+
+One browser and one logged-in session serve every test; the data is removed afterwards.
+Tenant hosts (tenant-a.test) resolve to loopback through Chromium's host resolver rules.
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP *.test 127.0.0.1",
+]
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOTS = BASE_DIR / "artifacts" / "screenshots"
+PASSWORD = "browser-pass-2026-x"  # test-only credential of a throwaway user
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def portal_data(django_db_setup, django_db_blocker):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from clientportal.testing import portal_fixture_create, portal_fixture_purge
+    from tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        tenant = Tenant.objects.get(schema_name="tenant_a")
+        fixture = portal_fixture_create(
+            tenant=tenant, prefix=f"br{os.getpid()}", positions=12, password=PASSWORD
+        )
+        connection.set_schema_to_public()
+    try:
+        yield fixture
+    finally:
+        with django_db_blocker.unblock():
+            portal_fixture_purge(fixture)
+            connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def portal_url(portal_data, django_db_blocker):
+    """http://tenant-a.test:<port> served by gunicorn (2 workers) on the test database."""
+    from clientportal.liveserver import gunicorn_serve
+
+    log = BASE_DIR / "artifacts" / "gunicorn-browser.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with django_db_blocker.unblock(), gunicorn_serve(workers=2, log_path=log) as (_, port):
+        yield f"http://tenant-a.test:{port}"
+
+
+@pytest.fixture(scope="session")
+def browser(portal_url):
+    """Playwright's sync API keeps an event loop running in this thread; Django's guard against
+    ORM calls from async code would trip on it although every call here is synchronous."""
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            # Production serves HTTPS; over the test's plain HTTP, treat the tenant origin as
+            # secure so Chromium does not warn about headers meant for secure origins (COOP).
+            secure = f"--unsafely-treat-insecure-origin-as-secure={portal_url}"
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, secure]
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+def totp_now(hex_key: str) -> str:
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(hex_key), step=30, t0=0, digits=6)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture(scope="session")
+def login_result(browser, portal_url, portal_data):
+    """Log in through the real pages once: password, then the TOTP code. Returns the context
+    (its cookies are the session of every later test) and what the login showed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = console_errors(page)
+    page.goto(f"{portal_url}/login/")
+    login_page_title = page.title()
+    page.fill("#id_username", portal_data.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/auth/verify/**")
+    page.fill("#id_code", totp_now(portal_data.totp_key))
+    page.click("button:has-text('Continue')")
+    page.wait_for_load_state("networkidle")
+    result = {
+        "context": context,
+        "login_title": login_page_title,
+        "landed_on": page.url,
+        "heading": page.inner_text("h1"),
+        "errors": errors,
+    }
+    page.close()
+    yield result
+    context.close()
+
+
+def console_errors(page) -> list[str]:
+    """Console errors and uncaught exceptions of `page`, collected as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
