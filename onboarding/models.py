@@ -75,6 +75,8 @@ class Application(models.Model):
     )
     disclosures_version = models.CharField(max_length=32, blank=True, default="")
     disclosures_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The tenant's disclosure pages shown at submission: [{"page": id, "title", "version"}].
+    disclosures_acknowledged = models.JSONField(default=list, blank=True)
 
     # Results of the automatic checks: {name: {"passed": bool, "message": str}}.
     checks = models.JSONField(default=dict, blank=True)

@@ -25,18 +25,26 @@ def applicant_notify(*, application_id: int, event: str, reason: str = "", link:
     applicant_email_send.delay(application_id=application_id, event=event, reason=reason, link=link)
 
 
+def sender_name() -> str:
+    """The tenant's name as its brand gives it for e-mails, else the tenant's own name."""
+    from branding.selectors import brand_current
+
+    brand = brand_current()
+    return brand.email_sender_name or brand.display_name or connection.tenant.name
+
+
 def applicant_email_build(*, application, event: str, reason: str = "", link: str = ""):
-    tenant = connection.tenant
+    name = sender_name()
     context = {
         "application": application,
-        "tenant_name": tenant.name,
+        "tenant_name": name,
         "event": event,
         "reason": reason,
         "link": link,
     }
     return EmailMessage(
-        subject=f"{tenant.name}: {SUBJECTS[event]}",
+        subject=f"{name}: {SUBJECTS[event]}",
         body=render_to_string("onboarding/email/applicant.txt", context),
-        from_email=formataddr((tenant.name, settings.DEFAULT_FROM_EMAIL)),
+        from_email=formataddr((name, settings.DEFAULT_FROM_EMAIL)),
         to=[application.email],
     )

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from branding.selectors import disclosures_live
 from compliance.services import client_ip
 
 from .access import access_own_application, access_resume_token
@@ -148,15 +149,22 @@ def documents(request):
     )
 
 
+def _disclosures(application) -> list[dict]:
+    pages = disclosures_live(region=application.country or None)
+    return [{"page": p.pk, "title": p.title, "version": p.version, "url": p.url} for p in pages]
+
+
 @require_http_methods(["GET", "POST"])
 def review(request):
     application = _own(request)
+    disclosures = _disclosures(application)
     form = SubmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             application_submit(
                 application=application,
                 disclosures_version=DISCLOSURES_VERSION,
+                disclosures=[{k: d[k] for k in ("page", "title", "version")} for d in disclosures],
                 ip=client_ip(request),
             )
         except ValidationError as error:
@@ -169,6 +177,7 @@ def review(request):
         _context(
             "review",
             form=form,
+            disclosures=disclosures,
             application=application,
             uploaded=list(application.documents.all()),
         ),

@@ -146,11 +146,13 @@ def application_submit(
     *,
     application: Application,
     disclosures_version: str,
+    disclosures: list[dict] | None = None,
     actor=None,
     ip: str | None = None,
 ) -> Application:
     """Submit a complete application, recording which version of the disclosures the applicant
-    acknowledged; the automatic checks run right away so the reviewer sees them."""
+    acknowledged (and which of the tenant's disclosure pages, with their versions, were shown);
+    the automatic checks run right away so the reviewer sees them."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if not transition_allowed(locked.state, State.SUBMITTED):
         raise ValidationError(transition_refusal(locked, State.SUBMITTED))
@@ -158,9 +160,17 @@ def application_submit(
         raise ValidationError("The disclosures must be acknowledged before submitting.")
     locked.disclosures_version = disclosures_version.strip()
     locked.disclosures_accepted_at = timezone.now()
+    locked.disclosures_acknowledged = list(disclosures or [])
     values = application_values(locked)
     _cleaned_or_raise(values, complete=True)
-    locked.save(update_fields=["disclosures_version", "disclosures_accepted_at", "updated_at"])
+    locked.save(
+        update_fields=[
+            "disclosures_version",
+            "disclosures_accepted_at",
+            "disclosures_acknowledged",
+            "updated_at",
+        ]
+    )
     application_transition(
         application=locked, to_state=State.SUBMITTED, actor=actor, reason="", ip=ip
     )

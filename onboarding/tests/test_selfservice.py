@@ -58,8 +58,22 @@ def fill_in_application(client, email="grace@example.com"):
     return client.post("/apply/review/", {"disclosures": "on"})
 
 
+def _disclosure_page(tenant, **fields):
+    from wagtail.models import Page
+
+    from branding.pages import DisclosurePage
+
+    with tenant_context(tenant):
+        root = Page.get_first_root_node()
+        return root.add_child(instance=DisclosurePage(body="<p>Terms.</p>", **fields))
+
+
 def test_applicant_fills_in_every_step_and_submits(tenant_a, django_capture_on_commit_callbacks):
-    # given a visitor on the tenant's host
+    # given a visitor on the tenant's host, which publishes a US and a UK disclosure
+    page = _disclosure_page(
+        tenant_a, title="Customer agreement", slug="ca", region="US", version="7"
+    )
+    _disclosure_page(tenant_a, title="UK terms", slug="uk", region="GB", version="2")
     client = tenant_client(tenant_a)
     # when they fill in every step and submit
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,6 +90,10 @@ def test_applicant_fills_in_every_step_and_submits(tenant_a, django_capture_on_c
             "proof_of_address",
         ]
         assert application.checks_failed is False
+        # the disclosures shown for the applicant's country are recorded with their versions
+        assert application.disclosures_acknowledged == [
+            {"page": page.pk, "title": "Customer agreement", "version": "7"}
+        ]
     assert [m.subject for m in mail.outbox] == [
         "Tenant A Securities: Continue your account application",
         "Tenant A Securities: We received your account application",
