@@ -15,13 +15,21 @@ allocation only (a foreign key), so a fill can never be passed on twice.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from allocations.access import group_usable, trade_check
-from allocations.engine import AllocationError, Member, Method, allocate, split_in_proportion
+from allocations.engine import (
+    AllocationError,
+    Member,
+    Method,
+    allocate_increment,
+    split_in_proportion,
+)
 from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record
@@ -69,9 +77,36 @@ def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Me
     return rows, members
 
 
-def _share_decimal(line) -> Decimal:
-    share = line.exact_share
+def _share_decimal(line, previous: Decimal | None) -> Decimal:
+    """The exact share of this allocation: of the block so far less what was allocated before."""
+    share = line.exact_share - Fraction(previous or 0)
     return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(SHARE_PLACES)
+
+
+def _explanation(line, previous: Decimal | None, quantity: Decimal) -> str:
+    if previous is None:
+        return line.explanation
+    return (
+        f"block so far: {line.explanation}; less {previous.normalize():f} allocated from "
+        f"earlier fills → {quantity.normalize():f}"
+    )
+
+
+def _previously_allocated(block: Block, group: AllocationGroup) -> dict[str, Decimal]:
+    """What booked allocations of earlier fills gave each account, when they used the same
+    group, method and step (then this fill is allocated as part of the block so far)."""
+    rows = (
+        AllocationLine.objects.filter(
+            allocation__block=block,
+            allocation__group=group,
+            allocation__state=Allocation.State.BOOKED,
+            allocation__method=group.method,
+            allocation__step=group.step,
+        )
+        .values("account__number")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["account__number"]: row["total"] for row in rows}
 
 
 @transaction.atomic
@@ -99,9 +134,11 @@ def allocation_preview(
     commission = sum((f.commission for f in fills), ZERO)
     fees = sum((f.fees for f in fills), ZERO)
     rows, members = _engine_members(group, block)
+    previous = _previously_allocated(block, group)
     try:
-        result = allocate(
+        increment = allocate_increment(
             quantity=quantity,
+            previous=previous,
             members=members,
             method=group.method,
             step=group.step,
@@ -111,7 +148,7 @@ def allocation_preview(
         )
     except AllocationError as error:
         raise AllocationRefused(str(error)) from None
-    quantities = result.quantities
+    quantities = increment.quantities
     principals = split_in_proportion(amount=principal, quantities=quantities, places=8)
     commissions = split_in_proportion(amount=commission, quantities=quantities)
     fee_shares = split_in_proportion(amount=fees, quantities=quantities)
@@ -134,14 +171,14 @@ def allocation_preview(
                 allocation=allocation,
                 account_id=row.account_id,
                 priority=row.priority,
-                quantity=line.quantity,
-                exact_share=_share_decimal(line),
+                quantity=quantities[i],
+                exact_share=_share_decimal(line, previous.get(line.account)),
                 principal=principals[i],
                 commission=commissions[i],
                 fees=fee_shares[i],
-                explanation=line.explanation,
+                explanation=_explanation(line, previous.get(line.account), quantities[i]),
             )
-            for i, (row, line) in enumerate(zip(rows, result.lines, strict=True))
+            for i, (row, line) in enumerate(zip(rows, increment.allocation.lines, strict=True))
         ),
         batch_size=2000,
     )

@@ -14,6 +14,7 @@ from allocations.engine import (
     Method,
     Side,
     allocate,
+    allocate_increment,
     split_in_proportion,
 )
 
@@ -318,3 +319,61 @@ def test_properties_split_in_proportion(amount, quantities):
     total = sum(quantities)
     for share, q in zip(shares, quantities, strict=True):
         assert abs(Fraction(share) - Fraction(amount) * q / total) < Fraction(1, 100)
+
+
+# --- fills allocated as they come -----------------------------------------------------------
+
+
+def test_second_fill_evens_out_the_first_fills_remainder():
+    # given 100 of a block allocated equally over three accounts: 34, 33, 33
+    members = _members([0, 0, 0])
+    first = allocate(quantity=D(100), members=members, method="equal")
+    assert _quantities(first) == [D(34), D(33), D(33)]
+    previous = first.as_dict()
+    # when a second fill of 100 comes
+    second = allocate_increment(quantity=D(100), previous=previous, members=members, method="equal")
+    # then the block so far is shared 67, 67, 66 rather than 68, 66, 66
+    assert second.cumulative
+    assert second.quantities == [D(33), D(34), D(33)]
+
+
+def test_weights_that_move_with_bookings_allocate_each_fill_alone():
+    members = _members(["100", "300"])
+    result = allocate_increment(
+        quantity=D(40),
+        previous={"U001": D(10), "U002": D(30)},
+        members=members,
+        method="net_liquidation",
+    )
+    assert not result.cumulative
+    assert result.quantities == [D(10), D(30)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    members=groups(),
+    method=st.sampled_from([Method.EQUAL, Method.RATIOS]),
+    step=steps,
+    fills=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=6),
+)
+def test_properties_fills_as_they_come(members, method, step, fills):
+    if method is Method.RATIOS:
+        members = [Member(m.account, m.priority, m.value.to_integral_value() + 1) for m in members]
+    previous: dict[str, D] = {}
+    total = D(0)
+    for lots in fills:
+        quantity = step * lots
+        result = allocate_increment(
+            quantity=quantity, previous=previous, members=members, method=method, step=step
+        )
+        # each fill is handed out exactly, nothing is taken back
+        assert sum(result.quantities) == quantity
+        assert all(q >= 0 for q in result.quantities)
+        for member, q in zip(members, result.quantities, strict=True):
+            previous[member.account] = previous.get(member.account, D(0)) + q
+        total += quantity
+        if result.cumulative:
+            # and every account is within one step of its fair share of the block so far
+            whole = allocate(quantity=total, members=members, method=method, step=step)
+            for line in whole.lines:
+                assert abs(Fraction(previous[line.account]) - line.exact_share) < Fraction(step)

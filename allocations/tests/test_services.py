@@ -245,3 +245,28 @@ def test_another_tenant_gets_404(desk, tenant_b):
         access_block(user=nobody, tenant=tenant, block_id=block.pk)
     with pytest.raises(Http404):
         access_block(user=advisor, tenant=tenant, block_id="not-a-number")
+
+
+def test_a_later_fill_evens_out_earlier_rounding(in_tenant_a):
+    # given an equal group over three subs and a first fill of 100 booked as 34/33/33
+    tenant = in_tenant_a
+    advisor = user_make(tenant)
+    master, subs = master_with_subs(tenant, 3)
+    grant(advisor, tenant, [master])
+    group = group_make(advisor, tenant, master, subs, method="equal")
+    block = block_make(advisor, tenant, master, group, fills=[("100", "10", "0")])
+    allocation_book(
+        user=advisor,
+        tenant=tenant,
+        allocation=allocation_preview(user=advisor, tenant=tenant, block=block),
+    )
+    assert _positions(subs, block.instrument) == [D(34), D(33), D(33)]
+    # when a second fill of 100 is allocated
+    fill_add(advisor, tenant, block, "100", "11", "0")
+    later = allocation_preview(user=advisor, tenant=tenant, block=block)
+    allocation_book(user=advisor, tenant=tenant, allocation=later)
+    # then the block is shared 67/67/66, as if it had been allocated at once
+    assert _positions(subs, block.instrument) == [D(67), D(67), D(66)]
+    second_line = later.lines.order_by("account__number")[1]
+    assert second_line.explanation.startswith("block so far: exact share 66.666")
+    assert second_line.explanation.endswith("less 33 allocated from earlier fills → 34")
