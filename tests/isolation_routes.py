@@ -190,6 +190,37 @@ def seed_message_thread(tenant, marker):
     ).pk
 
 
+def seed_allocation_group(tenant, marker):
+    from allocations.models import AllocationGroup
+    from ledger.models import Account
+
+    number = f"ISM{next(_numbers):05d}{tenant.schema_name[-1].upper()}"
+    master = Account.objects.create(
+        tenant=tenant, number=number, title=marker, account_type="master"
+    )
+    return AllocationGroup.objects.create(name=marker, master=master).pk
+
+
+def seed_block(tenant, marker):
+    from django.utils import timezone
+
+    from allocations.models import AllocationGroup, Block
+    from ledger.models import Instrument
+
+    group = AllocationGroup.objects.get(name=marker.replace("block", "allocationgroup"))
+    instrument = Instrument.objects.create(
+        symbol=marker.upper()[-12:], asset_class="STK", currency="USD"
+    )
+    return Block.objects.create(
+        reference=marker,
+        master=group.master,
+        instrument=instrument,
+        side="BUY",
+        trade_date=timezone.now().date(),
+        group=group,
+    ).pk
+
+
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
@@ -207,6 +238,8 @@ KINDS = {
     "invitation_token": seed_invitation_token,
     "application": seed_application,
     "message_thread": seed_message_thread,
+    "allocation_group": seed_allocation_group,
+    "block": seed_block,
 }
 
 # Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
@@ -269,6 +302,9 @@ ROUTES = {
     "broker/groups/*": fill(pk="group"),
     "wagtailadmin_error_test": skip("Wagtail's deliberate 500 page (/broker/failwhale/), no data"),
     "wagtailadmin_password_reset_confirm": fill(uidb64="reset_uid", token="reset_token"),
+    # --- Security Officer screens (compliance/wagtail_hooks.py) --------------------------------
+    "compliance_admin:user": fill(user_id="user"),
+    "compliance_admin:user_act": fill(user_id="user", action=literal("roles")),
     # --- Wagtail front end -------------------------------------------------------------------
     "wagtaildocs_serve": fill("document", literal("file.txt")),
     "wagtaildocs_serve_direct": fill("document", literal("file.txt")),
@@ -286,6 +322,19 @@ ROUTES = {
     "clientportal_staff_withdrawal_decide": fill(request_id=ANY_ID),
     # --- branding ----------------------------------------------------------------------------
     "branding:icon": fill(size=literal(192)),
+    # --- allocations (allocations/wagtail_hooks.py) ---------------------------------------------
+    "allocations_group": fill(group_id="allocation_group"),
+    "allocations_block": fill(block_id="block"),
+    "allocations_block_preview": fill(block_id="block"),
+    # allocations are made by the engine from fills; id 1 is whatever the tenant has (none here)
+    "allocations_allocation": fill(allocation_id=ANY_ID),
+    "allocations_book": fill(allocation_id=ANY_ID),
+    "allocations_reverse": fill(allocation_id=ANY_ID),
+    "allocations_fixml": fill(allocation_id=ANY_ID),
+    # --- statements (branding/statements) -- issued statements need rendered files: any id ------
+    "branding_statement_run": fill(run_id=ANY_ID),
+    "branding_statement_download": fill(statement_id=ANY_ID, fmt=literal("pdf")),
+    "statements:download": fill(statement_id=ANY_ID, fmt=literal("pdf")),
     # --- onboarding --------------------------------------------------------------------------
     "onboarding:resume": fill(token=literal("not-a-token")),
     "onboarding:step": fill(slug=literal("identity")),

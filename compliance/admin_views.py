@@ -1,0 +1,233 @@
+"""Security Officer screens of the Broker Portal (registered in wagtail_hooks.py): users and
+roles, account grants, lockouts, the audit trail, the access review and security settings.
+Thin: parse input, access_* check, call a service, show the result."""
+
+import io
+
+from axes.models import AccessAttempt
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_otp import user_has_device
+
+from compliance import services
+from compliance.access import (
+    access_accounts_for_grant,
+    access_tenant_user,
+    reviewer_require,
+    security_officer_require,
+)
+from compliance.access_review import access_review_csv, access_review_rows
+from compliance.models import AuditRecord
+from compliance.selectors import security_settings_get
+from ledger.access import NEEDS
+from tenants.roles import ALL_ROLES, STAFF_ROLES
+
+RIGHT_CHOICES = [(n, n.capitalize()) for n in NEEDS]
+
+
+class StaffUserForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    roles = forms.MultipleChoiceField(
+        choices=[(r, r) for r in STAFF_ROLES], widget=forms.CheckboxSelectMultiple
+    )
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=[(r, r) for r in ALL_ROLES], widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class GrantForm(forms.Form):
+    accounts = forms.CharField(
+        help_text="Account numbers, separated by commas or spaces. A master covers its subs."
+    )
+    rights = forms.MultipleChoiceField(
+        choices=RIGHT_CHOICES, widget=forms.CheckboxSelectMultiple, initial=["view"]
+    )
+
+
+class SecuritySettingsForm(forms.Form):
+    client_2fa_required = forms.BooleanField(required=False, label="Clients need a second factor")
+    client_idle_timeout_minutes = forms.IntegerField(min_value=1, max_value=720)
+    absolute_session_hours = forms.IntegerField(min_value=1, max_value=72)
+
+
+def _ip(request):
+    return services.client_ip(request)
+
+
+def users(request):
+    security_officer_require(request.user)
+    query = request.GET.get("q", "").strip()
+    people = get_user_model().objects.prefetch_related("groups").order_by("username")
+    if query:
+        people = people.filter(username__icontains=query)
+    page = Paginator(people, 50).get_page(request.GET.get("p"))
+    rows = [
+        {
+            "user": u,
+            "roles": ", ".join(sorted(g.name for g in u.groups.all() if g.name in ALL_ROLES)),
+            "has_2fa": user_has_device(u),
+        }
+        for u in page
+    ]
+    return render(request, "compliance/admin/users.html", {"page": page, "rows": rows, "q": query})
+
+
+def user_create(request):
+    security_officer_require(request.user)
+    form = StaffUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.staff_user_create(
+                actor=request.user, ip=_ip(request), **form.cleaned_data
+            )
+            services.invitation_create(
+                actor=request.user,
+                user=user,
+                ip=_ip(request),
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"{user.username} created; an invitation e-mail is on its way."
+            )
+            return redirect("compliance_admin:user", user.pk)
+    return render(request, "compliance/admin/user_create.html", {"form": form})
+
+
+def user_detail(request, user_id):
+    person = access_tenant_user(actor=request.user, user_id=user_id)
+    rows = access_review_rows(tenant=request.tenant, username=person.username)
+    rows = [r for r in rows if r.username == person.username]
+    roles = sorted(g.name for g in person.groups.all() if g.name in ALL_ROLES)
+    context = {
+        "person": person,
+        "rows": rows,
+        "roles_form": RolesForm(initial={"roles": roles}),
+        "grant_form": GrantForm(),
+        "has_2fa": user_has_device(person),
+    }
+    return render(request, "compliance/admin/user_detail.html", context)
+
+
+@require_POST
+def user_act(request, user_id, action):
+    person = access_tenant_user(actor=request.user, user_id=user_id)
+    actor, ip = request.user, _ip(request)
+    try:
+        if action == "roles":
+            form = RolesForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_text())
+            services.user_roles_set(
+                actor=actor, user=person, roles=form.cleaned_data["roles"], ip=ip
+            )
+        elif action in {"grant", "revoke"}:
+            form = GrantForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_text())
+            numbers = form.cleaned_data["accounts"].replace(",", " ").split()
+            accounts = access_accounts_for_grant(
+                actor=actor, tenant=request.tenant, numbers=numbers
+            )
+            change = services.access_grant if action == "grant" else services.access_revoke
+            change(
+                actor=actor,
+                user=person,
+                accounts=accounts,
+                perms=form.cleaned_data["rights"],
+                ip=ip,
+                tenant=request.tenant,
+            )
+        elif action == "deactivate":
+            services.user_deactivate(actor=actor, user=person, ip=ip)
+        elif action == "view-only":
+            services.user_make_view_only(actor=actor, user=person, ip=ip)
+        elif action == "reset-2fa":
+            services.user_2fa_reset(actor=actor, user=person, ip=ip)
+        elif action == "invite":
+            services.invitation_create(
+                actor=actor, user=person, ip=ip, base_url=request.build_absolute_uri("/")
+            )
+        else:
+            return HttpResponse("Unknown action.", status=404)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Done: {action.replace('-', ' ')} for {person.username}.")
+    return redirect("compliance_admin:user", person.pk)
+
+
+def lockouts(request):
+    security_officer_require(request.user)
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+    return render(request, "compliance/admin/lockouts.html", {"attempts": attempts})
+
+
+@require_POST
+def lockout_unlock(request):
+    security_officer_require(request.user)
+    username = request.POST.get("username", "")
+    cleared = services.lockout_unlock(actor=request.user, username=username, ip=_ip(request))
+    messages.success(request, f"Unlocked {username} ({cleared} lockout record(s) cleared).")
+    return redirect("compliance_admin:lockouts")
+
+
+def audit_log(request):
+    reviewer_require(request.user)
+    records = AuditRecord.objects.all()
+    filters = {k: request.GET.get(k, "").strip() for k in ("action", "actor", "target")}
+    if filters["action"]:
+        records = records.filter(action__startswith=filters["action"])
+    if filters["actor"]:
+        records = records.filter(actor_username__icontains=filters["actor"])
+    if filters["target"]:
+        records = records.filter(target__icontains=filters["target"])
+    page = Paginator(records, 100).get_page(request.GET.get("p"))
+    return render(request, "compliance/admin/audit.html", {"page": page, "filters": filters})
+
+
+def access_review(request):
+    reviewer_require(request.user)
+    filters = {k: request.GET.get(k, "").strip() for k in ("username", "account", "right")}
+    rows = access_review_rows(
+        tenant=request.tenant,
+        username=filters["username"],
+        account_number=filters["account"],
+        right=filters["right"] if filters["right"] in NEEDS else "",
+    )
+    if request.GET.get("format") == "csv":
+        out = io.StringIO()
+        access_review_csv(rows, out)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-review.csv"'
+        return response
+    context = {"rows": rows, "filters": filters, "rights": NEEDS}
+    return render(request, "compliance/admin/access_review.html", context)
+
+
+def security_settings(request):
+    security_officer_require(request.user)
+    current = security_settings_get()
+    initial = {name: getattr(current, name) for name in services.settings.EDITABLE}
+    form = SecuritySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.security_settings_update(actor=request.user, ip=_ip(request), **form.cleaned_data)
+        messages.success(request, "Security settings saved.")
+        return redirect("compliance_admin:settings")
+    return render(request, "compliance/admin/settings.html", {"form": form})
