@@ -73,6 +73,18 @@ class PortalLoginView(auth_views.LoginView):
     template_name = "clientportal/auth/login.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        # A logged-in client sent here by the Broker Portal would bounce between the two pages:
+        # show the login form instead (Wagtail has already said there is no access).
+        user = request.user
+        if (
+            user.is_authenticated
+            and self.get_redirect_url().startswith("/broker/")
+            and not user.has_perm("wagtailadmin.access_admin")
+        ):
+            self.redirect_authenticated_user = False
+        return super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form):
         user = form.get_user()
         auth_login(self.request, user)

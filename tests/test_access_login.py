@@ -1,10 +1,12 @@
 """Logging in: password, second factor, lockout, session rotation and timeouts."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
@@ -235,3 +237,38 @@ def test_changing_second_factor_needs_a_fresh_password(tenant_a, path):
     # then
     assert back["Location"] == path
     assert client.get(path).status_code == 200
+
+
+def test_enrolment_confirms_the_device_and_shows_recovery_codes_once(tenant_a):
+    # given: a staff login with no second factor yet
+    user = user_make(tenant=tenant_a, username="enrolling", roles=["Viewer"])
+    client = login(tenant_client(tenant_a), user, tenant_a, verified=False)
+    page = client.get("/auth/enrol/?next=/broker/")
+    with tenant_context(tenant_a):
+        device = TOTPDevice.objects.get(user=user, confirmed=False)
+    # when: a wrong code, then at once the right one (throttled after a failure), then the
+    # right one once the throttle delay has passed
+    wrong = client.post("/auth/enrol/", {"code": "000000", "next": "/broker/"})
+    throttled = client.post("/auth/enrol/", {"code": _code(device), "next": "/broker/"})
+    with tenant_context(tenant_a):
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_timestamp=timezone.now() - timedelta(seconds=5)
+        )
+    right = client.post("/auth/enrol/", {"code": _code(device), "next": "/broker/"})
+    # then
+    assert b"<svg" in page.content
+    assert wrong.status_code == 200
+    assert b"This code is not valid" in wrong.content
+    assert b"This code is not valid" in throttled.content
+    assert right.status_code == 200
+    assert right.content.count(b"<li><code>") == 10
+    assert client.get("/broker/").status_code == 200
+    with tenant_context(tenant_a):
+        assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [
+            (device.pk, True)
+        ]
+        from compliance.models import AuditRecord
+
+        assert list(
+            AuditRecord.objects.filter(target="user:enrolling").values_list("action", flat=True)
+        ) == ["2fa.enrol"]
