@@ -10,6 +10,7 @@ Executions are facts reported by the executing broker, so no buying-power check 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (checked with a hardened lxml parser first)
@@ -43,7 +44,7 @@ CSV_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExecutionRow:
     execution_id: str
     account_number: str
@@ -175,6 +176,7 @@ def _decimal(value: str, name: str, default: Decimal | None = None) -> Decimal:
         raise ValueError(f"{name} {value!r} is not a number") from None
 
 
+@functools.lru_cache(maxsize=4096)
 def _date(value: str, name: str, *, optional: bool = False) -> date | None:
     if not value and optional:
         return None
@@ -187,25 +189,34 @@ def _date(value: str, name: str, *, optional: bool = False) -> date | None:
 def csv_rows(stream: Iterable[str]) -> Iterator[ExecutionRow | Exception]:
     """Rows of a CSV with a header naming `CSV_COLUMNS` (settle_date, commission, fees and
     currency may be empty)."""
-    reader = csv.DictReader(stream)
-    missing = set(CSV_COLUMNS[:7]) - set(reader.fieldnames or ())
+    reader = csv.reader(stream)
+    header = [name.strip() for name in next(reader, [])]
+    missing = set(CSV_COLUMNS[:7]) - set(header)
     if missing:
         yield ValueError(f"header lacks columns {sorted(missing)}")
         return
+    at = {name: header.index(name) if name in header else None for name in CSV_COLUMNS}
+    optional = [at["settle_date"], at["commission"], at["fees"], at["currency"]]
+    zero = Decimal(0)
     for record in reader:
         try:
+            if len(record) != len(header):
+                raise ValueError(f"{len(record)} fields instead of {len(header)}")
+            settle, commission, fees, currency = (
+                record[i].strip() if i is not None else "" for i in optional
+            )
             yield ExecutionRow(
-                execution_id=record["execution_id"].strip(),
-                account_number=record["account"].strip(),
-                symbol=record["symbol"].strip(),
-                side=record["side"].strip(),
-                quantity=_decimal(record["quantity"], "quantity"),
-                price=_decimal(record["price"], "price"),
-                trade_date=_date(record["trade_date"], "trade date"),
-                settle_date=_date(record.get("settle_date") or "", "settle date", optional=True),
-                commission=_decimal(record.get("commission") or "", "commission", Decimal(0)),
-                fees=_decimal(record.get("fees") or "", "fees", Decimal(0)),
-                currency=(record.get("currency") or "").strip(),
+                execution_id=record[at["execution_id"]].strip(),
+                account_number=record[at["account"]].strip(),
+                symbol=record[at["symbol"]].strip(),
+                side=record[at["side"]].strip(),
+                quantity=_decimal(record[at["quantity"]], "quantity"),
+                price=_decimal(record[at["price"]], "price"),
+                trade_date=_date(record[at["trade_date"]], "trade date"),
+                settle_date=_date(settle, "settle date", optional=True),
+                commission=_decimal(commission, "commission", zero),
+                fees=_decimal(fees, "fees", zero),
+                currency=currency,
             )
         except ValueError as exc:
             yield exc

@@ -22,7 +22,7 @@ Q8 = Decimal("0.00000001")
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExecutionBooking:
     execution_id: str
     account_id: int

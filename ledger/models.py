@@ -176,7 +176,7 @@ class JournalEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["trade_date"]), models.Index(fields=["settle_date"])]
+        indexes = [models.Index(fields=["trade_date"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(settle_date__gte=models.F("trade_date")), name="entry_settles_after"
@@ -199,9 +199,18 @@ class Posting(models.Model):
         TAX = "tax", "Tax"
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # No single-column indexes on account and instrument: the (account, instrument) and
+    # (account, currency) indexes serve the reads, and every index slows the bulk import.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        db_index=False,
     )
     currency = models.CharField(max_length=3, blank=True)
     quantity = models.DecimalField(**AMOUNT)
