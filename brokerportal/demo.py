@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from allocations.demo import allocations_demo_seed
 from branding.demo import branding_demo_seed
 from ledger.demo import ledger_demo_seed
 from onboarding.demo import onboarding_demo_seed
@@ -124,6 +125,7 @@ def demo_seed() -> list[Tenant]:
             _demo_access_ensure(demo)
         onboarding_demo_seed(tenant=tenant)
         branding_demo_seed(tenant=tenant)
+        allocations_demo_seed(tenant=tenant)
         tenants.append(tenant)
     return tenants
 
