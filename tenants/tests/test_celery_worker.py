@@ -62,7 +62,7 @@ def real_worker(committed_db):
 def test_task_runs_in_the_senders_tenant_schema(real_worker, tenant_a, tenant_b):
     # given: a sender on the same app class as the project's, pointed at Redis (the test settings
     # keep the project's own app eager)
-    sender = CeleryApp("sender", broker=BROKER, backend=BROKER)
+    sender = CeleryApp("sender", broker=BROKER, backend=BROKER, set_as_current=False)
     deadline = time.monotonic() + 60
     results = {}
     # when
