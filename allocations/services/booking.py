@@ -27,9 +27,9 @@ from allocations.engine import (
     AllocationError,
     Member,
     Method,
-    allocate_increment,
     split_in_proportion,
 )
+from allocations.increments import allocate_increment
 from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record

@@ -14,9 +14,9 @@ from allocations.engine import (
     Method,
     Side,
     allocate,
-    allocate_increment,
     split_in_proportion,
 )
+from allocations.increments import allocate_increment
 
 
 def _members(values, priorities=None):
