@@ -66,6 +66,35 @@ def demo_second_factors_ensure(*, schema_name: str, usernames: list[str]) -> int
     return created
 
 
+def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int:
+    """Each demo client may view, trade and fund its own accounts (ledger.demo marks them with
+    `external_ref = demo:<username>`); a demo advisor may view, trade and report on its masters
+    (which covers their subs). Logins that hold any grant already are left alone."""
+    from guardian.models import UserObjectPermission
+
+    from compliance.services import access_grant
+    from ledger.demo import demo_account_numbers
+    from ledger.models import Account
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(schema_name=schema_name)
+    numbers = demo_account_numbers(tenant=tenant)
+    granted = 0
+    for user in get_user_model().objects.filter(username__in=usernames):
+        owned = numbers.get(user.username)
+        if not owned or UserObjectPermission.objects.filter(
+            user=user, content_type__app_label="ledger"
+        ).exists():
+            continue
+        accounts = list(Account.objects.filter(tenant=tenant, number__in=owned))
+        perms = ["view", "trade", "report"] if user.is_staff else ["view", "trade", "fund"]
+        access_grant(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
+        granted += 1
+    return granted
+
+
 def demo_access_seed(*, schema_name: str, usernames: list[str]) -> None:
-    """Called by brokerportal.demo.demo_seed inside the demo tenant's schema."""
+    """Called by brokerportal.demo.demo_seed inside the demo tenant's schema, after the ledger
+    demo has opened the accounts."""
     demo_second_factors_ensure(schema_name=schema_name, usernames=usernames)
+    demo_account_grants_ensure(schema_name=schema_name, usernames=usernames)

@@ -55,3 +55,47 @@ def test_demo_totp_command_refuses_non_demo_tenants(tenant_a):
     # given / when / then
     with pytest.raises(CommandError, match="not a demo tenant"):
         call_command("demo_totp", "tenant_a", "x", stdout=StringIO(), stderr=StringIO())
+
+
+def test_demo_clients_get_their_own_accounts_once(tenant_a):
+    # given: accounts the ledger demo opened for a client login, and someone else's
+    from compliance.demo import demo_account_grants_ensure
+    from ledger.access import accounts_visible
+    from ledger.models import Account
+
+    user = user_make(tenant=tenant_a, username="demo-owner@example.com", roles=["Client"])
+    mine = [
+        Account.objects.create(
+            tenant=tenant_a,
+            number=f"DEMOC{i}",
+            title="Mine",
+            account_type="individual",
+            external_ref="demo:demo-owner@example.com",
+        )
+        for i in range(2)
+    ]
+    Account.objects.create(
+        tenant=tenant_a,
+        number="DEMOX1",
+        title="Other",
+        account_type="individual",
+        external_ref="demo:someone@example.com",
+    )
+    with tenant_context(tenant_a):
+        # when
+        first = demo_account_grants_ensure(
+            schema_name="tenant_a", usernames=["demo-owner@example.com"]
+        )
+        second = demo_account_grants_ensure(
+            schema_name="tenant_a", usernames=["demo-owner@example.com"]
+        )
+        # then
+        fundable = sorted(
+            accounts_visible(user=user, tenant=tenant_a, need="fund").values_list(
+                "number", flat=True
+            )
+        )
+        reportable = list(accounts_visible(user=user, tenant=tenant_a, need="report"))
+    assert (first, second) == (1, 0)
+    assert fundable == [a.number for a in mine]
+    assert reportable == []
