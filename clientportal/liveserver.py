@@ -44,7 +44,7 @@ def _wait_ready(url: str, process: subprocess.Popen, timeout_s: float) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback health check)
+            with urllib.request.urlopen(url, timeout=10):  # noqa: S310 (loopback health check)
                 return
         except urllib.error.HTTPError:
             return  # answering at all (even 404 for an unknown host) means it is up
@@ -97,7 +97,7 @@ def gunicorn_serve(
         start_new_session=True,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout_s=60)
+        _wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout_s=180)
         yield f"http://127.0.0.1:{port}", port
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -4,6 +4,7 @@ and by the accounts the caller already obtained through `ledger.access`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -11,7 +12,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from ledger.market import fx_factor, usd_rates_as_of
-from ledger.models import Account
+from ledger.models import Account, JournalEntry, Posting
 from ledger.selectors import cash_balances_for
 from ledger.selectors_valuation import valuations_for_accounts
 from ledger.valuation import PositionValue, Valuation, consolidate
@@ -76,6 +77,46 @@ def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
     )
     rows = [PositionRow(a.number, p) for a in accounts for p in valuations[a.pk].positions]
     return PortalValuation(total, rows)
+
+
+# --- activity -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecentEntry:
+    entry_id: int
+    trade_date: date
+    kind: str
+    description: str
+
+
+def entries_recent(*, tenant, accounts: list[Account], limit: int) -> list[RecentEntry]:
+    """The latest journal entries touching `accounts` (already obtained through ledger.access),
+    newest first, for the dashboard's short list: two queries whatever the history.
+    `ledger.selectors.activity_for` builds full rows for a date range and has no limit; with
+    thousands of postings it would load them all to show eight lines."""
+    ids = [a.pk for a in accounts if a.tenant_id == tenant.pk]
+    touching = Posting.objects.filter(account_id__in=ids).values("entry_id")
+    entries = list(
+        JournalEntry.objects.filter(pk__in=touching)
+        .order_by("-trade_date", "-id")
+        .only("id", "kind", "trade_date", "memo")[:limit]
+    )
+    legs = {
+        p.entry_id: p
+        for p in Posting.objects.filter(
+            entry_id__in=[e.pk for e in entries], account_id__in=ids, instrument__isnull=False
+        ).select_related("instrument")
+    }
+    rows = []
+    for entry in entries:
+        leg = legs.get(entry.pk)
+        if leg is not None and entry.kind == JournalEntry.Kind.TRADE:
+            side = "BUY" if leg.quantity > 0 else "SELL"
+            text = f"{side} {abs(leg.quantity).normalize():f} {leg.instrument.symbol}"
+            text += f" @ {leg.price.normalize():f}" if leg.price is not None else ""
+        else:
+            text = entry.memo or entry.get_kind_display()
+        rows.append(RecentEntry(entry.pk, entry.trade_date, entry.kind, text))
+    return rows
 
 
 # --- messages -------------------------------------------------------------------------------

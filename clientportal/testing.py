@@ -13,8 +13,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
+from ledger.executions import ExecutionRow, executions_import
 from ledger.models import Account, Instrument, Price
-from ledger.services import account_open, cash_deposit, trade_book
+from ledger.services import account_open, cash_deposit
 from tenants.roles import CLIENT
 
 
@@ -83,17 +84,22 @@ def account_fund_and_buy(
         idempotency_key=f"{key}:deposit",
         value_date=booked_on,
     )
-    for index, instrument in enumerate(instruments):
-        trade_book(
-            account=account,
-            instrument=instrument,
-            side="BUY",
-            quantity=quantity,
-            price=price,
-            trade_date=booked_on,
-            idempotency_key=f"{key}:buy:{index}",
-            commission=Decimal("1.00"),
-        )
+    # The ledger's bulk execution import books many trades in a few statements.
+    executions_import(
+        rows=[
+            ExecutionRow(
+                execution_id=f"{key}:buy:{index}",
+                account_number=account.number,
+                symbol=instrument.symbol,
+                side="BUY",
+                quantity=quantity,
+                price=price,
+                trade_date=booked_on,
+                commission=Decimal("1.00"),
+            )
+            for index, instrument in enumerate(instruments)
+        ]
+    )
 
 
 @dataclass

@@ -13,6 +13,7 @@ from clientportal.testing import (
     client_user_make,
     instruments_make,
 )
+from ledger.models import Instrument
 from ledger.selectors import account_valuation
 
 from .conftest import portal_client
@@ -177,3 +178,26 @@ def test_announcements_are_on_the_dashboard(tenant_a, holder):
         reverse("clientportal:content_detail", args=[page.pk])
     )
     assert detail.status_code == 200
+
+
+def test_dashboard_lists_the_latest_entries_newest_first(tenant_a, holder):
+    # given a deposit then three buys, all ten days ago, and a withdrawal booked today
+    user, account = holder
+    with tenant_context(tenant_a):
+        from ledger.services import cash_withdraw
+
+        cash_withdraw(account=account, amount=Decimal(5), currency="USD", idempotency_key="w-x")
+    # when
+    html = portal_client(tenant_a, user).get(reverse("clientportal:home")).content.decode()
+    # then the withdrawal comes first, then the buys in reverse booking order, then the deposit
+    items = re.findall(r"<li>[^<]* · ([^<]+)</li>", html.split("Recent activity")[1])
+    symbols = [
+        i.symbol for i in Instrument.objects.filter(symbol__startswith=items[1].split()[2][:-4])
+    ]
+    assert items == [
+        "Withdrawal",
+        f"BUY 10 {symbols[2]} @ 50",
+        f"BUY 10 {symbols[1]} @ 50",
+        f"BUY 10 {symbols[0]} @ 50",
+        "Deposit",
+    ]
