@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from clientportal.testing import (
@@ -201,3 +202,23 @@ def test_dashboard_lists_the_latest_entries_newest_first(tenant_a, holder):
         f"BUY 10 {symbols[0]} @ 50",
         "Deposit",
     ]
+
+
+def test_statements_page_lists_the_accounts_issued_statements(tenant_a, holder):
+    # given an issued monthly statement of the holder's account
+    from branding.statements.services import statement_issue
+
+    user, account = holder
+    today = timezone.localdate()
+    with tenant_context(tenant_a):
+        issued, _ = statement_issue(
+            account=account,
+            period_kind="monthly",
+            period_start=today.replace(day=1),
+            period_end=today,
+        )
+    # when
+    html = portal_client(tenant_a, user).get(reverse("clientportal:statements")).content.decode()
+    # then it is listed with its downloads
+    assert account.number in html
+    assert reverse("statements:download", args=[issued.pk, "pdf"]) in html

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from branding.statements.selectors import statements_for
 from clientportal.scope import portal_scope
 from ledger.selectors import activity_for
 
@@ -83,16 +84,9 @@ def activity(request):
 
 @login_required
 def statements(request):
-    """Statements that exist for the selected accounts; the statements feature fills this
-    list (branding.statements), until then it is empty."""
+    """Issued statements of the selected accounts (branding.statements), newest first."""
     scope = portal_scope(request)
-    documents = []
-    try:
-        from branding.statements.selectors import statements_for
-    except ImportError:
-        statements_for = None
-    if statements_for is not None and scope.selected_ids:
-        documents = statements_for(tenant=request.tenant, account_ids=scope.selected_ids)
+    documents = statements_for(tenant=request.tenant, account_ids=scope.selected_ids)[:200]
     return render(
         request, "clientportal/statements.html", {"portal": scope, "documents": documents}
     )
