@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from allocations.access import access_allocation, access_block, access_group
@@ -14,6 +15,7 @@ from allocations.services import (
     allocation_book,
     allocation_preview,
     allocation_reverse,
+    block_fill_add,
 )
 from allocations.tests.factories import (
     block_make,
@@ -24,6 +26,7 @@ from allocations.tests.factories import (
     user_make,
 )
 from ledger.models import CashBalance, JournalEntry, Position
+from ledger.services import trade_book
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +273,38 @@ def test_a_later_fill_evens_out_earlier_rounding(in_tenant_a):
     second_line = later.lines.order_by("account__number")[1]
     assert second_line.explanation.startswith("block so far: exact share 66.666")
     assert second_line.explanation.endswith("less 33 allocated from earlier fills → 34")
+
+
+def test_an_imported_execution_is_attached_not_booked_twice(in_tenant_a):
+    # given an execution the ledger's import already booked in the master
+    tenant = in_tenant_a
+    advisor = user_make(tenant)
+    master, subs = master_with_subs(tenant, 2)
+    grant(advisor, tenant, [master])
+    group = group_make(advisor, tenant, master, subs)
+    block = block_make(advisor, tenant, master, group)
+    imported = trade_book(
+        account=master,
+        instrument=block.instrument,
+        side="BUY",
+        quantity=D(50),
+        price=D("8"),
+        trade_date=block.trade_date,
+        idempotency_key="import:EX-IMPORTED-1",
+        execution_id="EX-IMPORTED-1",
+    )
+    entries = JournalEntry.objects.count()
+    # when it is added to the block
+    fill = block_fill_add(
+        actor=advisor,
+        tenant=tenant,
+        block=block,
+        execution_id="EX-IMPORTED-1",
+        quantity=D(50),
+        price=D("8"),
+        executed_at=timezone.now(),
+    )
+    # then the fill points at the imported entry and nothing new is booked
+    assert fill.entry_id == imported.pk
+    assert JournalEntry.objects.count() == entries
+    assert _positions([master], block.instrument) == [D(50)]
