@@ -10,46 +10,43 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from ledger.market import closes_as_of, fx_factor, usd_rates_as_of
-from ledger.models import Account, Instrument
+from ledger.market import fx_factor, usd_rates_as_of
+from ledger.models import Account
 from ledger.selectors import accounts_for, cash_rows_for_ids
 from ledger.valuation import CashInput, PositionInput, Valuation, account_value, consolidate
 
 ZERO = Decimal(0)
 
 
-def _holdings_current(ids: list[int]):
-    """(positions by account: [(instrument id, qty, cost)], realized by account: [(inst, pnl)])"""
-    positions, realized = defaultdict(list), defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT account_id, instrument_id, quantity, cost, realized_pnl FROM ledger_position"
-            " WHERE account_id = ANY(%s)",
-            [ids],
-        )
-        for account_id, instrument_id, qty, cost, pnl in cursor.fetchall():
-            if qty:
-                positions[account_id].append((instrument_id, qty, cost))
-            if pnl:
-                realized[account_id].append((instrument_id, pnl))
-    return positions, realized
+# One row per holding with its instrument and its last two closes on or before the day.
+_HOLDING_COLUMNS = (
+    "i.symbol, i.asset_class, i.currency, i.multiplier, px.closes FROM {source} "
+    "JOIN ledger_instrument i ON i.id = h.instrument_id "
+    "LEFT JOIN LATERAL (SELECT array_agg(close ORDER BY date DESC) AS closes FROM ("
+    "SELECT close, date FROM ledger_price "
+    "WHERE instrument_id = h.instrument_id AND date <= %s ORDER BY date DESC LIMIT 2) x) px "
+    "ON TRUE"
+)
+_CURRENT = (
+    "SELECT h.account_id, h.instrument_id, h.quantity, h.cost, h.realized_pnl, "
+    + _HOLDING_COLUMNS.format(source="ledger_position h")
+    + " WHERE h.account_id = ANY(%s) AND (h.quantity <> 0 OR h.realized_pnl <> 0)"
+)
+_AS_OF = "SELECT h.account_id, h.instrument_id, h.quantity, 0, 0, " + _HOLDING_COLUMNS.format(
+    source="(SELECT p.account_id, p.instrument_id, SUM(p.quantity) AS quantity "
+    "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
+    "WHERE p.account_id = ANY(%s) AND p.instrument_id IS NOT NULL AND e.trade_date <= %s "
+    "GROUP BY 1, 2 HAVING SUM(p.quantity) <> 0) h"
+)
 
 
-def _holdings_as_of(ids: list[int], as_of: date):
-    """Positions on `as_of` from the journal (for history); cost from the posted prices is
-    not needed for NAV, so it is left at zero."""
-    positions = defaultdict(list)
+def _holdings(ids: list[int], as_of: date, *, current: bool) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT p.account_id, p.instrument_id, SUM(p.quantity) FROM ledger_posting p"
-            " JOIN ledger_journalentry e ON e.id = p.entry_id"
-            " WHERE p.account_id = ANY(%s) AND p.instrument_id IS NOT NULL"
-            " AND e.trade_date <= %s GROUP BY 1, 2 HAVING SUM(p.quantity) <> 0",
-            [ids, as_of],
-        )
-        for account_id, instrument_id, qty in cursor.fetchall():
-            positions[account_id].append((instrument_id, qty, ZERO))
-    return positions, defaultdict(list)
+        if current:
+            cursor.execute(_CURRENT, [as_of, ids])
+        else:
+            cursor.execute(_AS_OF, [ids, as_of, as_of])
+        return cursor.fetchall()
 
 
 def cash_as_of(ids: list[int], as_of: date) -> dict[int, list[CashInput]]:
@@ -72,44 +69,47 @@ def cash_as_of(ids: list[int], as_of: date) -> dict[int, list[CashInput]]:
     return out
 
 
-def valuations_for_accounts(accounts: list[Account], *, as_of: date | None = None):
-    """account id → Valuation, for accounts already scoped by the caller."""
+def valuations_for_accounts(
+    accounts: list[Account], *, as_of: date | None = None, with_positions: bool = True
+) -> dict[int, Valuation]:
+    """account id → Valuation, for accounts already scoped by the caller: three queries
+    whatever the number of accounts and positions."""
     today = timezone.localdate()
     as_of = as_of or today
     ids = [a.pk for a in accounts]
-    if as_of >= today:
-        positions, realized = _holdings_current(ids)
+    current = as_of >= today
+    if current:
         cash = defaultdict(list)
         for row in cash_rows_for_ids(ids, as_of=as_of):
             cash[row.account_id].append(
                 CashInput(row.currency, row.balance, row.settled, row.withdrawable)
             )
     else:
-        positions, realized = _holdings_as_of(ids, as_of)
         cash = cash_as_of(ids, as_of)
-    instrument_ids = {i for rows in positions.values() for i, _, _ in rows}
-    instrument_ids |= {i for rows in realized.values() for i, _ in rows}
-    instruments = {i.pk: i for i in Instrument.objects.filter(pk__in=instrument_ids)}
-    closes = closes_as_of(instrument_ids=instrument_ids, as_of=as_of)
     rates = usd_rates_as_of(as_of=as_of)
+    holdings = defaultdict(list)
+    for row in _holdings(ids, as_of, current=current):
+        holdings[row[0]].append(row)
     out = {}
     for account in accounts:
         base = account.base_currency
-        inputs = []
-        for instrument_id, qty, cost in positions.get(account.pk, ()):
-            inst = instruments[instrument_id]
-            price, prior = closes.get(instrument_id, (ZERO, ZERO))
+        fx_now, fx_prior = {}, {}
+        inputs, realized = [], ZERO
+        for _, _, qty, cost, pnl, symbol, asset_class, ccy, mult, closes in holdings.get(
+            account.pk, ()
+        ):
+            if ccy not in fx_now:
+                fx_now[ccy] = fx_factor(rates, currency=ccy, base=base)
+                fx_prior[ccy] = fx_factor(rates, currency=ccy, base=base, prior=True)
+            if pnl:
+                realized += pnl * fx_now[ccy]
+            if not qty:
+                continue
+            price = closes[0] if closes else ZERO
+            prior = closes[1] if closes and len(closes) > 1 else price
             inputs.append(
                 PositionInput(
-                    symbol=inst.symbol,
-                    asset_class=inst.asset_class,
-                    quantity=qty,
-                    price=price,
-                    multiplier=inst.multiplier,
-                    fx=fx_factor(rates, currency=inst.currency, base=base),
-                    cost=cost,
-                    prior_price=prior,
-                    prior_fx=fx_factor(rates, currency=inst.currency, base=base, prior=True),
+                    symbol, asset_class, qty, price, mult, fx_now[ccy], cost, prior, fx_prior[ccy]
                 )
             )
         cash_inputs = [
@@ -122,19 +122,13 @@ def valuations_for_accounts(accounts: list[Account], *, as_of: date | None = Non
             )
             for c in cash.get(account.pk, ())
         ]
-        realized_base = sum(
-            (
-                pnl * fx_factor(rates, currency=instruments[i].currency, base=base)
-                for i, pnl in realized.get(account.pk, ())
-            ),
-            ZERO,
-        )
         out[account.pk] = account_value(
             base_currency=base,
             margin_type=account.margin_type,
             positions=inputs,
             cash=cash_inputs,
-            realized_pnl=realized_base,
+            realized_pnl=realized,
+            with_positions=with_positions,
         )
     return out
 
@@ -153,7 +147,7 @@ def account_valuation_consolidated(*, tenant, master: Account, as_of: date | Non
         accounts_for(tenant=tenant).filter(pk=master.pk)
         | accounts_for(tenant=tenant).filter(parent_id=master.pk)
     )
-    valuations = valuations_for_accounts(accounts, as_of=as_of)
+    valuations = valuations_for_accounts(accounts, as_of=as_of, with_positions=False)
     rates = usd_rates_as_of(as_of=as_of or timezone.localdate())
     by_id = {a.pk: a for a in accounts}
     return consolidate(

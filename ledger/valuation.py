@@ -17,7 +17,7 @@ Formulas
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 ZERO = Decimal(0)
@@ -34,7 +34,7 @@ MARGIN_RATES: dict[str, tuple[Decimal, Decimal, Decimal]] = {
 NO_LOAN_VALUE = (Decimal(1), Decimal(1), Decimal(1))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PositionInput:
     symbol: str
     asset_class: str
@@ -47,7 +47,7 @@ class PositionInput:
     prior_fx: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CashInput:
     currency: str
     balance: Decimal  # trade-date
@@ -56,7 +56,7 @@ class CashInput:
     fx: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PositionValue:
     symbol: str
     asset_class: str
@@ -113,42 +113,52 @@ def account_value(
     positions: Iterable[PositionInput],
     cash: Iterable[CashInput],
     realized_pnl: Decimal = ZERO,
+    with_positions: bool = True,
 ) -> Valuation:
+    """`with_positions=False` leaves out the per-position detail (for consolidations)."""
     values = [position_value(p) for p in positions]
-    cash = list(cash)
-    total_cash = sum((c.balance * c.fx for c in cash), ZERO)
-    settled = sum((c.settled * c.fx for c in cash), ZERO)
-    withdrawable = sum((c.withdrawable * c.fx for c in cash), ZERO)
-    long_value = sum((v.market_value for v in values if v.market_value > 0), ZERO)
-    short_value = sum((v.market_value for v in values if v.market_value < 0), ZERO)
-    nlv = total_cash + long_value + short_value
-    if margin_type == "reg_t":
-        initial = maintenance = ZERO
-        for v in values:
+    total_cash = settled = withdrawable = ZERO
+    for c in cash:
+        total_cash += c.balance * c.fx
+        settled += c.settled * c.fx
+        withdrawable += c.withdrawable * c.fx
+    long_value = short_value = unrealized = daily = gross = initial = maintenance = ZERO
+    reg_t = margin_type == "reg_t"
+    for v in values:
+        market = v.market_value
+        if market > 0:
+            long_value += market
+        else:
+            short_value += market
+        unrealized += v.unrealized_pnl
+        daily += v.daily_pnl
+        size = abs(market)
+        gross += size
+        if reg_t:
             rate_init, rate_long, rate_short = MARGIN_RATES.get(v.asset_class, NO_LOAN_VALUE)
-            initial += abs(v.market_value) * rate_init
-            maintenance += abs(v.market_value) * (rate_long if v.quantity > 0 else rate_short)
+            initial += size * rate_init
+            maintenance += size * (rate_long if v.quantity > 0 else rate_short)
+    nlv = total_cash + long_value + short_value
+    if reg_t:
         buying_power = max(ZERO, (nlv - initial) / REG_T_INITIAL)
     else:
-        initial = maintenance = sum((abs(v.market_value) for v in values), ZERO)
+        initial = maintenance = gross
         buying_power = max(ZERO, withdrawable)
-    return _rounded(
-        Valuation(
-            base_currency=base_currency,
-            cash=total_cash,
-            settled_cash=settled,
-            long_value=long_value,
-            short_value=short_value,
-            nlv=nlv,
-            initial_margin=initial,
-            maintenance_margin=maintenance,
-            excess_liquidity=nlv - maintenance,
-            buying_power=buying_power,
-            unrealized_pnl=sum((v.unrealized_pnl for v in values), ZERO),
-            realized_pnl=realized_pnl,
-            daily_pnl=sum((v.daily_pnl for v in values), ZERO),
-            positions=tuple(values),
-        )
+    return Valuation(
+        base_currency,
+        total_cash.quantize(Q8),
+        settled.quantize(Q8),
+        long_value.quantize(Q8),
+        short_value.quantize(Q8),
+        nlv.quantize(Q8),
+        initial.quantize(Q8),
+        maintenance.quantize(Q8),
+        (nlv - maintenance).quantize(Q8),
+        buying_power.quantize(Q8),
+        unrealized.quantize(Q8),
+        realized_pnl.quantize(Q8),
+        daily.quantize(Q8),
+        tuple(values) if with_positions else (),
     )
 
 
@@ -163,6 +173,5 @@ def consolidate(*, base_currency: str, parts: Iterable[tuple[Valuation, Decimal]
 
 def _rounded(valuation: Valuation) -> Valuation:
     """Money to 8 decimal places (the scale of the ledger's amounts)."""
-    return replace(
-        valuation, **{name: getattr(valuation, name).quantize(Q8) for name in MONEY_FIELDS}
-    )
+    rounded = {name: getattr(valuation, name).quantize(Q8) for name in MONEY_FIELDS}
+    return Valuation(valuation.base_currency, positions=valuation.positions, **rounded)
