@@ -10,7 +10,8 @@ from django.http import Http404
 from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
 
 from .models import Application, ApplicationDocument, BulkImport
-from .services.applications import EDITABLE_STATES, RESUME_MAX_AGE_S, RESUME_SALT
+from .services.applications import EDITABLE_STATES
+from .services.links import RESUME_MAX_AGE_S, RESUME_SALT
 from .services.workflow import has_role
 
 REVIEWER_ROLES = (ONBOARDING_OFFICER, COMPLIANCE_OFFICER)

@@ -13,7 +13,7 @@ from compliance.services import client_ip
 from . import services
 from .access import access_application, access_bulk_import, access_document
 from .checks import CHECK_NAMES
-from .models import Application
+from .models import Application, ApplicationDocument
 from .selectors import application_detail, application_queue, bulk_imports_recent, watchlist_size
 from .services.workflow import REVIEWER_ROLES, has_role
 
@@ -58,6 +58,7 @@ def detail(request, application_id: int):
     context = application_detail(tenant=request.tenant, application=application)
     context["check_names"] = CHECK_NAMES
     context["blocking"] = services.checks_blocking(application)
+    context["document_kinds"] = ApplicationDocument.Kind.choices
     return render(request, "onboarding/admin/detail.html", context)
 
 
@@ -104,6 +105,31 @@ def act(request, application_id: int, action: str):
         messages.success(
             request, f"Application #{application.pk}: {action.replace('_', ' ')} done."
         )
+    return redirect("onboarding_admin:detail", application_id=application.pk)
+
+
+@require_POST
+def document_add(request, application_id: int):
+    """A reviewer attaches a document the applicant sent by other means."""
+    application = access_application(
+        user=request.user, tenant=request.tenant, application_id=application_id
+    )
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError("Choose a PDF, PNG or JPEG file.")
+        services.document_upload(
+            application=application,
+            kind=request.POST.get("kind", ""),
+            upload=upload,
+            actor=request.user,
+            ip=client_ip(request),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+    else:
+        messages.success(request, "Document added.")
     return redirect("onboarding_admin:detail", application_id=application.pk)
 
 

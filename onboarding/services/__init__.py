@@ -4,13 +4,13 @@ from .applications import (
     application_create,
     application_draft_start,
     application_draft_update,
-    application_resume_token,
     application_submit,
 )
 from .approval import application_approve
 from .bulk import bulk_import
 from .checks import application_checks_run, check_override, checks_blocking
 from .documents import document_upload
+from .links import application_resume_link, application_resume_token
 from .watchlist import watchlist_replace
 from .workflow import (
     application_information_request,
@@ -29,6 +29,7 @@ __all__ = [
     "application_information_request",
     "application_reject",
     "application_resume_token",
+    "application_resume_link",
     "application_review_start",
     "application_submit",
     "application_transition",

@@ -1,7 +1,6 @@
 """Creating and editing applications: a self-service draft saved step by step, a staff-entered
 application, and the submission that closes the data entry."""
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -10,9 +9,10 @@ from compliance.services import audit_record
 from ledger.models import Account
 
 from ..models import Application
-from ..notifications import applicant_notify
+from ..notifications import applicant_notify_on_commit
 from ..validation import ALL_FIELDS, application_data_clean
 from .checks import application_checks_run
+from .links import application_resume_link
 from .workflow import (
     State,
     application_transition,
@@ -22,20 +22,6 @@ from .workflow import (
 )
 
 EDITABLE_STATES = (State.DRAFT, State.NEEDS_INFORMATION)
-RESUME_SALT = "onboarding.resume"
-RESUME_MAX_AGE_S = 30 * 24 * 3600
-
-
-def application_resume_token(application: Application) -> str:
-    """A signed, expiring token naming the application and the tenant it belongs to."""
-    return signing.dumps(
-        {"a": str(application.public_id), "t": connection.schema_name}, salt=RESUME_SALT
-    )
-
-
-def application_resume_link(application: Application) -> str:
-    domain = connection.tenant.get_primary_domain().domain
-    return f"https://{domain}/apply/resume/{application_resume_token(application)}/"
 
 
 def master_account_resolve(number: str) -> Account:
@@ -91,10 +77,7 @@ def application_draft_start(*, email: str, ip: str | None = None) -> Application
         ip=ip,
     )
     link = application_resume_link(application)
-    application_id = application.pk
-    transaction.on_commit(
-        lambda: applicant_notify(application_id=application_id, event="started", link=link)
-    )
+    applicant_notify_on_commit(application_id=application.pk, event="started", link=link)
     return application
 
 

@@ -9,7 +9,7 @@ from ledger.models import Account
 from ledger.services import account_open
 
 from ..models import Application
-from ..notifications import applicant_notify
+from ..notifications import applicant_notify_on_commit
 from .checks import application_checks_run, checks_blocking
 from .workflow import State, application_transition, reviewer_require, transition_refusal
 
@@ -75,7 +75,6 @@ def application_approve(
         reason=f"Account {account.number} opened for {user.get_username()}.",
         ip=ip,
     )
-    application_id = locked.pk
-    transaction.on_commit(lambda: applicant_notify(application_id=application_id, event="opened"))
+    applicant_notify_on_commit(application_id=locked.pk, event="opened")
     application.refresh_from_db()
     return application

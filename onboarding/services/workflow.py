@@ -10,7 +10,8 @@ from compliance.services import audit_record
 from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
 
 from ..models import Application, ApplicationTransition
-from ..notifications import applicant_notify
+from ..notifications import applicant_notify_on_commit
+from .links import application_resume_link
 
 State = Application.State
 
@@ -111,9 +112,16 @@ def application_transition(
         ip=ip,
     )
     if to_state in NOTIFIED and locked.email:
-        application_id, message = locked.pk, to_state
-        transaction.on_commit(
-            lambda: applicant_notify(application_id=application_id, event=message, reason=reason)
+        application_id, event = locked.pk, to_state
+        # An applicant asked for more information gets the link back to their application.
+        link = (
+            application_resume_link(locked)
+            if to_state == State.NEEDS_INFORMATION
+            and locked.source == Application.Source.SELF_SERVICE
+            else ""
+        )
+        applicant_notify_on_commit(
+            application_id=application_id, event=event, reason=reason, link=link
         )
     application.refresh_from_db()
     return application

@@ -10,7 +10,7 @@ from onboarding.services import application_create, application_submit, document
 from tenants.roles import ADVISOR, ONBOARDING_OFFICER
 from tenants.testing import login, tenant_client
 
-from .factories import PDF_BYTES, application_data, staff_user, upload
+from .factories import PDF_BYTES, PNG_BYTES, application_data, staff_user, upload
 from .test_bulk import csv_file, rows
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,19 @@ def test_bulk_upload_page_and_report_download(tenant_a, setup):
         ["WEB-0", "created"],
         ["WEB-1", "created"],
     ]
+
+
+def test_reviewer_adds_the_missing_document_then_approval_goes_through(tenant_a, setup):
+    officer, application, _ = setup
+    client = login(tenant_client(tenant_a), officer, tenant_a)
+    client.post(f"/broker/onboarding/{application.pk}/review_start/")
+    response = client.post(
+        f"/broker/onboarding/{application.pk}/documents/",
+        {"kind": "proof_of_address", "file": upload("bill.png", PNG_BYTES)},
+    )
+    assert response.status_code == 302
+    client.post(f"/broker/onboarding/{application.pk}/approve/")
+    with tenant_context(tenant_a):
+        application.refresh_from_db()
+        assert application.state == Application.State.OPENED
+        assert application.account is not None

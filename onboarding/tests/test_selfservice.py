@@ -142,3 +142,39 @@ def test_resume_link_continues_on_another_device_but_not_on_another_tenant(
     assert tenant_client(tenant_b).get(link).status_code == 404
     # and without a session there is nothing to edit
     assert tenant_client(tenant_a).get("/apply/step/identity/").status_code == 404
+
+
+def test_applicant_asked_for_information_gets_the_link_back_and_resubmits(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    from onboarding.services import application_information_request, application_review_start
+    from onboarding.tests.factories import staff_user
+    from tenants.roles import ONBOARDING_OFFICER
+
+    # given a submitted self-service application that the officer sends back
+    client = tenant_client(tenant_a)
+    fill_in_application(client, email="info@example.com")
+    with tenant_context(tenant_a):
+        officer = staff_user(ONBOARDING_OFFICER)
+        application = Application.objects.get(email="info@example.com")
+        application = application_review_start(application=application, actor=officer)
+        with django_capture_on_commit_callbacks(execute=True):
+            application_information_request(
+                application=application, actor=officer, reason="Your bill is unreadable."
+            )
+    # when the applicant follows the link in the e-mail on a new device
+    message = mail.outbox[-1]
+    assert message.subject == "Tenant A Securities: Your account application needs more information"
+    assert "Your bill is unreadable." in message.body
+    link = re.search(r"https://[^/]+(/apply/resume/\S+/)", message.body).group(1)
+    device = tenant_client(tenant_a)
+    assert device.get(link)["Location"] == "/apply/step/identity/"
+    # then they can add a document and submit again
+    device.post(
+        "/apply/documents/", {"kind": "proof_of_address", "file": upload("b.png", PNG_BYTES)}
+    )
+    assert device.post("/apply/review/", {"disclosures": "on"})["Location"] == "/apply/done/"
+    with tenant_context(tenant_a):
+        application.refresh_from_db()
+        assert application.state == Application.State.SUBMITTED
+        assert application.documents.count() == 3

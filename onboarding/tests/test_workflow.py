@@ -165,3 +165,25 @@ def test_submit_of_incomplete_draft_names_missing_fields(officer):
     }
     application.refresh_from_db()
     assert application.state == Application.State.DRAFT
+
+
+def test_email_goes_out_in_the_tenant_schema_even_if_the_caller_left_it(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    # given a submission made inside a tenant, inside an outer transaction that returns to the
+    # public schema before it commits (as the demo seeding does)
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with tenant_context(tenant_a):
+            application = application_create(
+                actor=staff_user(ONBOARDING_OFFICER), data=application_data()
+            )
+            application_submit(application=application, disclosures_version="2026-01")
+        connection.set_schema_to_public()
+    # when the transaction commits
+    for callback in callbacks:
+        callback()
+    # then the e-mail still finds its application
+    assert [m.to for m in mail.outbox] == [[application.email]]

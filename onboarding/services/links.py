@@ -1,0 +1,21 @@
+"""Links that bring a self-service applicant back to their application."""
+
+from django.core import signing
+from django.db import connection
+
+from ..models import Application
+
+RESUME_SALT = "onboarding.resume"
+RESUME_MAX_AGE_S = 30 * 24 * 3600
+
+
+def application_resume_token(application: Application) -> str:
+    """A signed, expiring token naming the application and the tenant it belongs to."""
+    return signing.dumps(
+        {"a": str(application.public_id), "t": connection.schema_name}, salt=RESUME_SALT
+    )
+
+
+def application_resume_link(application: Application) -> str:
+    domain = connection.tenant.get_primary_domain().domain
+    return f"https://{domain}/apply/resume/{application_resume_token(application)}/"
