@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused, UnbalancedEntry
@@ -86,24 +86,43 @@ def journal_post(
     if existing is not None:
         return existing
     _lines_check(kind, lines)
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                kind=kind,
-                trade_date=trade_date,
-                settle_date=settle_date or trade_date,
-                idempotency_key=idempotency_key,
-                execution_id=execution_id,
-                memo=memo[:300],
-                reverses=reverses,
-                split_ratio=split_ratio,
-            )
-    except IntegrityError:
-        # A concurrent booking with the same key committed first: return it.
-        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
+    entry = JournalEntry(
+        kind=kind,
+        trade_date=trade_date,
+        settle_date=settle_date or trade_date,
+        idempotency_key=idempotency_key,
+        execution_id=execution_id,
+        memo=memo[:300],
+        reverses=reverses,
+        split_ratio=split_ratio,
+        created_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        # A concurrent booking with the same key waits here for the first to commit, then
+        # inserts nothing and returns the first entry.
+        cursor.execute(
+            "INSERT INTO ledger_journalentry (kind, trade_date, settle_date, idempotency_key, "
+            "execution_id, memo, reverses_id, split_ratio, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                entry.kind,
+                entry.trade_date,
+                entry.settle_date,
+                entry.idempotency_key,
+                entry.execution_id,
+                entry.memo,
+                entry.reverses_id,
+                entry.split_ratio,
+                entry.created_at,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return JournalEntry.objects.get(idempotency_key=idempotency_key)
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = "default"
     Posting.objects.bulk_create(
         Posting(
             entry=entry,
