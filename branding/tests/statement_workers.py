@@ -69,7 +69,7 @@ def worker_kill(worker: subprocess.Popen) -> None:
 
 def worker_stop(worker: subprocess.Popen) -> None:
     if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
+        worker.terminate()  # warm shutdown: the main process lets its pool finish the task
         try:
             worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
