@@ -117,3 +117,41 @@ def test_reviewer_adds_the_missing_document_then_approval_goes_through(tenant_a,
         application.refresh_from_db()
         assert application.state == Application.State.OPENED
         assert application.account is not None
+
+
+def test_watchlist_upload_is_for_compliance_officers(tenant_a, setup):
+    from onboarding.models import WatchListEntry
+    from tenants.roles import COMPLIANCE_OFFICER
+
+    officer, _, _ = setup
+    with tenant_context(tenant_a):
+        compliance = staff_user(COMPLIANCE_OFFICER)
+    listing = b"name,date_of_birth\nIvan Listed,1960-03-04\nNo Birthday,\n"
+    # an onboarding officer is refused and the list stays empty
+    response = login(tenant_client(tenant_a), officer, tenant_a).post(
+        "/broker/onboarding/watchlist/",
+        {"file": SimpleUploadedFile("list.csv", listing)},
+        follow=True,
+    )
+    assert "Only a Compliance Officer may upload the watch list." in response.content.decode()
+    with tenant_context(tenant_a):
+        assert WatchListEntry.objects.count() == 0
+    # a compliance officer replaces it; a bad date refuses the whole file with its row
+    client = login(tenant_client(tenant_a), compliance, tenant_a)
+    response = client.post(
+        "/broker/onboarding/watchlist/",
+        {"file": SimpleUploadedFile("list.csv", listing)},
+        follow=True,
+    )
+    assert "The watch list now holds 2 names." in response.content.decode()
+    response = client.post(
+        "/broker/onboarding/watchlist/",
+        {"file": SimpleUploadedFile("bad.csv", b"name,date_of_birth\nX Y,1960-02-31\n")},
+        follow=True,
+    )
+    assert "row 2: date_of_birth is not a date (YYYY-MM-DD)" in response.content.decode()
+    with tenant_context(tenant_a):
+        assert sorted(WatchListEntry.objects.values_list("name", flat=True)) == [
+            "Ivan Listed",
+            "No Birthday",
+        ]

@@ -66,3 +66,17 @@ def test_oversized_document_is_refused(application):
         document_upload(application=application, kind="identity", upload=big)
     assert refused.value.messages == ["The document is larger than 10 MB."]
     assert ApplicationDocument.objects.count() == 0
+
+
+def test_each_tenant_stores_documents_under_its_own_directory(tenant_b):
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(tenant_b):
+        application = application_create(
+            actor=staff_user(ONBOARDING_OFFICER), data=application_data()
+        )
+        document = document_upload(
+            application=application, kind="identity", upload=file_upload("id", PDF_BYTES)
+        )
+        private_root = str(settings.MEDIA_ROOT).rstrip("/") + "-private"
+        assert document.file.path.startswith(os.path.join(private_root, "tenant_b") + os.sep)
