@@ -94,28 +94,31 @@ def entries_recent(*, tenant, accounts: list[Account], limit: int) -> list[Recen
     `ledger.selectors.activity_for` builds full rows for a date range and has no limit; with
     thousands of postings it would load them all to show eight lines."""
     ids = [a.pk for a in accounts if a.tenant_id == tenant.pk]
-    touching = Posting.objects.filter(account_id__in=ids).values("entry_id")
+    # From the accounts' postings (index on account) to their entries, not the other way round:
+    # the journal holds every tenant's entries, an account's postings are few.
     entries = list(
-        JournalEntry.objects.filter(pk__in=touching)
-        .order_by("-trade_date", "-id")
-        .only("id", "kind", "trade_date", "memo")[:limit]
+        Posting.objects.filter(account_id__in=ids)
+        .order_by("-entry__trade_date", "-entry_id")
+        .values_list("entry_id", "entry__trade_date", "entry__kind", "entry__memo")
+        .distinct()[:limit]
     )
     legs = {
         p.entry_id: p
         for p in Posting.objects.filter(
-            entry_id__in=[e.pk for e in entries], account_id__in=ids, instrument__isnull=False
+            entry_id__in=[e[0] for e in entries], account_id__in=ids, instrument__isnull=False
         ).select_related("instrument")
     }
+    kinds = dict(JournalEntry.Kind.choices)
     rows = []
-    for entry in entries:
-        leg = legs.get(entry.pk)
-        if leg is not None and entry.kind == JournalEntry.Kind.TRADE:
+    for entry_id, trade_date, kind, memo in entries:
+        leg = legs.get(entry_id)
+        if leg is not None and kind == JournalEntry.Kind.TRADE:
             side = "BUY" if leg.quantity > 0 else "SELL"
             text = f"{side} {abs(leg.quantity).normalize():f} {leg.instrument.symbol}"
             text += f" @ {leg.price.normalize():f}" if leg.price is not None else ""
         else:
-            text = entry.memo or entry.get_kind_display()
-        rows.append(RecentEntry(entry.pk, entry.trade_date, entry.kind, text))
+            text = memo or kinds.get(kind, kind)
+        rows.append(RecentEntry(entry_id, trade_date, kind, text))
     return rows
 
 
