@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,11 +14,11 @@ from ledger.performance import (
     MwrResult,
     TwrResult,
     benchmark_return,
-    contribution,
     mwr,
     twr,
 )
 from ledger.selectors import accounts_for
+from ledger.selectors_contribution import contributions_for_ids
 
 PERIODS = ("1W", "MTD", "1M", "YTD", "1Y")
 
@@ -69,6 +68,7 @@ class PerformanceReport:
     benchmark: TwrResult | None
     contribution_by_asset_class: dict[str, Decimal]
     note: str = ""
+    contribution_by_position: dict[str, Decimal] = field(default_factory=dict)
 
 
 def performance_for(
@@ -92,6 +92,13 @@ def performance_for(
             note = str(exc)
     else:
         note = "Not enough NAV history in the range."
+    by_class, by_position = contributions_for_ids(
+        account_ids=[a.pk for a in accounts],
+        base=base,
+        start=points[0].date if points else start,
+        end=end,
+        points=points,
+    )
     bench = None
     if benchmark_symbol:
         closes = list(
@@ -111,17 +118,7 @@ def performance_for(
         mwr=money_weighted,
         benchmark_symbol=benchmark_symbol,
         benchmark=bench,
-        contribution_by_asset_class=_contribution(points),
+        contribution_by_asset_class=by_class,
         note=note,
+        contribution_by_position=by_position,
     )
-
-
-def _contribution(points: list[DayPoint]) -> dict[str, Decimal]:
-    """Contribution of cash vs. positions is not split per asset class in the NAV history;
-    the whole P&L is reported under "total" over the Modified Dietz average capital."""
-    if len(points) < 2:
-        return {}
-    pnl = points[-1].nav - points[0].nav - sum((p.flow for p in points[1:]), Decimal(0))
-    average = points[0].nav + sum((p.flow for p in points[1:]), Decimal(0)) / 2
-    totals = defaultdict(Decimal, {"total": pnl})
-    return contribution(pnl_by_key=dict(totals), average_capital=average)

@@ -81,6 +81,13 @@ def test_performance_from_nav_history(tenant_a, history):
     assert report.twr.cumulative == D("0.0828125")
     assert report.benchmark.cumulative == D("0.2")
     assert report.mwr.cash_flows == ((MON, D(-1000)), (WED, D(1100)))
+    # contribution: the stock made 50 × (12 − 10) = 100 over an average capital of
+    # 1000 + 550 / 2 = 1275 (Modified Dietz); cash made nothing
+    assert report.contribution_by_position == {stock.symbol: D("0.078431372549")}
+    assert report.contribution_by_asset_class == {
+        "STK": D("0.078431372549"),
+        "Cash and other": D(0),
+    }
 
 
 def test_another_tenants_account_gives_nothing(tenant_a, tenant_b, history):
