@@ -193,3 +193,17 @@ def test_duplicate_applicant_by_tax_id_is_flagged(officer):
         "passed": False,
         "message": f"Possible duplicate of application #{first.pk} (same tax id).",
     }
+
+
+def test_a_second_approval_is_refused_and_opens_nothing_more(officer):
+    # given an application already approved and opened
+    application = application_approve(application=_in_review(officer), actor=officer)
+    accounts, users = Account.objects.count(), get_user_model().objects.count()
+    # when someone approves it again
+    with pytest.raises(ValidationError) as refused:
+        application_approve(application=application, actor=officer)
+    # then the refusal names the states and no second account or login exists
+    assert refused.value.messages == [
+        f"Application #{application.pk} cannot move from Opened to Approved; it is final."
+    ]
+    assert (Account.objects.count(), get_user_model().objects.count()) == (accounts, users)
