@@ -213,3 +213,48 @@ def test_2000_trade_account_paginates_and_page_images_are_written(tenant_a):
         check=True,
     )
     assert len(list(target.glob("page-*.png"))) == len(reader.pages)
+
+
+def test_master_statement_is_consolidated_over_its_subs(tenant_a):
+    with tenant_context(tenant_a):
+        # given: an advisor master with two funded sub-accounts holding the same stock
+        master = account_open(tenant=tenant_a, title="Advisor master", account_type="master")
+        stock = instrument_make(description="Consolidated Co.")
+        price_set(stock, date(2026, 9, 30), "50")
+        price_set(stock, END, "55")
+        for index in (1, 2):
+            sub = account_open(
+                tenant=tenant_a, title=f"Sub {index}", account_type="sub", parent=master
+            )
+            cash_deposit(
+                account=sub,
+                amount=D(10000),
+                currency="USD",
+                idempotency_key=f"cd{sub.pk}",
+                value_date=START,
+            )
+            trade_book(
+                account=sub,
+                instrument=stock,
+                side="BUY",
+                quantity=D(10 * index),
+                price=D(50),
+                trade_date=date(2026, 10, 5),
+                idempotency_key=f"ct{sub.pk}",
+            )
+        consolidated = account_valuation(tenant=tenant_a, account=master, as_of=END)
+        # when
+        statement = statement_gather(
+            tenant=tenant_a,
+            account=master,
+            period_kind="monthly",
+            period_start=START,
+            period_end=END,
+        )
+    # then
+    assert statement.nav_change.ending_value == consolidated.nlv == D(20000) + 30 * D(5)
+    assert [(p.symbol, p.quantity, p.market_value) for p in statement.positions] == [
+        (stock.symbol, D(30), D(1650))
+    ]
+    assert len(statement.account.sub_accounts) == 2
+    assert len(statement.trades) == 2
