@@ -26,6 +26,7 @@ def test_messages_between_client_and_staff_with_unread_counts(tenant_a):
         assert (unread_count_staff(), unread_count_client(user=client_user)) == (1, 0)
     listing = broker.get(reverse("clientportal_staff_messages")).content.decode()
     assert 'data-unread="1"' in listing
+    assert "Client messages (1)" in broker.get("/broker/").content.decode()
     # when staff open the thread and reply
     broker.post(reverse("clientportal_staff_thread", args=[thread_id]), {"body": "Tomorrow."})
     with tenant_context(tenant_a):

@@ -222,3 +222,21 @@ def test_statements_page_lists_the_accounts_issued_statements(tenant_a, holder):
     # then it is listed with its downloads
     assert account.number in html
     assert reverse("statements:download", args=[issued.pk, "pdf"]) in html
+
+
+def test_another_tenants_content_page_is_a_404(tenant_a, tenant_b):
+    # given an announcement of tenant A and a logged-in client of tenant B
+    from branding.pages import AnnouncementPage
+    from branding.testing import content_page_add
+
+    with tenant_context(tenant_a):
+        page = content_page_add(AnnouncementPage(title="A only", summary="for A's clients"))
+    with tenant_context(tenant_b):
+        b_user = client_user_make(username="b-reader")
+    client = portal_client(tenant_b, b_user)
+    # when B's client asks for A's page id on B's host
+    response = client.get(reverse("clientportal:content_detail", args=[page.pk]))
+    dashboard = client.get(reverse("clientportal:home")).content.decode()
+    # then
+    assert response.status_code == 404
+    assert "A only" not in dashboard
