@@ -181,3 +181,52 @@ def test_raw_sql_cannot_change_posted_rows(tenant_a, sql):
     # then
     assert "posted journal rows are immutable" in str(refused.value)
     assert Posting.objects.get(pk=posting.pk).quantity == D(5)
+
+
+def test_block_allocation_moves_position_and_cash_at_average_price(tenant_a):
+    """A block bought in a master in two fills (100 @ 10, 100 @ 12) is allocated to two subs
+    at the average price 11: each sub opens a lot of 100 @ 11 and pays 1,100; the master ends
+    flat with (11 − 10) × 100 + (11 − 12) × 100 = 0 realized."""
+    from ledger.journal import PostingLine, journal_post
+    from ledger.services import account_open
+
+    # given
+    master = account_open(tenant=tenant_a, title="Adv", account_type="master", margin_type="reg_t")
+    subs = [
+        account_open(tenant=tenant_a, title=f"S{i}", account_type="sub", parent=master)
+        for i in range(2)
+    ]
+    stock = instrument_make()
+    for sub in subs:
+        cash_deposit(account=sub, amount=D(2000), currency="USD", idempotency_key=f"ba{sub.pk}")
+    for n, fill_price in enumerate((10, 12)):
+        trade_book(
+            account=master,
+            instrument=stock,
+            side="BUY",
+            quantity=D(100),
+            price=D(fill_price),
+            trade_date=DAY,
+            idempotency_key=f"bf{n}",
+        )
+    lines = []
+    for sub in subs:
+        lines += [
+            PostingLine(account=master, instrument=stock, quantity=D(-100), price=D(11)),
+            PostingLine(account=sub, instrument=stock, quantity=D(100), price=D(11)),
+            PostingLine(account=sub, currency="USD", quantity=D(-1100)),
+            PostingLine(account=master, currency="USD", quantity=D(1100)),
+        ]
+    # when
+    entry = journal_post(
+        kind="position_transfer", lines=lines, idempotency_key="alloc-1", trade_date=DAY
+    )
+    # then
+    master_position = Position.objects.get(account=master, instrument=stock)
+    assert (master_position.quantity, master_position.realized_pnl) == (D(0), D(0))
+    assert sorted(
+        RealizedGain.objects.filter(closed_by=entry).values_list("open_price", "pnl")
+    ) == [(D(10), D(100)), (D(12), D(-100))]
+    for sub in subs:
+        lot = TaxLot.objects.get(account=sub)
+        assert (lot.quantity, lot.price, lot.opened_by_id) == (D(100), D(11), entry.pk)
