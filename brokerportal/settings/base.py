@@ -209,11 +209,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     # The day's NAV snapshots of every ledger account, after the closing prices are in.
     "ledger-nav-snapshot-nightly": {
         "task": "ledger.tasks.nav_snapshot_nightly",
-        "schedule": 60 * 60 * 24,
+        "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 60 * 60 * 6},
     },
 }
