@@ -15,7 +15,6 @@ allocation only (a foreign key), so a fill can never be passed on twice.
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -79,8 +78,8 @@ def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Me
 
 def _share_decimal(line, previous: Decimal | None) -> Decimal:
     """The exact share of this allocation: of the block so far less what was allocated before."""
-    share = line.exact_share - Fraction(previous or 0)
-    return (Decimal(share.numerator) / Decimal(share.denominator)).quantize(SHARE_PLACES)
+    exact = Decimal(line.numerator) / (Decimal(line.denominator) * Decimal(10) ** line.scale)
+    return (exact - (previous or ZERO)).quantize(SHARE_PLACES)
 
 
 def _explanation(line, previous: Decimal | None, quantity: Decimal) -> str:

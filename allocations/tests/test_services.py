@@ -76,6 +76,7 @@ def test_preview_explains_each_account_at_the_average_price(desk):
         (D(120), D("1215"), D("1.20")),
     ]
     assert lines[0].explanation == "exact share 180; rounded down 180 → 180"
+    assert [line.exact_share for line in lines] == [D(180), D(120)]
     # and nothing was booked for the subs
     assert _positions(subs, block.instrument) == [D(0), D(0)]
 
@@ -273,6 +274,7 @@ def test_a_later_fill_evens_out_earlier_rounding(in_tenant_a):
     second_line = later.lines.order_by("account__number")[1]
     assert second_line.explanation.startswith("block so far: exact share 66.666")
     assert second_line.explanation.endswith("less 33 allocated from earlier fills → 34")
+    assert second_line.exact_share == D("33.666666666667")
 
 
 def test_an_imported_execution_is_attached_not_booked_twice(in_tenant_a):
