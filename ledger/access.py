@@ -67,9 +67,39 @@ def accounts_visible(*, user, tenant, need: str = "view") -> QuerySet[Account]:
     return scoped.filter(Q(pk__in=ids) | Q(parent_id__in=ids))
 
 
+def _granted_by_need(*, user, needs: tuple[str, ...]) -> dict[str, set[int]]:
+    """One query: the ids granted directly to the user or their groups, per need."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    codenames = {PERMISSION_CODENAMES[n]: n for n in needs}
+    content_type = ContentType.objects.get_for_model(Account)
+    common = {"content_type": content_type, "permission__codename__in": list(codenames)}
+    rows = (
+        UserObjectPermission.objects.filter(user_id=user.pk, **common)
+        .values_list("object_pk", "permission__codename")
+        .union(
+            GroupObjectPermission.objects.filter(group__user__id=user.pk, **common).values_list(
+                "object_pk", "permission__codename"
+            )
+        )
+    )
+    granted: dict[str, set[int]] = {n: set() for n in needs}
+    for object_pk, codename in rows:
+        granted[codenames[codename]].add(int(object_pk))
+    return granted
+
+
 def account_allows(*, user, tenant, account: Account, need: str) -> bool:
     """Whether `user` may do `need` on `account` (which must be the tenant's)."""
-    return accounts_visible(user=user, tenant=tenant, need=need).filter(pk=account.pk).exists()
+    _codename(need)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if account.tenant_id is None or tenant is None or account.tenant_id != tenant.pk:
+        return False
+    if user.is_superuser:
+        return True
+    ids = _granted_by_need(user=user, needs=(need,))[need]
+    return account.pk in ids or account.parent_id in ids
 
 
 def access_account(*, user, tenant, account_id, need: str = "view") -> Account:
@@ -77,21 +107,30 @@ def access_account(*, user, tenant, account_id, need: str = "view") -> Account:
 
     Raises Http404 alike for a missing id, a malformed id, another tenant's account and an
     account not granted; PermissionDenied when the user may see the account but not do `need`.
+    Two queries: the user's grants, then the account.
     """
     _codename(need)
     try:
         account_pk = int(account_id)
     except (TypeError, ValueError):
         raise Http404("No such account.") from None
+    if user is None or not user.is_authenticated or not user.is_active or tenant is None:
+        raise Http404("No such account.")
     account = (
-        accounts_visible(user=user, tenant=tenant, need="view")
-        .select_related("parent")
-        .filter(pk=account_pk)
-        .first()
+        Account.objects.filter(pk=account_pk, tenant_id=tenant.pk).select_related("parent").first()
     )
     if account is None:
         raise Http404("No such account.")
-    if need != "view" and not account_allows(user=user, tenant=tenant, account=account, need=need):
+    if user.is_superuser:
+        return account
+    granted = _granted_by_need(user=user, needs=tuple(dict.fromkeys(("view", need))))
+
+    def holds(n: str) -> bool:
+        return account.pk in granted[n] or account.parent_id in granted[n]
+
+    if not holds("view"):
+        raise Http404("No such account.")
+    if not holds(need):
         raise PermissionDenied(f"You may not {need} in this account.")
     return account
 
