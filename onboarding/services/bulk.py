@@ -125,11 +125,17 @@ def _checks_evaluate(new: list[Application]) -> None:
         application.checks_run_at = timezone.now()
 
 
+def _cell(value) -> str:
+    """A report cell that a spreadsheet will not run as a formula (values come from the file)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _report(results: list[tuple]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REPORT_COLUMNS)
-    writer.writerows(results)
+    writer.writerows([_cell(value) for value in row] for row in results)
     return out.getvalue()
 
 

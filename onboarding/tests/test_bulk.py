@@ -178,3 +178,8 @@ def test_50_mb_file_is_refused(officer):
     # then it is refused by size before being read
     assert bulk.errors == ["The file is larger than 20 MB; split it."]
     _nothing_created(bulk)
+
+
+def test_report_cells_from_the_file_cannot_become_spreadsheet_formulas(officer):
+    bulk = bulk_import(actor=officer, upload=csv_file([application_data(external_id="=1+2")]))
+    assert bulk.report_csv.splitlines()[1].split(",")[:3] == ["row 2", "'=1+2", "created"]
