@@ -27,7 +27,7 @@ FIGURES = (
     "valuation_master_1000_subs_ms",
     "nav_snapshot_10k_accounts_s",
 )
-IMPORT_ROWS = int(os.environ.get("BENCH_LEDGER_IMPORT_ROWS", "200000"))
+IMPORT_ROWS = int(os.environ.get("BENCH_LEDGER_IMPORT_ROWS", "100000"))
 BIG_IMPORT_ROWS = int(os.environ.get("BENCH_LEDGER_BIG_ROWS", "1000000"))
 NAV_ACCOUNTS = 10_000
 DAY = date(2026, 3, 2)

@@ -153,11 +153,18 @@ def _lots_update(cursor, bookings: list[ExecutionBooking], entry_ids: list[int])
     pairs = sorted(by_pair)
     account_ids = [p[0] for p in pairs]
     instrument_ids = [p[1] for p in pairs]
-    # Lock the positions (creating missing rows) in one global order before reading lots.
+    # Create missing positions, then lock them all (without rewriting them) before reading
+    # their lots, so a concurrent `trade_book` on the same pair waits.
     cursor.execute(
         "INSERT INTO ledger_position (account_id, instrument_id, quantity, cost, realized_pnl) "
         "SELECT a, i, 0, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
-        "ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity = ledger_position.quantity",
+        "ON CONFLICT (account_id, instrument_id) DO NOTHING",
+        [account_ids, instrument_ids],
+    )
+    cursor.execute(
+        "SELECT 1 FROM ledger_position p JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
+        "ON p.account_id = t.a AND p.instrument_id = t.i ORDER BY p.account_id, p.instrument_id "
+        "FOR UPDATE OF p",
         [account_ids, instrument_ids],
     )
     cursor.execute(
@@ -171,9 +178,12 @@ def _lots_update(cursor, bookings: list[ExecutionBooking], entry_ids: list[int])
     for account_id, instrument_id, qty, price, open_date, entry_id, seq in cursor.fetchall():
         lots_by_pair[(account_id, instrument_id)].append(Lot(qty, price, open_date, entry_id, seq))
     lot_lines, gain_lines = [], []
+    gone, changed = ([], [], []), ([], [], [], [])  # only the lots that changed are written
     positions = ([], [], [], [], [])
     for pair in pairs:
         lots = lots_by_pair.get(pair, [])
+        # A lot is known by (sequence, opening entry): sequences restart once a pair is flat.
+        before = {(lot.sequence, lot.entry_id): lot.quantity for lot in lots}
         realized = ZERO
         for entry_id, b in by_pair[pair]:
             lots, closed = lots_apply(
@@ -190,11 +200,21 @@ def _lots_update(cursor, bookings: list[ExecutionBooking], entry_ids: list[int])
                     f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
                     f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
                 )
+        after = set()
         for lot in lots:
-            lot_lines.append(
-                f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
-                f"{lot.quantity}\t{lot.price}\n"
-            )
+            key = (lot.sequence, lot.entry_id)
+            after.add(key)
+            if key not in before:
+                lot_lines.append(
+                    f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
+                    f"{lot.quantity}\t{lot.price}\n"
+                )
+            elif before[key] != lot.quantity:
+                for column, value in zip(changed, (*pair, lot.sequence, lot.quantity), strict=True):
+                    column.append(value)
+        for sequence, _ in before.keys() - after:
+            for column, value in zip(gone, (*pair, sequence), strict=True):
+                column.append(value)
         for column, value in zip(
             positions,
             (pair[0], pair[1], lots_quantity(lots), lots_cost(lots), realized),
@@ -202,9 +222,16 @@ def _lots_update(cursor, bookings: list[ExecutionBooking], entry_ids: list[int])
         ):
             column.append(value)
     cursor.execute(
-        "DELETE FROM ledger_taxlot l USING unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
-        "WHERE l.account_id = t.a AND l.instrument_id = t.i",
-        [account_ids, instrument_ids],
+        "DELETE FROM ledger_taxlot l "
+        "USING unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(a, i, s) "
+        "WHERE l.account_id = t.a AND l.instrument_id = t.i AND l.sequence = t.s",
+        list(gone),
+    )
+    cursor.execute(
+        "UPDATE ledger_taxlot l SET quantity = t.q "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[]) AS t(a, i, s, q) "
+        "WHERE l.account_id = t.a AND l.instrument_id = t.i AND l.sequence = t.s",
+        list(changed),
     )
     _copy(
         cursor,

@@ -112,3 +112,31 @@ def test_flex_xml_with_entities_is_refused(book):
     with pytest.raises(ImportRefused) as refused:
         executions_import_flex(data=xml)
     assert refused.value.row_errors == [(1, "not a Flex query response (or it carries a DTD)")]
+
+
+def test_import_in_many_chunks_keeps_lots_equal_to_a_rebuild(book, monkeypatch):
+    # given: chunks of 2 executions; a pair closed flat and reopened (lot sequences restart),
+    # partial closes and a short across chunk boundaries
+    import ledger.executions
+
+    monkeypatch.setattr(ledger.executions, "CHUNK", 2)
+    account, stock = book
+    rows = [
+        ("G1", "BUY", 10, 10, 0),
+        ("G2", "BUY", 10, 11, 0),
+        ("G3", "SELL", 15, 12, 0),
+        ("G4", "SELL", 5, 13, 0),
+        ("G5", "BUY", 7, 9, 0),
+        ("G6", "SELL", 3, 10, 0),
+        ("G7", "SELL", 10, 10, 0),
+        ("G8", "BUY", 4, 8, 0),
+        ("G9", "BUY", 2, 7, 0),
+    ]
+    # when
+    result = executions_import_csv_text(text=_csv(account, rows))
+    # then
+    assert result.booked == 9
+    position = Position.objects.get(account=account, instrument=stock)
+    assert position.quantity == D(0)
+    assert position.realized_pnl == D(10 * 2 + 5 * 1 + 5 * 2 + 3 * 1 + 4 * 1 + 4 * 2 + 2 * 3)
+    assert ledger_verify(account_ids=[account.pk]) == []
