@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from allocations.demo import allocations_demo_seed
 from branding.demo import branding_demo_seed
+from branding.statements.demo import statements_demo_seed
 from ledger.demo import ledger_demo_seed
 from onboarding.demo import onboarding_demo_seed
 from tenants.models import Tenant
@@ -126,6 +127,7 @@ def demo_seed() -> list[Tenant]:
         onboarding_demo_seed(tenant=tenant)
         branding_demo_seed(tenant=tenant)
         allocations_demo_seed(tenant=tenant)
+        statements_demo_seed(tenant=tenant)
         tenants.append(tenant)
     return tenants
 

@@ -14,8 +14,9 @@ import io
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
 from branding.statements.brand_style import brand_style_current
@@ -115,8 +116,8 @@ def _store(
                     "pdf_sha256": issued.pdf_sha256,
                 },
             )
-            statement_id = issued.pk
-            transaction.on_commit(lambda: _notify(statement_id))
+            statement_id, schema = issued.pk, connection.schema_name
+            transaction.on_commit(lambda: _notify(statement_id, schema))
     except IntegrityError:
         for field in (issued.pdf, issued.csv, issued.xml):
             field.storage.delete(field.name)
@@ -223,8 +224,8 @@ def statement_run_start(
         target=str(run),
         details={"run_id": run.pk, "accounts": run.total},
     )
-    run_id = run.pk
-    transaction.on_commit(lambda: _dispatch(run_id))
+    run_id, schema = run.pk, connection.schema_name
+    transaction.on_commit(lambda: _in_schema(schema, _dispatch, run_id))
     return run
 
 
@@ -240,7 +241,16 @@ def _dispatch(run_id: int) -> None:
     statement_run_dispatch.delay(run_id)
 
 
-def _notify(statement_id: int) -> None:
+def _in_schema(schema: str, enqueue, object_id: int) -> None:
+    """On-commit callbacks run after the caller may have left the tenant's schema (an outer
+    transaction committed outside `tenant_context`); the task must carry the schema it was
+    enqueued for."""
+    with schema_context(schema):
+        enqueue(object_id)
+
+
+def _notify(statement_id: int, schema: str) -> None:
     from branding.tasks import statement_ready_notify
 
-    statement_ready_notify.delay(statement_id)
+    with schema_context(schema):
+        statement_ready_notify.delay(statement_id)
