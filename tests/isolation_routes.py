@@ -331,6 +331,11 @@ ROUTES = {
     "allocations_book": fill(allocation_id=ANY_ID),
     "allocations_reverse": fill(allocation_id=ANY_ID),
     "allocations_fixml": fill(allocation_id=ANY_ID),
+    # --- allocations API (allocations/api.py) ---------------------------------------------------
+    "api:allocations-block-preview": fill(block_id="block"),
+    "api:allocations-detail": fill(allocation_id=ANY_ID),
+    "api:allocations-book": fill(allocation_id=ANY_ID),
+    "api:allocations-reverse": fill(allocation_id=ANY_ID),
     # --- statements (branding/statements) -- issued statements need rendered files: any id ------
     "branding_statement_run": fill(run_id=ANY_ID),
     "branding_statement_download": fill(statement_id=ANY_ID, fmt=literal("pdf")),
