@@ -21,10 +21,10 @@ from ..bulkfiles import bulk_file_parse
 from ..models import Application, ApplicationTransition, BulkImport
 from ..validation import application_data_clean
 from .checks import FINAL_STATES, watchlist_names
+from .copy import rows_copy
 from .workflow import State, reviewer_require
 
 BULK_MAX_BYTES = 20 * 1024 * 1024
-BATCH_SIZE = 1000
 REPORT_COLUMNS = ("locator", "external_id", "result", "application_id", "failed_checks")
 
 
@@ -202,12 +202,16 @@ def bulk_import(*, actor, upload: UploadedFile, ip: str | None = None) -> BulkIm
         )
         new_locators.append(locator)
     _checks_evaluate(new)
-    Application.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    rows_copy(Application, new)
+    ids = dict(Application.objects.filter(bulk_import=bulk).values_list("external_id", "pk"))
+    for application in new:
+        application.pk = ids[application.external_id]
     label = actor.get_username()
-    ApplicationTransition.objects.bulk_create(
+    rows_copy(
+        ApplicationTransition,
         [
             ApplicationTransition(
-                application=a,
+                application_id=a.pk,
                 from_state=State.DRAFT,
                 to_state=State.SUBMITTED,
                 actor=actor,
@@ -216,7 +220,6 @@ def bulk_import(*, actor, upload: UploadedFile, ip: str | None = None) -> BulkIm
             )
             for a in new
         ],
-        batch_size=BATCH_SIZE,
     )
     created = {a.external_id: a for a in new}
     results = []
