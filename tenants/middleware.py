@@ -1,3 +1,5 @@
+import threading
+
 from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
@@ -5,7 +7,25 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 class TenantMiddleware(TenantMainMiddleware):
     """Host → tenant schema. Unknown hosts get 404 (never the public site); suspended tenants a
-    403 page, before any of their data is touched."""
+    403 page, before any of their data is touched.
+
+    Wagtail renders page previews by sending a dummy request through the whole middleware chain
+    inside the admin's request; that nested request may resolve to another host, so the schema
+    of the outer request is restored when a nested one ends.
+    """
+
+    _depth = threading.local()
+
+    def __call__(self, request):
+        depth = getattr(self._depth, "value", 0)
+        outer_tenant = getattr(connection, "tenant", None) if depth else None
+        self._depth.value = depth + 1
+        try:
+            return super().__call__(request)
+        finally:
+            self._depth.value = depth
+            if outer_tenant is not None:
+                connection.set_tenant(outer_tenant)
 
     def process_request(self, request):
         response = super().process_request(request)

@@ -344,6 +344,7 @@ ROUTES = {
     "onboarding:resume": fill(token=literal("not-a-token")),
     "onboarding:step": fill(slug=literal("identity")),
     "onboarding_admin:detail": fill(application_id="application"),
+    "onboarding_admin:document_add": fill(application_id="application"),
     "onboarding_admin:act": fill(application_id="application", action=literal("review")),
     "onboarding_admin:document": fill(document_id=ANY_ID),
     "onboarding_admin:bulk_detail": fill(bulk_import_id=ANY_ID),
