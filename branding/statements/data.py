@@ -57,7 +57,15 @@ def _scope(tenant, account: Account) -> list[Account]:
 
 
 def _holder_name(account: Account) -> str:
-    return account.title
+    """The client's name (a client user granted the account, in this tenant's schema), else the
+    account's title."""
+    from guardian.shortcuts import get_users_with_perms
+
+    from tenants.roles import CLIENT
+
+    users = get_users_with_perms(account, only_with_perms_in=["view_account"])
+    client = users.filter(groups__name=CLIENT, is_active=True).order_by("pk").first()
+    return (client.get_full_name() if client else "") or account.title
 
 
 def _performance(tenant, ids, start, end) -> tuple[Performance, tuple[NavPoint, ...]]:

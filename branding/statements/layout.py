@@ -321,7 +321,7 @@ def _cash_section(cash: Sequence[CashBalance], f: Formats) -> Section:
     columns = (
         Column("Currency"),
         Column("Starting", True),
-        Column("Deposits/Withdrawals", True),
+        Column("Deposits & withdrawals", True),
         Column("Trades (net)", True),
         Column("Dividends", True),
         Column("Interest", True),

@@ -19,7 +19,7 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -117,6 +117,10 @@ class _Styles:
         self.body = ParagraphStyle(
             "body", fontName=FONT, fontSize=8, leading=10, textColor=self.text, alignment=TA_LEFT
         )
+        self.header = ParagraphStyle(
+            "header", fontName=FONT_BOLD, fontSize=7, leading=8, textColor=colors.white
+        )
+        self.header_right = ParagraphStyle("header_right", parent=self.header, alignment=TA_RIGHT)
         self.legal = ParagraphStyle(
             "legal", parent=self.body, fontSize=6.5, leading=8, textColor=colors.HexColor("#444444")
         )
@@ -165,11 +169,18 @@ def _page_decorations(brand: BrandStyle, statement: Statement, styles: _Styles):
 
 
 def _table(section: Section, styles: _Styles, width: float) -> LongTable:
-    header = [c.name for c in section.columns]
+    col_count = len(section.columns)
+    # A header wider than its column wraps (as a paragraph) instead of running into the next.
+    room = width / col_count - 4
+    header = [
+        c.name
+        if pdfmetrics.stringWidth(c.name, FONT_BOLD, 7) <= room
+        else Paragraph(_escape(c.name), styles.header_right if c.numeric else styles.header)
+        for c in section.columns
+    ]
     data = [header, *section.rows]
     if section.total:
         data.append(list(section.total))
-    col_count = len(section.columns)
     table = LongTable(data, repeatRows=1, colWidths=[width / col_count] * col_count)
     commands = [
         ("FONT", (0, 0), (-1, 0), FONT_BOLD, 7),
