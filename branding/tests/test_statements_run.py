@@ -12,6 +12,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.http import Http404
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
+from pypdf import PdfReader
 
 from branding.statement_models import IssuedStatement, StatementDelivery, StatementRun
 from branding.statements.selectors import (
@@ -77,6 +78,9 @@ def test_month_end_run_issues_one_statement_per_account_and_a_rerun_adds_nothing
         for statement in issued:
             assert statement.pdf_sha256 == hashlib.sha256(statement.pdf.read()).hexdigest()
             assert statement.xml.read().startswith(b"<?xml")
+        # the client's name, not the account title, heads the client's statement
+        first_page = PdfReader(issued[0].pdf.open("rb")).pages[0].extract_text()
+        assert "Zoë Łukasiewicz" in first_page
         progress = run_progress(tenant=tenant_a, run=run)
         assert (progress.total, progress.issued, progress.failed, progress.percent) == (
             3,
