@@ -20,6 +20,8 @@ from ledger.valuation import PositionValue, Valuation, consolidate
 from .models import Message, MessageThread, WithdrawalRequest
 
 ZERO = Decimal(0)
+# Bounds staleness where the cache is per process (no REDIS_URL) and another worker changed it.
+UNREAD_CACHE_SECONDS = 60
 
 
 # --- cash -----------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def unread_count_client(*, user) -> int:
     count = cache.get(key)
     if count is None:
         count = Message.objects.filter(_unread_for_client(), thread__client_id=user.pk).count()
-        cache.set(key, count, 600)
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
 
 
