@@ -51,7 +51,7 @@ def blocks_index(request):
 def block_detail(request, block_id: int):
     block = access_block(user=request.user, tenant=request.tenant, block_id=block_id)
     context = {
-        "block": block,
+        "trade_block": block,  # `block` is taken by the template engine inside {% block %}
         "fills": block.fills.select_related("allocation").order_by("executed_at", "id"),
         "allocations": selectors.allocations_for(
             user=request.user, tenant=request.tenant, block=block
