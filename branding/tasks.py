@@ -15,11 +15,22 @@ from ledger.models import Account
 logger = logging.getLogger(__name__)
 
 
+def _tenant():
+    """The tenant the task runs for (the worker sets its schema; look the row up if only the
+    schema name is known)."""
+    from tenants.models import Tenant
+
+    tenant = connection.tenant
+    if getattr(tenant, "pk", None) is None:
+        tenant = Tenant.objects.get(schema_name=connection.schema_name)
+    return tenant
+
+
 @shared_task
 def statement_run_dispatch(run_id: int) -> int:
     """Fans the run out: one task per account still without its statement."""
     run = StatementRun.objects.get(pk=run_id)
-    ids = list(run_accounts_missing(tenant=connection.tenant, run=run).values_list("pk", flat=True))
+    ids = list(run_accounts_missing(tenant=_tenant(), run=run).values_list("pk", flat=True))
     for account_id in ids:
         statement_issue_for_run.delay(run_id, account_id)
     return len(ids)
@@ -30,7 +41,7 @@ def statement_issue_for_run(run_id: int, account_id: int) -> int | None:
     from branding.statements.services import statement_issue, statement_run_failure_record
 
     run = StatementRun.objects.get(pk=run_id)
-    account = Account.objects.get(pk=account_id, tenant_id=connection.tenant.pk)
+    account = Account.objects.get(pk=account_id, tenant_id=_tenant().pk)
     try:
         issued, _ = statement_issue(
             account=account,

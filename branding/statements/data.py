@@ -17,7 +17,6 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
 from django.utils import timezone
 
 from branding.statements.layout import (
@@ -99,8 +98,8 @@ def statement_gather(
     *, tenant=None, account: Account, period_kind: str, period_start: dt.date, period_end: dt.date
 ) -> Statement:
     """Everything the statement of `account` over the period shows (`tenant` defaults to the
-    tenant of the current schema)."""
-    tenant = tenant or connection.tenant
+    account's tenant)."""
+    tenant = tenant or account.tenant
     accounts = _scope(tenant, account)
     ids = [a.pk for a in accounts]
     if account.pk not in ids:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
 from branding.statements.brand_style import brand_style_current
@@ -116,8 +116,8 @@ def _store(
                     "pdf_sha256": issued.pdf_sha256,
                 },
             )
-            statement_id, schema = issued.pk, connection.schema_name
-            transaction.on_commit(lambda: _notify(statement_id, schema))
+            statement_id, tenant = issued.pk, connection.tenant
+            transaction.on_commit(lambda: _notify(statement_id, tenant))
     except IntegrityError:
         for field in (issued.pdf, issued.csv, issued.xml):
             field.storage.delete(field.name)
@@ -224,8 +224,8 @@ def statement_run_start(
         target=str(run),
         details={"run_id": run.pk, "accounts": run.total},
     )
-    run_id, schema = run.pk, connection.schema_name
-    transaction.on_commit(lambda: _in_schema(schema, _dispatch, run_id))
+    run_id, current = run.pk, connection.tenant
+    transaction.on_commit(lambda: _in_tenant(current, _dispatch, run_id))
     return run
 
 
@@ -241,16 +241,16 @@ def _dispatch(run_id: int) -> None:
     statement_run_dispatch.delay(run_id)
 
 
-def _in_schema(schema: str, enqueue, object_id: int) -> None:
+def _in_tenant(tenant, enqueue, object_id: int) -> None:
     """On-commit callbacks run after the caller may have left the tenant's schema (an outer
-    transaction committed outside `tenant_context`); the task must carry the schema it was
+    transaction committed outside `tenant_context`); the task must carry the tenant it was
     enqueued for."""
-    with schema_context(schema):
+    with tenant_context(tenant):
         enqueue(object_id)
 
 
-def _notify(statement_id: int, schema: str) -> None:
+def _notify(statement_id: int, tenant) -> None:
     from branding.tasks import statement_ready_notify
 
-    with schema_context(schema):
+    with tenant_context(tenant):
         statement_ready_notify.delay(statement_id)
