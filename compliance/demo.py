@@ -82,9 +82,12 @@ def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int
     granted = 0
     for user in get_user_model().objects.filter(username__in=usernames):
         owned = numbers.get(user.username)
-        if not owned or UserObjectPermission.objects.filter(
-            user=user, content_type__app_label="ledger"
-        ).exists():
+        if (
+            not owned
+            or UserObjectPermission.objects.filter(
+                user=user, content_type__app_label="ledger"
+            ).exists()
+        ):
             continue
         accounts = list(Account.objects.filter(tenant=tenant, number__in=owned))
         perms = ["view", "trade", "report"] if user.is_staff else ["view", "trade", "fund"]
