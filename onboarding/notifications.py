@@ -21,23 +21,18 @@ SUBJECTS = {
 def applicant_notify_on_commit(
     *, application_id: int, event: str, reason: str = "", link: str = ""
 ) -> None:
-    """Enqueue the e-mail for `event` once the current transaction commits. The tenant's schema
-    is captured now: by commit time an outer caller may have switched the connection back to
-    the public schema, and the task must run in this tenant's."""
-    from django.db import transaction
-    from django_tenants.utils import tenant_context
+    """Enqueue the e-mail for `event` once the current transaction commits, in this tenant."""
+    from tenants.queue import task_enqueue_on_commit
 
     from .tasks import applicant_email_send
 
-    tenant = connection.tenant
-
-    def enqueue() -> None:
-        with tenant_context(tenant):
-            applicant_email_send.delay(
-                application_id=application_id, event=event, reason=reason, link=link
-            )
-
-    transaction.on_commit(enqueue)
+    task_enqueue_on_commit(
+        applicant_email_send,
+        application_id=application_id,
+        event=event,
+        reason=reason,
+        link=link,
+    )
 
 
 def sender_name() -> str:
