@@ -14,8 +14,9 @@ import io
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
 from branding.statements.brand_style import brand_style_current
@@ -27,7 +28,6 @@ from branding.statements.pdf import statement_pdf
 from branding.statements.selectors import run_accounts
 from compliance.services.audit import audit_record
 from ledger.models import Account
-from tenants.queue import task_enqueue_on_commit
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,8 @@ def _store(
                     "pdf_sha256": issued.pdf_sha256,
                 },
             )
-            from branding.tasks import statement_ready_notify
-
-            task_enqueue_on_commit(statement_ready_notify, issued.pk)
+            statement_id, tenant = issued.pk, connection.tenant
+            transaction.on_commit(lambda: _notify(statement_id, tenant))
     except IntegrityError:
         for field in (issued.pdf, issued.csv, issued.xml):
             field.storage.delete(field.name)
@@ -225,9 +224,8 @@ def statement_run_start(
         target=str(run),
         details={"run_id": run.pk, "accounts": run.total},
     )
-    from branding.tasks import statement_run_dispatch
-
-    task_enqueue_on_commit(statement_run_dispatch, run.pk)
+    run_id, current = run.pk, connection.tenant
+    transaction.on_commit(lambda: _in_tenant(current, _dispatch, run_id))
     return run
 
 
@@ -235,3 +233,24 @@ def statement_run_failure_record(*, run: StatementRun, account: Account, error: 
     StatementFailure.objects.update_or_create(
         run=run, account=account, defaults={"error": error[:4000]}
     )
+
+
+def _dispatch(run_id: int) -> None:
+    from branding.tasks import statement_run_dispatch
+
+    statement_run_dispatch.delay(run_id)
+
+
+def _in_tenant(tenant, enqueue, object_id: int) -> None:
+    """On-commit callbacks run after the caller may have left the tenant's schema (an outer
+    transaction committed outside `tenant_context`); the task must carry the tenant it was
+    enqueued for."""
+    with tenant_context(tenant):
+        enqueue(object_id)
+
+
+def _notify(statement_id: int, tenant) -> None:
+    from branding.tasks import statement_ready_notify
+
+    with tenant_context(tenant):
+        statement_ready_notify.delay(statement_id)
