@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ledger import platform
 from ledger.lots import Lot, lots_apply, lots_cost, lots_quantity
+from ledger.versions import accounts_touch
 
 Q8 = Decimal("0.00000001")
 ZERO = Decimal(0)
@@ -132,6 +133,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
         del postings
         _cash_upsert(cursor, cash)
         _lots_update(cursor, new, entry_ids)
+    accounts_touch(b.account_id for b in new)
     return BookedChunk(len(new), len(existing))
 
 

@@ -16,6 +16,7 @@ from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument, JournalEntry, Posting
 from ledger.projections import pair_replay_store, pairs_apply
 from ledger.reference import validate_currency
+from ledger.versions import accounts_touch
 
 Kind = JournalEntry.Kind
 
@@ -136,6 +137,7 @@ def journal_post(
         for line in lines
     )
     _projections_update(entry, lines)
+    accounts_touch(line.account.pk for line in lines)
     return entry
 
 

@@ -189,7 +189,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        }
+        },
+        # Shared-ledger state (ledger.versions): the same keys whatever the tenant schema.
+        "ledger": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ledger",
+        },
     }
 else:
     CACHES = {
@@ -197,7 +203,11 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        }
+        },
+        "ledger": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ledger",
+        },
     }
 
 # --- Celery --------------------------------------------------------------------------------
