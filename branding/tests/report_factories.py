@@ -26,10 +26,13 @@ def pdf_pages(pdf: bytes) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def funded_account(tenant, *, title="Zoë Łukasiewicz", amount=1_000_000, parent=None):
+def funded_account(
+    tenant, *, title="Zoë Łukasiewicz", amount=1_000_000, parent=None, margin_type="cash"
+):
     account = account_open(
         tenant=tenant,
         title=title,
+        margin_type=margin_type,
         account_type="sub" if parent else "individual",
         parent=parent,
     )
