@@ -42,6 +42,13 @@ def _number(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _number_fast(value: Decimal) -> str:
+    """`_number`, about four times faster: `str()` is plain for all but very large or very
+    small exponents, which `format` then writes out."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
 def _date(value: dt.date) -> str:
     return value.isoformat()
 
@@ -87,13 +94,7 @@ def _statement_write(xf, statement: Statement) -> None:
             for position in statement.positions:
                 _empty(xf, "OpenPosition", _open_position(statement, position))
         with xf.element("Trades"):
-            for index, trade in enumerate(statement.trades, start=1):
-                # An element written as start + end tag, without building a tree node, is
-                # about twice as fast as serialising an Element.
-                with xf.element("Trade", _trade(account_id, trade)):
-                    pass
-                if index % 5000 == 0:
-                    xf.flush()
+            _trades_write(xf, account_id, statement.trades)
         with xf.element("CashTransactions"):
             for transaction in statement.cash_transactions:
                 _empty(xf, "CashTransaction", _cash_transaction(account_id, transaction))
@@ -194,33 +195,54 @@ def _open_position(statement: Statement, p: Position):
     }
 
 
-def _trade(account_id: str, t: Trade) -> dict[str, str]:
-    # The hot loop of a large export: plain `format(..., "f")` and `isoformat()` inline.
-    attrib = {
-        "accountId": account_id,
-        "currency": t.currency,
-        "assetCategory": t.asset_class,
-        "symbol": t.symbol,
-        "description": t.description,
-        "tradeID": t.trade_id,
-        "transactionID": t.trade_id,
-        "tradeDate": t.trade_date.isoformat(),
-        "settleDateTarget": t.settle_date.isoformat(),
-        "transactionType": "ExchTrade",
-        "buySell": t.side,
-        "quantity": format(t.quantity, "f"),
-        "tradePrice": format(t.price, "f"),
-        "multiplier": format(t.multiplier, "f"),
-        "proceeds": format(t.proceeds, "f"),
-        "ibCommission": format(t.commission, "f"),
-        "ibCommissionCurrency": t.currency,
-        "netCash": format(t.proceeds + t.commission, "f"),
-        "fifoPnlRealized": format(t.realized_pnl, "f"),
-        "levelOfDetail": "EXECUTION",
-    }
-    if t.trade_time is not None:
-        attrib["tradeTime"] = t.trade_time.isoformat(timespec="seconds")
-    return attrib
+def _trades_write(xf, account_id: str, trades: Iterable[Trade]) -> None:
+    """The hot loop of a large export: per trade, one attribute dict and one element.
+
+    An element written as start + end tag (`xf.element`), without building a tree node, is the
+    cheapest way through lxml; what is left is keeping Python's share small: dates formatted once
+    per day, Decimals through `str()` (plain notation checked), locals instead of lookups."""
+    element = xf.element
+    flush = xf.flush
+    dates: dict[dt.date, str] = {}  # a statement spans a bounded number of days
+    number = _number_fast
+    for index, t in enumerate(trades, start=1):
+        trade_date, settle_date = t.trade_date, t.settle_date
+        day = dates.get(trade_date) or dates.setdefault(trade_date, trade_date.isoformat())
+        settle = dates.get(settle_date) or dates.setdefault(settle_date, settle_date.isoformat())
+        currency = t.currency
+        attrib = {
+            "accountId": account_id,
+            "currency": currency,
+            "assetCategory": t.asset_class,
+            "symbol": t.symbol,
+            "description": t.description,
+            "tradeID": t.trade_id,
+            "transactionID": t.trade_id,
+            "tradeDate": day,
+            "settleDateTarget": settle,
+            "transactionType": "ExchTrade",
+            "buySell": t.side,
+            "quantity": number(t.quantity),
+            "tradePrice": number(t.price),
+            "multiplier": number(t.multiplier),
+            "proceeds": number(t.proceeds),
+            "ibCommission": number(t.commission),
+            "ibCommissionCurrency": currency,
+            "netCash": number(t.proceeds + t.commission),
+            "fifoPnlRealized": number(t.realized_pnl),
+            "levelOfDetail": "EXECUTION",
+        }
+        trade_time = t.trade_time
+        if trade_time is not None:
+            attrib["tradeTime"] = (
+                trade_time.isoformat(timespec="seconds")
+                if trade_time.microsecond
+                else trade_time.isoformat()
+            )
+        with element("Trade", attrib):
+            pass
+        if not index % 5000:
+            flush()
 
 
 def _cash_transaction(account_id: str, t: CashTransaction):

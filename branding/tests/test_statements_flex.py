@@ -2,6 +2,7 @@
 
 import io
 import warnings
+from dataclasses import replace
 from decimal import Decimal
 
 from ibflex import enums, parser
@@ -112,3 +113,25 @@ def test_trades_are_written_while_they_are_read():
     assert len(consumed) == 3000
     assert any(0 < seen < 3000 for seen in out.sizes_at_writes)
     assert len(etree.fromstring(out.getvalue()).findall(".//Trade")) == 3000
+
+
+def test_numbers_with_exponents_are_written_in_plain_notation():
+    # given: Decimals whose str() would use exponent notation
+    (trade,) = trade_rows(1)
+    trade = replace(trade, quantity=Decimal("1E+2"), price=Decimal("5E-7"), proceeds=Decimal("-0"))
+    statement = statement_make(trades=0)
+    object.__setattr__(statement, "trades", [trade])
+    out = io.BytesIO()
+    # when
+    statements_flex_write(out, [statement], count=1)
+    # then
+    element = etree.fromstring(out.getvalue()).find(".//Trade")
+    assert (element.get("quantity"), element.get("tradePrice"), element.get("proceeds")) == (
+        "100",
+        "0.0000005",
+        "-0",
+    )
+    assert element.get("netCash") == "-1.00"
+    assert element.get("tradeTime") == "14:30:00"
+    (flex,) = _parse(out.getvalue()).FlexStatements
+    assert flex.Trades[0].quantity == Decimal(100)
