@@ -214,23 +214,24 @@ def _bar_chart(chart: BarChart, styles: _Styles, width: float) -> Drawing | None
     bars.valueAxis.labels.fontName = FONT
     bars.valueAxis.labels.fontSize = 6
     bars.valueAxis.labelTextFormat = "{:.1f}%".format
-    low = min([0.0, *values, float(chart.reference or 0) * 100])
-    high = max([0.0, *values, float(chart.reference or 0) * 100])
+    reference = None if chart.reference is None else float(chart.reference) * 100
+    low = min([0.0, *values, reference or 0.0])
+    high = max([0.0, *values, reference or 0.0])
     span = (high - low) or 1.0
-    bars.valueAxis.valueMin, bars.valueAxis.valueMax = low - span * 0.05, high + span * 0.05
+    low, high = low - span * 0.05, high + span * 0.05
+    bars.valueAxis.valueMin, bars.valueAxis.valueMax = low, high
+    bars.categoryAxis.joinAxisMode = "left"  # names left of the plot, whatever the sign
     bars.bars[0].fillColor = styles.primary
     bars.bars[0].strokeWidth = 0
     drawing.add(bars)
-    if chart.reference is not None:
-        axis = bars.valueAxis
-        axis.configure(bars.data)
-        x = axis.scale(float(chart.reference) * 100)
+    if reference is not None:
+        x = bars.x + (reference - low) / (high - low) * bars.width
         drawing.add(Line(x, bars.y, x, bars.y + bars.height, strokeColor=styles.accent))
         drawing.add(
             String(
                 x,
                 bars.y + bars.height + 2,
-                f"{chart.reference_label} {float(chart.reference) * 100:.2f}%",
+                f"{chart.reference_label} {reference:.2f}%",
                 fontName=FONT,
                 fontSize=6,
                 fillColor=styles.accent,
