@@ -340,6 +340,16 @@ ROUTES = {
     "branding_statement_run": fill(run_id=ANY_ID),
     "branding_statement_download": fill(statement_id=ANY_ID, fmt=literal("pdf")),
     "statements:download": fill(statement_id=ANY_ID, fmt=literal("pdf")),
+    # --- reports rendered on request (branding/statements/report_views.py) ---------------------
+    "statements:confirmation": fill(
+        account_id="account", trade_date=literal("2026-10-05"), fmt=literal("pdf")
+    ),
+    "statements:gains": fill(account_id="account", year=literal("2026"), fmt=literal("pdf")),
+    "branding_report_confirmation": fill(
+        account_id="account", trade_date=literal("2026-10-05"), fmt=literal("pdf")
+    ),
+    "branding_report_gains": fill(account_id="account", year=literal("2026"), fmt=literal("pdf")),
+    "branding_report_performance": fill(account_id="account", fmt=literal("pdf")),
     # --- onboarding --------------------------------------------------------------------------
     "onboarding:resume": fill(token=literal("not-a-token")),
     "onboarding:step": fill(slug=literal("identity")),

@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from branding.statements import staff_views
+from branding.statements import report_views, staff_views
 
 
 class StatementsMenuItem(MenuItem):
@@ -31,6 +31,22 @@ def register_statement_urls():
             staff_views.statement_download_staff,
             name="branding_statement_download",
         ),
+        path("statements/reports/", report_views.reports_index, name="branding_reports"),
+        path(
+            "statements/reports/confirmations/<int:account_id>/<str:trade_date>/<str:fmt>/",
+            report_views.confirmation_download_staff,
+            name="branding_report_confirmation",
+        ),
+        path(
+            "statements/reports/gains/<int:account_id>/<int:year>/<str:fmt>/",
+            report_views.gains_download_staff,
+            name="branding_report_gains",
+        ),
+        path(
+            "statements/reports/performance/<int:account_id>/<str:fmt>/",
+            report_views.performance_download_staff,
+            name="branding_report_performance",
+        ),
     ]
 
 
@@ -39,3 +55,9 @@ def register_statements_menu_item():
     return StatementsMenuItem(
         "Statements", reverse("branding_statement_runs"), icon_name="doc-full", order=800
     )
+
+
+@hooks.register("register_admin_menu_item")
+def register_reports_menu_item():
+    # Every Broker Portal user: the page lists only the accounts they may report on.
+    return MenuItem("Reports", reverse("branding_reports"), icon_name="table", order=801)

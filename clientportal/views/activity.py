@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from branding.statements.confirmations import confirmation_dates_for
+from branding.statements.gains import gains_years_for
 from branding.statements.selectors import statements_for
 from clientportal.scope import portal_scope
 from ledger.selectors import activity_for
@@ -87,6 +89,12 @@ def statements(request):
     """Issued statements of the selected accounts (branding.statements), newest first."""
     scope = portal_scope(request)
     documents = statements_for(tenant=request.tenant, account_ids=scope.selected_ids)[:200]
-    return render(
-        request, "clientportal/statements.html", {"portal": scope, "documents": documents}
-    )
+    context = {
+        "portal": scope,
+        "documents": documents,
+        "confirmations": confirmation_dates_for(
+            tenant=request.tenant, account_ids=scope.selected_ids
+        ),
+        "gains_years": gains_years_for(tenant=request.tenant, account_ids=scope.selected_ids),
+    }
+    return render(request, "clientportal/statements.html", context)
