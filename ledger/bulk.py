@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.errors import UnbalancedEntry
-from ledger.executions_bulk import _copy, _text
 from ledger.models import Account
+from ledger.sqlbulk import copy_rows, text
 from ledger.versions import accounts_touch
 
 
@@ -66,7 +66,7 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
         for entry_id, e in zip(ids, new, strict=True):
             entry_lines.append(
                 f"{entry_id}\t{e.kind}\t{e.trade_date}\t{e.settle_date or e.trade_date}\t"
-                f"{_text(e.idempotency_key)}\t{_text(e.memo)}\t{now}\n"
+                f"{text(e.idempotency_key)}\t{text(e.memo)}\t{now}\n"
             )
             for line in e.lines:
                 posting_lines.append(
@@ -75,13 +75,13 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
                 )
                 if line.account_id not in platform_ids:
                     cash[(line.account_id, line.currency)] += line.quantity
-        _copy(
+        copy_rows(
             cursor,
             "ledger_journalentry",
             "id, kind, trade_date, settle_date, idempotency_key, memo, created_at",
             entry_lines,
         )
-        _copy(
+        copy_rows(
             cursor,
             "ledger_posting",
             "entry_id, account_id, currency, quantity, role",

@@ -16,9 +16,11 @@ from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument, JournalEntry, Posting
 from ledger.projections import pair_replay_store, pairs_apply
 from ledger.reference import validate_currency
+from ledger.sqlbulk import LotEvent, array, pairs_fold
 from ledger.versions import accounts_touch
 
 Kind = JournalEntry.Kind
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -124,24 +126,37 @@ def journal_post(
     entry.pk = row[0]
     entry._state.adding = False
     entry._state.db = "default"
-    Posting.objects.bulk_create(
-        Posting(
-            entry=entry,
-            account=line.account,
-            instrument=line.instrument,
-            currency=line.currency,
-            quantity=line.quantity,
-            price=line.price,
-            role=line.role,
-        )
-        for line in lines
-    )
+    _postings_insert(entry.pk, lines)
     _projections_update(entry, lines)
     accounts_touch(line.account.pk for line in lines)
     return entry
 
 
+def _postings_insert(entry_id: int, lines: list[PostingLine]) -> None:
+    """All postings of the entry in one statement, whatever their number."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_posting "
+            "(entry_id, account_id, instrument_id, currency, quantity, price, role) "
+            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::numeric[], "
+            "%s::numeric[], %s::varchar[])",
+            [
+                entry_id,
+                array(line.account.pk for line in lines),
+                array(line.instrument.pk if line.instrument else None for line in lines),
+                # Currency codes and roles are plain letters (validated), safe unquoted.
+                array(line.currency or '""' for line in lines),
+                array(line.quantity for line in lines),
+                array(line.price for line in lines),
+                array(line.role for line in lines),
+            ],
+        )
+
+
 def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
+    """Cash balances, positions, lots and realized gains of the entry's accounts, with a fixed
+    number of statements however many accounts the entry touches (an allocation books to
+    thousands)."""
     cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     pairs: dict[tuple[int, int], list[PostingLine]] = defaultdict(list)
     accounts = {}
@@ -153,32 +168,51 @@ def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
             pairs[(line.account.pk, line.instrument.pk)].append(line)
         else:
             cash[(line.account.pk, line.currency)] += line.quantity
-    # Lock rows in one global order (account, asset) so concurrent entries cannot deadlock.
-    balances = _cash_add(sorted(cash.items()))
+    # Rows are locked in one global order (account, asset) so concurrent entries cannot deadlock.
+    balances = _cash_add(cash)
     if entry.kind == Kind.REVERSAL or (entry.reverses_id is not None):
         for account_id, instrument_id in sorted(pairs):
             pair_replay_store(account_id=account_id, instrument_id=instrument_id)
-    else:
+        quantities = None
+    elif entry.kind == Kind.STOCK_SPLIT:
         pairs_apply(entry, {key: pairs[key] for key in sorted(pairs)})
-    _cash_check(entry, accounts, cash, balances)
-    _short_check(entry, accounts, pairs)
-
-
-def _cash_add(changes: list[tuple[tuple[int, str], Decimal]]) -> dict[tuple[int, str], Decimal]:
-    if not changes:
-        return {}
-    balances = {}
-    with connection.cursor() as cursor:
-        for (account_id, currency), delta in changes:
-            cursor.execute(
-                "INSERT INTO ledger_cashbalance (account_id, currency, quantity) "
-                "VALUES (%s, %s, %s) ON CONFLICT (account_id, currency) "
-                "DO UPDATE SET quantity = ledger_cashbalance.quantity + EXCLUDED.quantity "
-                "RETURNING quantity",
-                [account_id, currency, delta],
+        quantities = None
+    else:
+        with connection.cursor() as cursor:
+            quantities = pairs_fold(
+                cursor,
+                {
+                    pair: [
+                        LotEvent(
+                            entry.pk,
+                            line.quantity,
+                            line.price if line.price is not None else ZERO,
+                            entry.trade_date,
+                            line.instrument.multiplier,
+                        )
+                        for line in pair_lines
+                    ]
+                    for pair, pair_lines in pairs.items()
+                },
             )
-            balances[(account_id, currency)] = cursor.fetchone()[0]
-    return balances
+    _cash_check(entry, accounts, cash, balances)
+    _short_check(entry, accounts, pairs, quantities)
+
+
+def _cash_add(cash: dict[tuple[int, str], Decimal]) -> dict[tuple[int, str], Decimal]:
+    if not cash:
+        return {}
+    keys = sorted(cash)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_cashbalance AS b (account_id, currency, quantity) "
+            "SELECT a, c, q FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) AS t(a, c, q) "
+            "ORDER BY a, c "
+            "ON CONFLICT (account_id, currency) DO UPDATE SET quantity = b.quantity + "
+            "EXCLUDED.quantity RETURNING account_id, currency, quantity",
+            [array(k[0] for k in keys), array(k[1] for k in keys), array(cash[k] for k in keys)],
+        )
+        return {(a, c): q for a, c, q in cursor.fetchall()}
 
 
 def unsettled_credits(*, account_id: int, currency: str, as_of: date) -> Decimal:
@@ -202,33 +236,57 @@ def _funds_checked(entry: JournalEntry, account: Account) -> bool:
     )
 
 
+def _unsettled_credits_many(keys: list[tuple[int, str]], as_of: date) -> dict:
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.account_id, p.currency, SUM(p.quantity) FROM ledger_posting p "
+            "JOIN unnest(%s::bigint[], %s::varchar[]) AS t(a, c) "
+            "ON p.account_id = t.a AND p.currency = t.c "
+            "JOIN ledger_journalentry e ON e.id = p.entry_id "
+            "WHERE p.quantity > 0 AND e.settle_date > %s GROUP BY 1, 2",
+            [[k[0] for k in keys], [k[1] for k in keys], as_of],
+        )
+        return {(a, c): total for a, c, total in cursor.fetchall()}
+
+
 def _cash_check(entry, accounts, cash, balances) -> None:
     today = timezone.localdate()
-    for (account_id, currency), delta in cash.items():
-        account = accounts[account_id]
-        if delta >= 0 or not _funds_checked(entry, account):
-            continue
-        withdrawable = balances[(account_id, currency)] - unsettled_credits(
-            account_id=account_id, currency=currency, as_of=today
-        )
+    checked = sorted(
+        key for key, delta in cash.items() if delta < 0 and _funds_checked(entry, accounts[key[0]])
+    )
+    unsettled = _unsettled_credits_many(checked, today)
+    for key in checked:
+        account_id, currency = key
+        delta = cash[key]
+        withdrawable = balances[key] - unsettled.get(key, ZERO)
         if withdrawable < 0:
             available = withdrawable - delta
             raise InsufficientFunds(
-                f"Account {account.number} has {available:,.2f} {currency} of withdrawable "
-                f"cash; {-delta:,.2f} {currency} were requested."
+                f"Account {accounts[account_id].number} has {available:,.2f} {currency} of "
+                f"withdrawable cash; {-delta:,.2f} {currency} were requested."
             )
 
 
-def _short_check(entry, accounts, pairs) -> None:
-    from ledger.models import Position
+def _short_check(entry, accounts, pairs, quantities) -> None:
+    checked = [
+        pair
+        for pair in sorted(pairs)
+        if accounts[pair[0]].margin_type == Account.MarginType.CASH
+        and accounts[pair[0]].account_type != Account.Type.MASTER
+    ]
+    if quantities is None and checked:
+        from ledger.models import Position
 
-    for account_id, instrument_id in pairs:
-        account = accounts[account_id]
-        if account.margin_type != Account.MarginType.CASH or account.account_type == "master":
-            continue
-        position = Position.objects.get(account_id=account_id, instrument_id=instrument_id)
-        if position.quantity < 0:
+        quantities = {}
+        for account_id, instrument_id, quantity in Position.objects.filter(
+            account_id__in={p[0] for p in checked}, instrument_id__in={p[1] for p in checked}
+        ).values_list("account_id", "instrument_id", "quantity"):
+            quantities[(account_id, instrument_id)] = quantity
+    for pair in checked:
+        if quantities.get(pair, ZERO) < 0:
             raise ShortSaleRefused(
-                f"Account {account.number} is a cash account and cannot hold a short position "
-                f"in {pairs[(account_id, instrument_id)][0].instrument}."
+                f"Account {accounts[pair[0]].number} is a cash account and cannot hold a short "
+                f"position in {pairs[pair][0].instrument}."
             )

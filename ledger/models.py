@@ -198,11 +198,23 @@ class Posting(models.Model):
         FEE = "fee", "Fee"
         TAX = "tax", "Tax"
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     # No single-column indexes on account and instrument: the (account, instrument) and
     # (account, currency) indexes serve the reads, and every index slows the bulk import.
+    # No database foreign keys on the journal's and lots' hot rows either (`db_constraint=False`):
+    # PostgreSQL checks a foreign key row by row, which halved the bulk import's rate. Their
+    # integrity holds otherwise: every writer takes ids from rows it just read or wrote in the
+    # same transaction; entries cannot be deleted (trigger, migration 0003), nor can accounts
+    # and instruments that have postings (trigger, migration 0007); `ledger_verify` reports any
+    # posting, lot or gain whose account, instrument or entry is missing.
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+    )
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
+        Account,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        db_index=False,
+        db_constraint=False,
     )
     instrument = models.ForeignKey(
         Instrument,
@@ -211,6 +223,7 @@ class Posting(models.Model):
         blank=True,
         related_name="postings",
         db_index=False,
+        db_constraint=False,
     )
     currency = models.CharField(max_length=3, blank=True)
     quantity = models.DecimalField(**AMOUNT)
@@ -275,9 +288,16 @@ class CashBalance(models.Model):
 class TaxLot(models.Model):
     """An open lot (FIFO). Negative quantity is a short lot."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
-    opened_by = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    # Foreign keys without database constraints: see Posting.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="lots", db_constraint=False
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    opened_by = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     open_date = models.DateField()
     sequence = models.PositiveIntegerField()
     quantity = models.DecimalField(**AMOUNT)
@@ -294,9 +314,16 @@ class TaxLot(models.Model):
 class RealizedGain(models.Model):
     """A lot (part) closed by a closing trade: (close − open) × quantity × multiplier."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="realized")
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
-    closed_by = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    # Foreign keys without database constraints: see Posting.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="realized", db_constraint=False
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    closed_by = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     open_date = models.DateField()
     close_date = models.DateField()
     quantity = models.DecimalField(**AMOUNT)

@@ -1,6 +1,7 @@
 """Prove the projections: rebuild cash, positions, lots and realized gains from the journal and
 list every difference from the stored rows (empty list = all agree). Also checks that every
-entry balances per asset."""
+entry balances per asset, and that no journal or lot row names a missing account, instrument
+or entry (their foreign keys are kept by the application, see `ledger.models.Posting`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,33 @@ def _unbalanced(account_ids=None) -> list[str]:
         params,
     )
     return [f"entry #{e} does not balance in {asset}: {total}" for e, asset, total in rows]
+
+
+ORPHANS = (
+    ("ledger_posting", "account_id", "ledger_account"),
+    ("ledger_posting", "instrument_id", "ledger_instrument"),
+    ("ledger_posting", "entry_id", "ledger_journalentry"),
+    ("ledger_taxlot", "account_id", "ledger_account"),
+    ("ledger_taxlot", "instrument_id", "ledger_instrument"),
+    ("ledger_taxlot", "opened_by_id", "ledger_journalentry"),
+    ("ledger_realizedgain", "account_id", "ledger_account"),
+    ("ledger_realizedgain", "instrument_id", "ledger_instrument"),
+    ("ledger_realizedgain", "closed_by_id", "ledger_journalentry"),
+)
+
+
+def _orphans(account_ids=None) -> list[str]:
+    params = _scope(account_ids)
+    found = []
+    for table, column, target in ORPHANS:
+        rows = _rows(
+            f"SELECT t.id, t.{column} FROM {table} t WHERE t.{column} IS NOT NULL "  # noqa: S608
+            f"AND (%s::bigint[] IS NULL OR t.account_id = ANY(%s)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = t.{column}) LIMIT 100",
+            params,
+        )
+        found += [f"{table} #{pk} names a missing {target} #{ref}" for pk, ref in rows]
+    return found
 
 
 def _cash_differences(account_ids=None) -> list[str]:
@@ -139,7 +167,8 @@ def _position_differences(account_ids=None) -> list[str]:
 def ledger_verify(*, account_ids: list[int] | None = None) -> list[str]:
     """Differences between the journal and the projections (of the given accounts, or all)."""
     return (
-        _unbalanced(account_ids)
+        _orphans(account_ids)
+        + _unbalanced(account_ids)
         + _cash_differences(account_ids)
         + _position_differences(account_ids)
     )

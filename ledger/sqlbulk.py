@@ -1,0 +1,174 @@
+"""Set-based writes shared by the journal, the execution import and bulk cash entries: COPY
+of text rows, and the set-based fold of new lot events into the stored tax lots, realized
+gains and positions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.lots import Lot, lots_apply, lots_cost, lots_quantity
+
+ZERO = Decimal(0)
+COPY_BLOCK = 10_000
+
+
+def text(value: str) -> str:
+    """A value escaped for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def copy_rows(cursor, table: str, columns: str, lines) -> None:
+    """COPY tab-separated text `lines` (each ending in a newline) into `table`, in blocks, so
+    the server inserts while the caller is still producing lines (`lines` may be a generator)."""
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None:
+        return
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        block = [first]
+        for line in iterator:
+            block.append(line)
+            if len(block) >= COPY_BLOCK:
+                copy.write("".join(block))
+                block = []
+        if block:
+            copy.write("".join(block))
+
+
+def array(values) -> str:
+    """A PostgreSQL array literal of numbers or ids (cast it in the query: `%s::numeric[]`).
+    Formatting the literal here is far cheaper than adapting a long list element by element."""
+    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
+
+
+@dataclass(slots=True)
+class LotEvent:
+    """A signed quantity change of one (account, instrument) pair at a price, by an entry."""
+
+    entry_id: int
+    quantity: Decimal
+    price: Decimal
+    on: date
+    multiplier: Decimal
+
+
+def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
+    """Fold new events (in booking order per pair) into the stored lots of each pair, with a
+    fixed number of statements whatever the number of pairs: positions are created and locked
+    in (account, instrument) order, the pairs' lots read in one query, folded with the pure
+    `ledger.lots` functions, and only the lots that changed written back.
+
+    Returns {pair: new position quantity}."""
+    if not by_pair:
+        return {}
+    pairs = sorted(by_pair)
+    account_ids = [p[0] for p in pairs]
+    instrument_ids = [p[1] for p in pairs]
+    # Create missing positions, then lock them all (without rewriting them) before reading
+    # their lots, so a concurrent booking on the same pair waits.
+    cursor.execute(
+        "INSERT INTO ledger_position (account_id, instrument_id, quantity, cost, realized_pnl) "
+        "SELECT a, i, 0, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
+        "ON CONFLICT (account_id, instrument_id) DO NOTHING",
+        [array(account_ids), array(instrument_ids)],
+    )
+    cursor.execute(
+        "SELECT 1 FROM ledger_position p JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
+        "ON p.account_id = t.a AND p.instrument_id = t.i ORDER BY p.account_id, p.instrument_id "
+        "FOR UPDATE OF p",
+        [array(account_ids), array(instrument_ids)],
+    )
+    cursor.execute(
+        "SELECT l.account_id, l.instrument_id, l.quantity, l.price, l.open_date, "
+        "l.opened_by_id, l.sequence FROM ledger_taxlot l "
+        "JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
+        "ON l.account_id = t.a AND l.instrument_id = t.i ORDER BY 1, 2, l.sequence",
+        [array(account_ids), array(instrument_ids)],
+    )
+    lots_by_pair: dict[tuple[int, int], list[Lot]] = defaultdict(list)
+    for account_id, instrument_id, qty, price, open_date, entry_id, seq in cursor.fetchall():
+        lots_by_pair[(account_id, instrument_id)].append(Lot(qty, price, open_date, entry_id, seq))
+    lot_lines, gain_lines = [], []
+    gone, changed = ([], [], []), ([], [], [], [])  # only the lots that changed are written
+    positions = ([], [], [], [], [])
+    quantities = {}
+    for pair in pairs:
+        lots = lots_by_pair.get(pair, [])
+        # A lot is known by (sequence, opening entry): sequences restart once a pair is flat.
+        before = {(lot.sequence, lot.entry_id): lot.quantity for lot in lots}
+        realized = ZERO
+        for event in by_pair[pair]:
+            lots, closed = lots_apply(
+                lots,
+                quantity=event.quantity,
+                price=event.price,
+                on=event.on,
+                entry_id=event.entry_id,
+                multiplier=event.multiplier,
+            )
+            for c in closed:
+                realized += c.pnl
+                gain_lines.append(
+                    f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
+                    f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
+                )
+        after = set()
+        for lot in lots:
+            key = (lot.sequence, lot.entry_id)
+            after.add(key)
+            if key not in before:
+                lot_lines.append(
+                    f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
+                    f"{lot.quantity}\t{lot.price}\n"
+                )
+            elif before[key] != lot.quantity:
+                for column, value in zip(changed, (*pair, lot.sequence, lot.quantity), strict=True):
+                    column.append(value)
+        for sequence, _ in before.keys() - after:
+            for column, value in zip(gone, (*pair, sequence), strict=True):
+                column.append(value)
+        quantity = lots_quantity(lots)
+        quantities[pair] = quantity
+        for column, value in zip(
+            positions, (pair[0], pair[1], quantity, lots_cost(lots), realized), strict=True
+        ):
+            column.append(value)
+    if gone[0]:
+        cursor.execute(
+            "DELETE FROM ledger_taxlot l "
+            "USING unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(a, i, s) "
+            "WHERE l.account_id = t.a AND l.instrument_id = t.i AND l.sequence = t.s",
+            [array(column) for column in gone],
+        )
+    if changed[0]:
+        cursor.execute(
+            "UPDATE ledger_taxlot l SET quantity = t.q "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[]) "
+            "AS t(a, i, s, q) "
+            "WHERE l.account_id = t.a AND l.instrument_id = t.i AND l.sequence = t.s",
+            [array(column) for column in changed],
+        )
+    copy_rows(
+        cursor,
+        "ledger_taxlot",
+        "account_id, instrument_id, opened_by_id, open_date, sequence, quantity, price",
+        lot_lines,
+    )
+    copy_rows(
+        cursor,
+        "ledger_realizedgain",
+        "account_id, instrument_id, closed_by_id, open_date, close_date, quantity, "
+        "open_price, close_price, pnl",
+        gain_lines,
+    )
+    cursor.execute(
+        "UPDATE ledger_position p SET quantity = t.q, cost = t.c, "
+        "realized_pnl = p.realized_pnl + t.r "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]) "
+        "AS t(a, i, q, c, r) WHERE p.account_id = t.a AND p.instrument_id = t.i",
+        [array(column) for column in positions],
+    )
+    return quantities
