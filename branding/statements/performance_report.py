@@ -2,11 +2,13 @@
 
 For each sub-account, over the period (returns from the close of the day before it starts, as in
 the activity statement): starting NAV, net external flows, P&L (= ending − starting − flows),
-ending NAV, and the ledger's own TWR and MWR (`ledger.selectors.performance_for`, computed by
-`ledger.performance`), with the TWR's excess over the benchmark's price return. Sub-accounts are
-ranked by TWR, best first (an account without enough NAV history last, then by number). The
-total row is the master consolidated: sums of the NAV columns, and TWR/MWR of the summed NAV
-history of the master and all its subs. The daily steps of the consolidated TWR follow.
+ending NAV, and TWR and MWR computed by `ledger.performance` on the account's NAV history (read
+for all the subs in one query: the same points `ledger.selectors.performance_for` takes, so the
+figures are the ledger's own), with the TWR's excess over the benchmark's price return.
+Sub-accounts are ranked by TWR, best first (an account without enough NAV history last, then by
+number). The total row is the master consolidated: sums of the NAV columns, and TWR/MWR of the
+summed NAV history of the master and all its subs (`performance_for`, which also gives the
+benchmark). The daily steps of the consolidated TWR follow.
 
 Sections and CSV columns (layout in `report_render`; returns in the CSV are plain fractions,
 0.0123 = 1.23 %, empty where there is none):
@@ -20,7 +22,6 @@ Sections and CSV columns (layout in `report_render`; returns in the CSV are plai
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -29,7 +30,7 @@ from django.utils import timezone
 from branding.statements.layout import DISPLAY, PLAIN, Column, Formats, Section, percent
 from branding.statements.report_render import BarChart, Report
 from ledger.models import Account
-from ledger.performance import TwrStep
+from ledger.performance import DayPoint, MwrResult, TwrResult, TwrStep, mwr, twr
 from ledger.selectors import accounts_for, nav_history_for, performance_for
 
 ZERO = Decimal(0)
@@ -93,21 +94,36 @@ def rank_key(row: AccountReturn):
     return (row.twr is None, -(row.twr or ZERO), row.number)
 
 
-def _nav_summary(tenant, ids, day_before, end) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
-    """Per account: NAV at the close before the period, flows in the period, NAV at its end."""
-    start_nav: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    end_nav: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    flows: dict[int, Decimal] = defaultdict(lambda: ZERO)
+def _histories(tenant, ids, day_before, end) -> dict[int, list[DayPoint]]:
+    """Per account, its daily NAV and flows from the close before the period to its end (one
+    query for all the accounts)."""
+    out: dict[int, list[DayPoint]] = {pk: [] for pk in ids}
     for row in nav_history_for(tenant=tenant, account_ids=ids, start=day_before, end=end):
-        if row.date == day_before:
-            start_nav[row.account_id] = row.nav
-        else:
-            flows[row.account_id] += row.flows
-        end_nav[row.account_id] = row.nav
-    return {pk: (start_nav[pk], flows[pk], end_nav[pk]) for pk in ids}
+        out[row.account_id].append(DayPoint(row.date, row.nav, row.flows))
+    return out
 
 
-def _returns(tenant, ids, day_before, end, benchmark_symbol):
+def _nav_summary(points: list[DayPoint], day_before) -> tuple[Decimal, Decimal, Decimal]:
+    """NAV at the close before the period, flows in the period, NAV at its end."""
+    start = points[0].nav if points and points[0].date == day_before else ZERO
+    flows = sum((p.flow for p in points if p.date > day_before), ZERO)
+    return start, flows, points[-1].nav if points else ZERO
+
+
+def _account_returns(points: list[DayPoint]) -> tuple[TwrResult | None, MwrResult | None, str]:
+    """TWR and MWR of one account's history by `ledger.performance`, on the same points as
+    `ledger.selectors.performance_for` takes (an opening NAV of zero is no starting point)."""
+    if points and points[0].nav == 0:
+        points = points[1:]
+    if len(points) < 2:
+        return None, None, "Not enough NAV history in the range."
+    try:
+        return twr(points), mwr(points), ""
+    except ValueError as exc:
+        return twr(points), None, str(exc)
+
+
+def _consolidated(tenant, ids, day_before, end, benchmark_symbol):
     try:
         report = performance_for(
             tenant=tenant,
@@ -137,14 +153,11 @@ def performance_overview(
     subs = list(accounts_for(tenant=tenant).filter(parent_id=master.pk).order_by("number"))
     day_before = period_start - dt.timedelta(days=1)
     all_ids = [master.pk, *(s.pk for s in subs)]
-    navs = _nav_summary(tenant, all_ids, day_before, period_end)
-    benchmark = None
+    histories = _histories(tenant, all_ids, day_before, period_end)
+    navs = {pk: _nav_summary(points, day_before) for pk, points in histories.items()}
     rows = []
     for sub in subs:
-        report, note = _returns(tenant, [sub.pk], day_before, period_end, benchmark_symbol)
-        if report is not None and report.benchmark is not None:
-            benchmark = report.benchmark.cumulative
-        twr = report.twr.cumulative if report and report.twr else None
+        time_weighted, money_weighted, note = _account_returns(histories[sub.pk])
         start_nav, flows, end_nav = navs[sub.pk]
         rows.append(
             AccountReturn(
@@ -153,18 +166,19 @@ def performance_overview(
                 starting_nav=start_nav,
                 flows=flows,
                 ending_nav=end_nav,
-                twr=twr,
-                mwr=report.mwr.period_return if report and report.mwr else None,
+                twr=time_weighted.cumulative if time_weighted else None,
+                mwr=money_weighted.period_return if money_weighted else None,
                 excess=None,
                 note=note,
             )
         )
-    consolidated, note = _returns(tenant, all_ids, day_before, period_end, benchmark_symbol)
-    if consolidated is not None and consolidated.benchmark is not None:
-        benchmark = consolidated.benchmark.cumulative
+    consolidated, note = _consolidated(tenant, all_ids, day_before, period_end, benchmark_symbol)
+    benchmark = (
+        consolidated.benchmark.cumulative if consolidated and consolidated.benchmark else None
+    )
 
-    def excess(twr):
-        return None if twr is None or benchmark is None else twr - benchmark
+    def excess(value):
+        return None if value is None or benchmark is None else value - benchmark
 
     ranked = tuple(sorted((replace(r, excess=excess(r.twr)) for r in rows), key=rank_key))
     total_twr = consolidated.twr.cumulative if consolidated and consolidated.twr else None

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from branding.statements.layout import PLAIN, money, percent
@@ -11,6 +13,7 @@ from branding.statements.report_render import csv_sections, report_csv, report_p
 from branding.tests.report_factories import END, START, master_with_subs, pdf_pages, pdf_text
 from branding.tests.statement_factories import BRAND
 from ledger.selectors import performance_for
+from ledger.services import account_open
 
 D = Decimal
 DAY_BEFORE = START - timedelta(days=1)
@@ -130,8 +133,6 @@ def test_csv_has_documented_columns_and_exact_returns(tenant_a):
 
 def test_a_master_without_subs_reports_nothing_to_rank(tenant_a):
     with tenant_context(tenant_a):
-        from ledger.services import account_open
-
         master = account_open(tenant=tenant_a, title="Empty master", account_type="master")
         overview = performance_overview(
             tenant=tenant_a, master=master, period_start=START, period_end=END
@@ -141,3 +142,43 @@ def test_a_master_without_subs_reports_nothing_to_rank(tenant_a):
     assert overview.total.twr is None
     assert "No NAV history in this period." in text
     assert date(2026, 10, 1).isoformat() in text
+
+
+def test_a_sub_without_nav_history_ranks_last_with_a_note(tenant_a):
+    with tenant_context(tenant_a):
+        # given: a sub opened after the NAV history was built
+        master, subs, benchmark = master_with_subs(tenant_a, moves=MOVES[:2])
+        late = account_open(tenant=tenant_a, title="Aardvark", account_type="sub", parent=master)
+        # when
+        overview = performance_overview(
+            tenant=tenant_a,
+            master=master,
+            period_start=START,
+            period_end=END,
+            benchmark_symbol=benchmark.symbol,
+        )
+    # then
+    assert [r.number for r in overview.ranked] == [subs[0].number, subs[1].number, late.number]
+    assert (overview.ranked[-1].twr, overview.ranked[-1].mwr) == (None, None)
+    assert overview.ranked[-1].note == "Not enough NAV history in the range."
+
+
+def test_queries_do_not_grow_with_the_number_of_subs(tenant_a):
+    with tenant_context(tenant_a):
+        counts = []
+        for moves in (MOVES[:1], MOVES * 2):
+            # given
+            master, _, benchmark = master_with_subs(tenant_a, moves=moves)
+            # when
+            with CaptureQueriesContext(connection) as queries:
+                overview = performance_overview(
+                    tenant=tenant_a,
+                    master=master,
+                    period_start=START,
+                    period_end=END,
+                    benchmark_symbol=benchmark.symbol,
+                )
+            counts.append(len(queries))
+            assert len(overview.ranked) == len(moves)
+    # then
+    assert counts[0] == counts[1]
