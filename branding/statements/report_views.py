@@ -155,12 +155,30 @@ FORMAT_CHOICES = [("pdf", "PDF"), ("csv", "CSV")]
 
 
 class _AccountForm(forms.Form):
-    account = forms.ModelChoiceField(queryset=Account.objects.none())
-    format = forms.ChoiceField(choices=FORMAT_CHOICES)
+    """Names the account by its number (a tenant may have thousands: no list of them); the
+    number must be of an account the user may report on."""
 
-    def __init__(self, *args, accounts, **kwargs):
+    account = forms.CharField(max_length=16, label="Account number")
+    format = forms.ChoiceField(choices=FORMAT_CHOICES)
+    masters_only = False
+
+    def __init__(self, *args, user, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts
+        self.user, self.tenant = user, tenant
+
+    def clean_account(self) -> Account:
+        number = self.cleaned_data["account"].strip().upper()
+        account = (
+            accounts_visible(user=self.user, tenant=self.tenant, need="report")
+            .filter(number=number)
+            .first()
+        )
+        if account is None:
+            # The same answer for a missing number and one the user may not report on.
+            raise forms.ValidationError("No account with this number that you may report on.")
+        if self.masters_only and account.account_type != Account.Type.MASTER:
+            raise forms.ValidationError("This account is not an advisor master.")
+        return account
 
 
 class ConfirmationForm(_AccountForm):
@@ -172,6 +190,7 @@ class GainsForm(_AccountForm):
 
 
 class PerformanceForm(_AccountForm):
+    masters_only = True
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     benchmark = forms.RegexField(regex=SYMBOL, initial=DEFAULT_BENCHMARK)
@@ -183,31 +202,36 @@ class PerformanceForm(_AccountForm):
         return data
 
 
+REPORT_FORMS = {
+    "confirmation": ConfirmationForm,
+    "gains": GainsForm,
+    "performance": PerformanceForm,
+}
+
+
 def reports_index(request):
-    """The Broker Portal's report forms, over the accounts the user may report on; a valid form
-    sends the browser to its download."""
-    reportable = accounts_visible(user=request.user, tenant=request.tenant, need="report")
-    reportable = reportable.exclude(account_type=Account.Type.PLATFORM).order_by("number")
+    """The Broker Portal's report forms; a valid form sends the browser to its download (which
+    checks the account again, as any request naming an account)."""
     today = timezone.localdate()
-    forms_by_kind = {
-        "confirmation": ConfirmationForm(
-            accounts=reportable, initial={"trade_date": today}, prefix="confirmation"
-        ),
-        "gains": GainsForm(accounts=reportable, initial={"year": today.year}, prefix="gains"),
-        "performance": PerformanceForm(
-            accounts=reportable.filter(account_type=Account.Type.MASTER),
-            initial={"start": today.replace(month=1, day=1), "end": today},
-            prefix="performance",
-        ),
+    initial = {
+        "confirmation": {"trade_date": today},
+        "gains": {"year": today.year},
+        "performance": {"start": today.replace(month=1, day=1), "end": today},
     }
     kind = request.GET.get("report")
-    if kind in forms_by_kind:
-        form = type(forms_by_kind[kind])(
-            request.GET, accounts=forms_by_kind[kind].fields["account"].queryset, prefix=kind
+    forms_by_kind = {}
+    for name, form_class in REPORT_FORMS.items():
+        data = request.GET if name == kind else None
+        form = form_class(
+            data,
+            user=request.user,
+            tenant=request.tenant,
+            initial=initial[name],
+            prefix=name,
         )
-        forms_by_kind[kind] = form
-        if form.is_valid():
-            return redirect(_download_url(kind, form.cleaned_data))
+        if data is not None and form.is_valid():
+            return redirect(_download_url(name, form.cleaned_data))
+        forms_by_kind[name] = form
     return render(request, "branding/statements/staff_reports.html", {"forms": forms_by_kind})
 
 

@@ -178,31 +178,44 @@ def test_staff_downloads_confirmations_for_accounts_they_may_report_on(tenant_a)
         reverse("branding_reports"),
         {
             "report": "confirmation",
-            "confirmation-account": account.pk,
+            "confirmation-account": account.number,
             "confirmation-trade_date": "2026-10-05",
             "confirmation-format": "pdf",
         },
     )
     # then
     assert page.status_code == 200
-    html = page.content.decode()
-    assert f'value="{account.pk}"' in html and f'value="{hidden.pk}"' not in html
+    assert 'name="confirmation-account"' in page.content.decode()
     target = reverse("branding_report_confirmation", args=[account.pk, "2026-10-05", "pdf"])
     assert (chosen.status_code, chosen["Location"]) == (302, target)
     download = staff.get(target)
     assert download.status_code == 200
     assert entry.execution_id in pdf_text(download.content)
-    # an account not granted is not offered and not served
+    # an account not granted is not served: the form again, with its error
     refused = staff.get(
         reverse("branding_reports"),
         {
             "report": "gains",
-            "gains-account": hidden.pk,
+            "gains-account": hidden.number,
             "gains-year": "2026",
             "gains-format": "pdf",
         },
     )
-    assert refused.status_code == 200  # the form again, with its error
+    assert refused.status_code == 200
+    assert "No account with this number that you may report on." in refused.content.decode()
+    # and a performance report needs an advisor master
+    not_master = staff.get(
+        reverse("branding_reports"),
+        {
+            "report": "performance",
+            "performance-account": account.number,
+            "performance-start": "2026-10-01",
+            "performance-end": "2026-10-30",
+            "performance-benchmark": "SPY",
+            "performance-format": "pdf",
+        },
+    )
+    assert "This account is not an advisor master." in not_master.content.decode()
     hidden_url = reverse("branding_report_gains", args=[hidden.pk, 2026, "pdf"])
     assert staff.get(hidden_url).status_code == 404
     # the viewer without the report permission is refused
