@@ -154,6 +154,37 @@ def pair_events_load(account_id: int, instrument_id: int) -> list[PairEvent]:
     return events
 
 
+def pair_events_load_many(
+    account_ids: list[int], instrument_ids: list[int]
+) -> dict[tuple[int, int], list[PairEvent]]:
+    """`pair_events_load` for every (account, instrument) pair of the given ids that has
+    postings, in one query: (account id, instrument id) → its events in booking order."""
+    out: dict[tuple[int, int], list[PairEvent]] = {}
+    if not account_ids or not instrument_ids:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.account_id, p.instrument_id, e.id, e.kind, e.trade_date, p.quantity, "
+            "p.price, e.split_ratio "
+            "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
+            "WHERE p.account_id = ANY(%s) AND p.instrument_id = ANY(%s) "
+            "AND e.reverses_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
+            "ORDER BY p.account_id, p.instrument_id, e.id, p.id",
+            [list(account_ids), list(instrument_ids)],
+        )
+        seen_splits: set[tuple[int, int, int]] = set()
+        for account_id, instrument_id, *row in cursor.fetchall():
+            event = PairEvent(*row)
+            if event.kind == JournalEntry.Kind.STOCK_SPLIT:
+                key = (account_id, instrument_id, event.entry_id)
+                if key in seen_splits:
+                    continue
+                seen_splits.add(key)
+            out.setdefault((account_id, instrument_id), []).append(event)
+    return out
+
+
 def pair_replay_store(*, account_id: int, instrument_id: int) -> None:
     position = _position_lock(account_id, instrument_id)
     multiplier = Instrument.objects.values_list("multiplier", flat=True).get(pk=instrument_id)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
@@ -31,9 +33,14 @@ from branding.statements.layout import (
     Trade,
 )
 from ledger import selectors as ledger_selectors
+from ledger.lots import lots_cost
 from ledger.market import fx_factor, usd_rates_as_of
-from ledger.models import Account, Instrument
+from ledger.models import Account, Instrument, Price
+from ledger.performance import DayPoint, benchmark_return, mwr, twr
+from ledger.projections import pair_events_load_many, pair_events_replay
+from ledger.selectors import Activity
 from ledger.selectors_valuation import cash_as_of, valuations_for_accounts
+from ledger.valuation import Valuation, consolidate
 
 ZERO = Decimal(0)
 # The benchmark shown beside the account's returns when the ledger has its prices.
@@ -48,50 +55,53 @@ CASH_KINDS = {
 }
 
 
-def _scope(tenant, account: Account) -> list[Account]:
-    accounts = ledger_selectors.accounts_for(tenant=tenant)
-    if account.account_type == Account.Type.MASTER:
-        return list(accounts.filter(pk=account.pk) | accounts.filter(parent_id=account.pk))
-    return list(accounts.filter(pk=account.pk))
-
-
 def _holder_name(account: Account) -> str:
     """The client's name (a client user granted the account, in this tenant's schema), else the
     account's title."""
-    from guardian.shortcuts import get_users_with_perms
-
-    from tenants.roles import CLIENT
-
-    users = get_users_with_perms(account, only_with_perms_in=["view_account"])
-    client = users.filter(groups__name=CLIENT, is_active=True).order_by("pk").first()
-    return (client.get_full_name() if client else "") or account.title
+    return _holder_names([account])[account.pk]
 
 
-def _performance(tenant, ids, start, end) -> tuple[Performance, tuple[NavPoint, ...]]:
-    """TWR and MWR for the period from the ledger's NAV history (from the close before the
-    period), and the daily NAV summed over the statement's accounts for the chart."""
-    day_before = start - dt.timedelta(days=1)
-    report = ledger_selectors.performance_for(
-        tenant=tenant,
-        account_ids=ids,
-        start=day_before,
-        end=end,
-        benchmark_symbol=BENCHMARK_SYMBOL,
-    )
-    totals: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
-    for row in ledger_selectors.nav_history_for(
-        tenant=tenant, account_ids=ids, start=start, end=end
-    ):
-        totals[row.date] += row.nav
-    return (
-        Performance(
-            twr=report.twr.cumulative if report.twr else None,
-            mwr=report.mwr.period_return if report.mwr else None,
-            benchmark_name=BENCHMARK_SYMBOL if report.benchmark else "",
-            benchmark_return=report.benchmark.cumulative if report.benchmark else None,
-        ),
-        tuple(NavPoint(day, nav) for day, nav in sorted(totals.items())),
-    )
+def _holder_names(accounts: Sequence[Account]) -> dict[int, str]:
+    from branding.statements.selectors import clients_of_accounts
+
+    clients = clients_of_accounts(account_ids=[a.pk for a in accounts])
+    out = {}
+    for account in accounts:
+        first = next(iter(clients.get(account.pk, ())), None)
+        out[account.pk] = (first.get_full_name() if first else "") or account.title
+    return out
+
+
+@dataclass
+class _Batch:
+    """What the statements of a batch of accounts need from the ledger, each read once for
+    all of them (a fixed number of queries however many accounts)."""
+
+    tenant: object
+    start: dt.date
+    end: dt.date
+    day_before: dt.date
+    rates: dict  # USD rates at the period's end: every amount is converted at them
+    before: dict[int, Valuation]  # account id → valuation at the close before the period
+    after: dict[int, Valuation]  # ... and at the close of its last day
+    before_rates: dict
+    activity: dict[int, list[Activity]]
+    realized: dict[int, list]
+    instruments: dict[str, Instrument]
+    cash_before: dict[int, list]
+    cash_after: dict[int, list]
+    pair_events: dict[tuple[int, int], list]
+    nav_rows: dict[int, list[tuple[dt.date, Decimal, Decimal]]]  # account → (day, nav, flows)
+    benchmark: list[tuple[dt.date, Decimal]]
+    holders: dict[int, str]
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Statements by account id, and the accounts whose statement could not be gathered."""
+
+    statements: dict[int, Statement]
+    failures: dict[int, Exception]
 
 
 def statement_gather(
@@ -99,37 +109,150 @@ def statement_gather(
 ) -> Statement:
     """Everything the statement of `account` over the period shows (`tenant` defaults to the
     account's tenant)."""
-    tenant = tenant or account.tenant
-    accounts = _scope(tenant, account)
-    ids = [a.pk for a in accounts]
-    if account.pk not in ids:
-        raise Account.DoesNotExist("Not an account of this tenant.")
-    base = account.base_currency
-    day_before = period_start - dt.timedelta(days=1)
-
-    start_value = ledger_selectors.account_valuation(
-        tenant=tenant, account=account, as_of=day_before
+    gathered = statements_gather(
+        tenant=tenant or account.tenant,
+        account_ids=[account.pk],
+        period_kind=period_kind,
+        period_start=period_start,
+        period_end=period_end,
     )
-    end_value = ledger_selectors.account_valuation(tenant=tenant, account=account, as_of=period_end)
-    rates = usd_rates_as_of(as_of=period_end)
+    if account.pk in gathered.failures:
+        raise gathered.failures[account.pk]
+    return gathered.statements[account.pk]
+
+
+def statements_gather(
+    *, tenant, account_ids, period_kind: str, period_start: dt.date, period_end: dt.date
+) -> Gathered:
+    """The statements of the tenant's accounts `account_ids` over one period, gathered
+    set-based: each ledger read is made once for the batch (a master's statement covers its
+    subs too). An account of another tenant, or one whose figures cannot be computed (an
+    FX rate missing, a master over several base currencies), is reported in `failures`;
+    the others are not held back by it."""
+    wanted = list(dict.fromkeys(account_ids))
+    accounts = {a.pk: a for a in ledger_selectors.accounts_for(tenant=tenant, account_ids=wanted)}
+    failures: dict[int, Exception] = {
+        pk: Account.DoesNotExist("Not an account of this tenant.")
+        for pk in wanted
+        if pk not in accounts
+    }
+    scopes = _scopes(tenant, [accounts[pk] for pk in wanted if pk in accounts])
+    if not scopes:
+        return Gathered({}, failures)
+    batch = _batch_read(tenant, scopes, period_start, period_end)
+    statements = {}
+    for pk, scope in scopes.items():
+        try:
+            statements[pk] = _statement_build(batch, scope, period_kind)
+        except (LookupError, ValueError, ArithmeticError) as exc:
+            failures[pk] = exc
+    return Gathered(statements, failures)
+
+
+def _scopes(tenant, accounts: list[Account]) -> dict[int, list[Account]]:
+    """account id → the accounts its statement covers: itself, and a master's subs."""
+    masters = [a.pk for a in accounts if a.account_type == Account.Type.MASTER]
+    subs: dict[int, list[Account]] = defaultdict(list)
+    if masters:
+        for sub in (
+            ledger_selectors.accounts_for(tenant=tenant)
+            .filter(parent_id__in=masters)
+            .order_by("pk")
+        ):
+            subs[sub.parent_id].append(sub)
+    return {a.pk: [a, *subs.get(a.pk, ())] for a in accounts}
+
+
+def _batch_read(tenant, scopes, start: dt.date, end: dt.date) -> _Batch:
+    everyone = list({a.pk: a for scope in scopes.values() for a in scope}.values())
+    ids = [a.pk for a in everyone]
+    day_before = start - dt.timedelta(days=1)
+    has_masters = any(s[0].account_type == Account.Type.MASTER for s in scopes.values())
+    after = valuations_for_accounts(everyone, as_of=end)
+    activity: dict[int, list[Activity]] = defaultdict(list)
+    for row in ledger_selectors.activity_for(tenant=tenant, account_ids=ids, start=start, end=end):
+        activity[row.account_id].append(row)
+    realized: dict[int, list] = defaultdict(list)
+    for gain in ledger_selectors.realized_for(tenant=tenant, account_ids=ids, start=start, end=end):
+        realized[gain.account_id].append(gain)
+    symbols = {a.symbol for rows in activity.values() for a in rows if a.symbol}
+    symbols |= {p.symbol for v in after.values() for p in v.positions}
+    instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
+    held_ids = {instruments[p.symbol].pk for v in after.values() for p in v.positions if p.quantity}
+    nav_rows: dict[int, list] = defaultdict(list)
+    for account_id, day, nav, flows in ledger_selectors.nav_history_for(
+        tenant=tenant, account_ids=ids, start=day_before, end=end
+    ).values_list("account_id", "date", "nav", "flows"):
+        nav_rows[account_id].append((day, nav, flows))
+    return _Batch(
+        tenant=tenant,
+        start=start,
+        end=end,
+        day_before=day_before,
+        rates=usd_rates_as_of(as_of=end),
+        before=valuations_for_accounts(everyone, as_of=day_before),
+        after=after,
+        before_rates=usd_rates_as_of(as_of=day_before) if has_masters else {},
+        activity=activity,
+        realized=realized,
+        instruments=instruments,
+        cash_before=cash_as_of(ids, day_before),
+        cash_after=cash_as_of(ids, end),
+        pair_events=pair_events_load_many(ids, sorted(held_ids)),
+        nav_rows=nav_rows,
+        benchmark=list(
+            Price.objects.filter(
+                instrument__in=Instrument.objects.filter(symbol=BENCHMARK_SYMBOL),
+                date__range=(day_before, end),
+            )
+            .order_by("date")
+            .values_list("date", "close")
+        ),
+        holders=_holder_names([scope[0] for scope in scopes.values()]),
+    )
+
+
+def _valuation(batch: _Batch, scope: list[Account], *, before: bool) -> Valuation:
+    """The ledger's valuation of the statement's account (`account_valuation`): a master's
+    is the consolidation of the master and its subs in the master's base currency."""
+    account = scope[0]
+    valuations = batch.before if before else batch.after
+    if account.account_type != Account.Type.MASTER:
+        return valuations[account.pk]
+    rates = batch.before_rates if before else batch.rates
+    return consolidate(
+        base_currency=account.base_currency,
+        parts=[
+            (
+                valuations[a.pk],
+                fx_factor(rates, currency=a.base_currency, base=account.base_currency),
+            )
+            for a in scope
+        ],
+    )
+
+
+def _statement_build(batch: _Batch, scope: list[Account], period_kind: str) -> Statement:
+    account = scope[0]
+    ids = [a.pk for a in scope]
+    base = account.base_currency
+    rates = batch.rates
+    start_value = _valuation(batch, scope, before=True)
+    end_value = _valuation(batch, scope, before=False)
 
     def to_base(amount: Decimal, currency: str) -> Decimal:
         return (
             amount if currency == base else amount * fx_factor(rates, currency=currency, base=base)
         )
 
-    activity = ledger_selectors.activity_for(
-        tenant=tenant, account_ids=ids, start=period_start, end=period_end
-    )
+    activity = [row for pk in ids for row in batch.activity.get(pk, ())]
     realized_by_entry: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     realized = ZERO
-    for gain in ledger_selectors.realized_for(
-        tenant=tenant, account_ids=ids, start=period_start, end=period_end
-    ):
-        realized_by_entry[(gain.closed_by_id, gain.account_id)] += gain.pnl
-        realized += to_base(gain.pnl, gain.instrument.currency)
-    symbols = {a.symbol for a in activity if a.symbol}
-    instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
+    for pk in ids:
+        for gain in batch.realized.get(pk, ()):
+            realized_by_entry[(gain.closed_by_id, gain.account_id)] += gain.pnl
+            realized += to_base(gain.pnl, gain.instrument.currency)
+    instruments = batch.instruments
 
     trades: list[Trade] = []
     transactions: list[CashTransaction] = []
@@ -197,23 +320,23 @@ def statement_gather(
         **components,
     )
 
-    cash = _cash_report(ids, day_before, period_end, flows)
-    positions = _positions(accounts, period_end)
-    performance, history = _performance(tenant, ids, period_start, period_end)
+    cash = _cash_report(batch, ids, flows)
+    positions = _positions(batch, scope)
+    performance, history = _performance(batch, scope)
     master = account.parent.number if account.parent_id else ""
     return Statement(
         account=AccountInfo(
             number=account.number,
             title=account.title,
-            holder_name=_holder_name(account),
+            holder_name=batch.holders[account.pk],
             account_type=account.get_account_type_display(),
             base_currency=base,
             master_number=master,
-            sub_accounts=tuple(a.number for a in accounts if a.pk != account.pk),
+            sub_accounts=tuple(a.number for a in scope[1:]),
             opened_on=timezone.localdate(account.opened_at) if account.opened_at else None,
         ),
-        period_start=period_start,
-        period_end=period_end,
+        period_start=batch.start,
+        period_end=batch.end,
         period_kind=period_kind,
         generated_at=timezone.now(),
         nav_change=nav_change,
@@ -226,19 +349,53 @@ def statement_gather(
     )
 
 
+def _performance(batch: _Batch, scope: list[Account]) -> tuple[Performance, tuple[NavPoint, ...]]:
+    """TWR and MWR for the period from the ledger's NAV history (from the close before the
+    period), as `ledger.selectors.performance_for` computes them, and the daily NAV summed over
+    the statement's accounts for the chart."""
+    if len({a.base_currency for a in scope}) > 1:
+        raise ValueError("Performance over accounts of different base currencies is not summed.")
+    navs: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    flows: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for a in scope:
+        for day, nav, flow in batch.nav_rows.get(a.pk, ()):
+            navs[day] += nav
+            flows[day] += flow
+    points = [DayPoint(day, navs[day], flows[day]) for day in sorted(navs)]
+    history = tuple(NavPoint(p.date, p.nav) for p in points if p.date >= batch.start)
+    if points and points[0].nav == 0:
+        points = points[1:]
+    time_weighted = money_weighted = None
+    if len(points) >= 2:
+        time_weighted = twr(points)
+        try:
+            money_weighted = mwr(points)
+        except ValueError:
+            money_weighted = None
+    benchmark = benchmark_return(batch.benchmark) if len(batch.benchmark) >= 2 else None
+    return (
+        Performance(
+            twr=time_weighted.cumulative if time_weighted else None,
+            mwr=money_weighted.period_return if money_weighted else None,
+            benchmark_name=BENCHMARK_SYMBOL if benchmark else "",
+            benchmark_return=benchmark.cumulative if benchmark else None,
+        ),
+        history,
+    )
+
+
 def _flex_asset_class(asset_class: str) -> str:
     # Flex has no ETF class: ETFs are stocks there.
     return "STK" if asset_class == "ETF" else asset_class
 
 
-def _cash_report(ids, day_before, period_end, flows) -> tuple[CashBalance, ...]:
+def _cash_report(batch: _Batch, ids: list[int], flows) -> tuple[CashBalance, ...]:
     start = defaultdict(list)
-    for rows in cash_as_of(ids, day_before).values():
-        for row in rows:
-            start[row.currency].append(row)
     end = defaultdict(list)
-    for rows in cash_as_of(ids, period_end).values():
-        for row in rows:
+    for pk in ids:
+        for row in batch.cash_before.get(pk, ()):
+            start[row.currency].append(row)
+        for row in batch.cash_after.get(pk, ()):
             end[row.currency].append(row)
     out = []
     for currency in sorted(set(start) | set(end) | set(flows)):
@@ -264,19 +421,18 @@ def _cash_report(ids, day_before, period_end, flows) -> tuple[CashBalance, ...]:
     return tuple(out)
 
 
-def _positions(accounts, period_end) -> tuple[Position, ...]:
+def _positions(batch: _Batch, scope: list[Account]) -> tuple[Position, ...]:
     """Open positions at the close of the period, valued by the ledger (`market_value` in the
     base currency), summed per instrument over a master's accounts."""
-    valuations = valuations_for_accounts(accounts, as_of=period_end)
     held = defaultdict(lambda: [ZERO, ZERO, ZERO])  # symbol -> quantity, value, price
-    for valuation in valuations.values():
-        for p in valuation.positions:
+    for account in scope:
+        for p in batch.after[account.pk].positions:
             row = held[p.symbol]
             row[0] += p.quantity
             row[1] += p.market_value
             row[2] = p.price
-    instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=list(held))}
-    costs = _costs_as_of(accounts, instruments, period_end)
+    instruments = {symbol: batch.instruments[symbol] for symbol in held}
+    costs = _costs_as_of(batch, scope, instruments)
     out = []
     for symbol in sorted(held):
         quantity, value, price = held[symbol]
@@ -303,17 +459,18 @@ def _positions(accounts, period_end) -> tuple[Position, ...]:
     return tuple(out)
 
 
-def _costs_as_of(accounts, instruments, as_of: dt.date) -> dict[str, Decimal]:
-    """Open-lot cost per symbol at the close of `as_of` (instrument currency, before the
-    multiplier): the current lots for a period ending today, else the FIFO replay of the
-    journal up to that day with the ledger's own lot functions."""
-    from ledger.lots import lots_cost
-    from ledger.projections import pair_events_load, pair_events_replay
-
+def _costs_as_of(batch: _Batch, scope: list[Account], instruments) -> dict[str, Decimal]:
+    """Open-lot cost per symbol at the close of the period (instrument currency, before the
+    multiplier): the FIFO replay of the journal up to that day with the ledger's own lot
+    functions."""
     out: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for account in accounts:
+    for account in scope:
         for symbol, instrument in instruments.items():
-            events = [e for e in pair_events_load(account.pk, instrument.pk) if e.on <= as_of]
+            events = [
+                e
+                for e in batch.pair_events.get((account.pk, instrument.pk), ())
+                if e.on <= batch.end
+            ]
             if events:
                 lots, _ = pair_events_replay(events, multiplier=instrument.multiplier)
                 out[symbol] += lots_cost(lots)

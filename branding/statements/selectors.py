@@ -12,6 +12,49 @@ from ledger.access import accounts_visible
 from ledger.models import Account
 
 
+def clients_of_accounts(*, account_ids) -> dict[int, list]:
+    """account id → the active clients (users in the Client role) granted `view_account` on it,
+    directly or through a group, ordered by user id; two queries for any number of accounts.
+    The ids are the caller's, already scoped to the tenant (grants live in its schema)."""
+    from django.contrib.auth import get_user_model
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from tenants.roles import CLIENT
+
+    keys = {str(pk): pk for pk in account_ids}
+    if not keys:
+        return {}
+    common = {
+        "content_type__app_label": "ledger",
+        "content_type__model": "account",
+        "permission__codename": "view_account",
+        "object_pk__in": list(keys),
+    }
+    grants = (
+        UserObjectPermission.objects.filter(**common)
+        .values_list("object_pk", "user_id")
+        .union(
+            GroupObjectPermission.objects.filter(group__user__isnull=False, **common).values_list(
+                "object_pk", "group__user__id"
+            )
+        )
+    )
+    by_account: dict[int, set[int]] = {}
+    for object_pk, user_id in grants:
+        by_account.setdefault(keys[object_pk], set()).add(user_id)
+    user_ids = set().union(*by_account.values()) if by_account else set()
+    clients = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True, groups__name=CLIENT)
+        .distinct()
+    }
+    return {
+        account_id: [clients[pk] for pk in sorted(ids) if pk in clients]
+        for account_id, ids in by_account.items()
+    }
+
+
 def run_accounts(*, tenant) -> QuerySet[Account]:
     """The accounts a month-end run issues a statement for: every open or restricted account of
     the tenant (a master gets one consolidated over its subs)."""

@@ -4,6 +4,7 @@ import io
 import shutil
 import subprocess
 import warnings
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,13 +13,15 @@ from django_tenants.utils import tenant_context
 from ibflex import parser
 from pypdf import PdfReader
 
-from branding.statements.data import statement_gather
+from branding.statements.data import statement_gather, statements_gather
 from branding.statements.flex_xml import statements_flex_write
 from branding.statements.layout import money, percent
 from branding.statements.pdf import statement_pdf
 from branding.tests.statement_factories import BRAND
 from branding.tests.test_statements_pdf import PAGES_DIR
+from branding.tests.test_statements_run import _client
 from ledger.corporate_actions import dividend_book
+from ledger.models import Account
 from ledger.nav import nav_snapshots_rebuild
 from ledger.selectors import (
     account_valuation,
@@ -258,3 +261,40 @@ def test_master_statement_is_consolidated_over_its_subs(tenant_a):
     ]
     assert len(statement.account.sub_accounts) == 2
     assert len(statement.trades) == 2
+
+
+def test_a_batch_gathers_each_statement_as_alone_and_reports_foreign_accounts(tenant_a, tenant_b):
+    with tenant_context(tenant_b):
+        foreign = account_open(tenant=tenant_b, title="Other tenant", account_type="individual")
+    with tenant_context(tenant_a):
+        # given: a funded account with trades, a client's account, and an empty account
+        traded, _, _ = _book_month(tenant_a)
+        client_account = account_open(tenant=tenant_a, title="Titled", account_type="individual")
+        cash_deposit(
+            account=client_account,
+            amount=D("750.25"),
+            currency="USD",
+            idempotency_key=f"batch-{client_account.pk}",
+            value_date=date(2026, 10, 9),
+        )
+        _client(client_account, username="batchclient")
+        empty = account_open(tenant=tenant_a, title="Empty", account_type="individual")
+        accounts = [traded, client_account, empty]
+        period = {"period_kind": "monthly", "period_start": START, "period_end": END}
+        alone = {a.pk: statement_gather(tenant=tenant_a, account=a, **period) for a in accounts}
+        # when
+        gathered = statements_gather(
+            tenant=tenant_a, account_ids=[foreign.pk, *(a.pk for a in accounts)], **period
+        )
+    # then: the same statements as one at a time (but for the time they were generated)
+    assert set(gathered.statements) == {a.pk for a in accounts}
+    for pk, statement in gathered.statements.items():
+        assert replace(statement, generated_at=None) == replace(alone[pk], generated_at=None)
+    assert gathered.statements[client_account.pk].account.holder_name == "Zoë Łukasiewicz"
+    assert gathered.statements[client_account.pk].nav_change.ending_value == D("750.25")
+    assert gathered.statements[empty.pk].account.holder_name == "Empty"
+    assert len(gathered.statements[traded.pk].trades) == 3
+    assert gathered.statements[traded.pk].performance.twr is not None
+    # and another tenant's account is a failure, never a statement
+    assert list(gathered.failures) == [foreign.pk]
+    assert isinstance(gathered.failures[foreign.pk], Account.DoesNotExist)
