@@ -51,6 +51,9 @@ from reportlab.platypus import (
 )
 
 from branding.statements.layout import BrandStyle, Section
+
+# The statement's own font, page canvas ("Page x of y") and brand styles, so that reports look
+# exactly like it.
 from branding.statements.pdf import (
     FONT,
     FONT_BOLD,

@@ -1,6 +1,7 @@
 """Report downloads: clients for accounts they may see, staff for accounts they may report on;
 another tenant's account is a 404, a viewer without the report permission is refused."""
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,8 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
+from pypdf import PdfReader
 
+from branding.brand import Brand
 from branding.statements.layout import percent
+from branding.testing import image_create
 from branding.tests.report_factories import (
     END,
     START,
@@ -54,7 +58,12 @@ def _body(response) -> bytes:
 
 def test_client_downloads_confirmations_and_gains_of_their_accounts_only(tenant_a, tenant_b):
     with tenant_context(tenant_a):
-        # given
+        # given: tenant A's brand with its logo and footer
+        brand = Brand.load()
+        brand.display_name = "Alpha Brokerage"
+        brand.statement_footer = "Alpha Brokerage LLC · Member SIPC"
+        brand.logo = image_create(title="alpha-logo", colour=(200, 30, 30))
+        brand.save()
         mine, entry = _traded(tenant_a)
         other, _ = _traded(tenant_a, title="Someone else")
         client_user = _user("zoe")
@@ -77,6 +86,10 @@ def test_client_downloads_confirmations_and_gains_of_their_accounts_only(tenant_
     )
     text = pdf_text(_body(pdf))
     assert f"{entry.execution_id}" in text and "-1,001.00" in text
+    first = PdfReader(io.BytesIO(_body(pdf))).pages[0]
+    assert " ".join(first.extract_text().split()).startswith("Alpha Brokerage")
+    assert "Alpha Brokerage LLC · Member SIPC" in text
+    assert len(first.images) == 1  # the logo
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert entry.execution_id in _body(csv).decode("utf-8-sig")
     assert gains.status_code == 200
