@@ -28,7 +28,7 @@ def _modules():
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default=None, help="figure name prefix")
+    parser.add_argument("--only", default=None, help="figure name prefix or module name")
     args = parser.parse_args(argv)
 
     from bench.setup import bench_database
@@ -37,7 +37,9 @@ def main(argv=None) -> int:
     with bench_database():
         for module in _modules():
             figures = getattr(module, "FIGURES", ())
-            if args.only and not any(name.startswith(args.only) for name in figures):
+            # A figure prefix, or the module's own name (`--only portal` for bench_portal).
+            named = module.__name__.rsplit(".", 1)[-1] == f"bench_{args.only}"
+            if args.only and not named and not any(name.startswith(args.only) for name in figures):
                 continue
             started = time.monotonic()
             print(f"== {module.__name__}", flush=True)  # noqa: T201

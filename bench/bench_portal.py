@@ -1,14 +1,24 @@
 """Load test of the client portal: the dashboard of an account with 1,000 positions, served by
-gunicorn (production settings, 2 sync workers) over loopback, 20 concurrent clients.
+gunicorn (production settings, 2 workers) over loopback, 20 concurrent clients.
 
-The load generator is a bounded asyncio/httpx client in this process: a fixed number of
-requests (or a time limit, whichever comes first) after a warm-up; latency is measured per
-request from send to full body.
+The production set-up includes Redis (cache and sessions): `REDIS_URL`, else a Redis on
+127.0.0.1:6379 if one answers; without one the server runs with per-process caches.
+
+The load generator is `wrk` (a C program, installed from Debian's packages when missing), so the
+client does not take the server's CPU: 20 connections for MAX_SECONDS after a warm-up, latency
+per request from send to full response. Where wrk cannot be installed, a bounded asyncio/httpx
+client in this process does the same (and then competes with the server for CPU).
 """
 
 import asyncio
+import json
+import os
 import secrets
+import shutil
+import socket
 import statistics
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,9 +26,12 @@ FIGURES = ("dashboard_rps", "dashboard_p50_ms", "dashboard_p99_ms")
 POSITIONS = 1000
 CONCURRENCY = 20
 WORKERS = 2
+# Threads per worker: a request waits on PostgreSQL and Redis for part of its time.
+THREADS = 4
 WARMUP_REQUESTS = 60
 MAX_REQUESTS = 6000
 MAX_SECONDS = 30.0
+WRK_THREADS = 2
 HOST = "bench-portal.test"
 
 
@@ -85,6 +98,90 @@ async def _load(base_url: str, cookie: str, account_id: int) -> tuple[list[float
     return latencies, wall, failures
 
 
+# Prints the figures wrk measured as one JSON line (latency in microseconds).
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"errors": %d, "status": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def _wrk() -> str | None:
+    """wrk on PATH, else installed from the distribution's packages (as root, with apt-get)."""
+    if shutil.which("wrk") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return shutil.which("wrk")
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    for argv in (install, ["apt-get", "update", "-q"], install):
+        subprocess.run(argv, capture_output=True, check=False, timeout=600)  # noqa: S603
+        if shutil.which("wrk"):
+            break
+    return shutil.which("wrk")
+
+
+def _load_wrk(wrk: str, base_url: str, cookie: str, account_id: int) -> dict[str, float]:
+    url = f"{base_url}/?account={account_id}"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    try:
+        argv = [
+            wrk,
+            f"--threads={WRK_THREADS}",
+            f"--connections={CONCURRENCY}",
+            f"--duration={int(MAX_SECONDS)}s",
+            "--timeout=30s",
+            f"--script={script.name}",
+            "--header=Host: " + HOST,
+            f"--header=Cookie: sessionid={cookie}",
+            "--header=X-Forwarded-Proto: https",
+            url,
+        ]
+        out = subprocess.run(  # noqa: S603 (our wrk, fixed arguments)
+            argv, capture_output=True, text=True, check=True, timeout=MAX_SECONDS + 120
+        ).stdout
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    report = json.loads(out.strip().splitlines()[-1])
+    if report["errors"] or report["status"]:
+        raise RuntimeError(f"dashboard requests failed under load: {report}")
+    return {
+        "dashboard_rps": round(report["requests"] / (report["duration_us"] / 1e6), 1),
+        "dashboard_p50_ms": round(report["p50_us"] / 1000, 1),
+        "dashboard_p99_ms": round(report["p99_us"] / 1000, 1),
+    }
+
+
+def _warm_up(base_url: str, cookie: str, account_id: int) -> None:
+    """Each worker process and thread answers the real page before the measurement starts."""
+    import httpx
+
+    url = f"{base_url}/?account={account_id}"
+    headers = {"Host": HOST, "Cookie": f"sessionid={cookie}", "X-Forwarded-Proto": "https"}
+    with httpx.Client(headers=headers, timeout=30) as client:
+        for _ in range(WARMUP_REQUESTS):
+            response = client.get(url)
+            if response.status_code != 200 or b'data-figure="nlv"' not in response.content:
+                raise RuntimeError(f"dashboard answered {response.status_code}")
+
+
+def _redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/0"
+    except OSError:
+        pass
+    return ""
+
+
 def run() -> dict[str, float]:
     from django.conf import settings
     from django.db import connection
@@ -109,17 +206,29 @@ def run() -> dict[str, float]:
     cookie = _session_cookie(fixture)
     connection.set_schema_to_public()
     connection.close()  # the server processes get their own connections
+    redis_url = _redis_url()
     extra_env = {
         "DJANGO_SETTINGS_MODULE": "brokerportal.settings.production",
         "DEBUG": "false",
         "SECRET_KEY": secret_key,
+        "REDIS_URL": redis_url,
+        "PORTAL_FIGURES_CACHE": "true" if redis_url else "false",
     }
+    if redis_url:
+        _cache_versions_clear(redis_url)
+    wrk = _wrk()
     with gunicorn_serve(
         settings_module="brokerportal.settings.production",
         workers=WORKERS,
+        worker_class="gthread",
+        threads=THREADS,
         extra_env=extra_env,
         log_path=Path(__file__).resolve().parent.parent / "artifacts" / "gunicorn-bench-portal.log",
     ) as (base_url, _):
+        if wrk:
+            _warm_up(base_url, cookie, fixture.account.pk)
+            return _load_wrk(wrk, base_url, cookie, fixture.account.pk)
+        print("   wrk not available: the in-process client measures", flush=True)  # noqa: T201
         latencies, wall, failures = asyncio.run(_load(base_url, cookie, fixture.account.pk))
     if failures:
         raise RuntimeError(f"{failures} dashboard requests failed")
@@ -130,3 +239,15 @@ def run() -> dict[str, float]:
         "dashboard_p50_ms": round(statistics.median(ordered) * 1000, 1),
         "dashboard_p99_ms": round(p99 * 1000, 1),
     }
+
+
+def _cache_versions_clear(redis_url: str) -> None:
+    """The bench database is new each run and reuses account ids: versions a previous run left
+    in Redis must not match (figures are keyed by them)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for pattern in ("ledger:*", "*bench_portal*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)

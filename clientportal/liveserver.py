@@ -58,6 +58,8 @@ def gunicorn_serve(
     *,
     settings_module: str = "brokerportal.settings.test",
     workers: int = 2,
+    worker_class: str = "sync",
+    threads: int = 1,
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
     health_host: str = "localhost",
@@ -72,6 +74,8 @@ def gunicorn_serve(
         "SECRET_KEY": secrets.token_urlsafe(48),  # one key shared by all workers
         "ALLOWED_HOSTS": ".test,.localhost,localhost,127.0.0.1",
         "DB_CONN_MAX_AGE": "600",
+        # Several server processes share cached portal figures only through Redis.
+        "PORTAL_FIGURES_CACHE": "true" if os.environ.get("REDIS_URL") else "false",
         **(extra_env or {}),
     }
     log = open(log_path or os.devnull, "ab")
@@ -84,7 +88,9 @@ def gunicorn_serve(
             "--workers",
             str(workers),
             "--worker-class",
-            "sync",
+            worker_class,
+            "--threads",
+            str(threads),
             "--timeout",
             "60",
             "--log-level",

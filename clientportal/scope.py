@@ -4,8 +4,9 @@ them, consolidated) and the navigation. Every account comes through `ledger.acce
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from ledger.access import access_account, accounts_visible
 from ledger.models import Account
@@ -79,23 +80,35 @@ def portal_scope(request) -> PortalScope:
     if wanted == ALL and len(accounts) > 1:
         consolidated = True
     elif asked and asked != ALL:
-        chosen = access_account(user=user, tenant=tenant, account_id=asked)
-        account = next((a for a in accounts if a.pk == chosen.pk), chosen)
+        # The visible accounts passed the same grant check; anything else (another tenant's,
+        # not granted, malformed) is for `access_account` to refuse alike.
+        account = next((a for a in accounts if str(a.pk) == asked), None) or access_account(
+            user=user, tenant=tenant, account_id=asked
+        )
     elif wanted and wanted != ALL:
         # A remembered choice whose grant was since revoked falls back to the first account.
         account = next((a for a in accounts if a.pk == wanted), account)
     if "account" in request.GET:
-        request.session[SESSION_KEY] = ALL if consolidated else (account.pk if account else None)
+        remembered = ALL if consolidated else (account.pk if account else None)
+        # Only a change is written: a link that names the account is not a session write.
+        if request.session.get(SESSION_KEY) != remembered:
+            request.session[SESSION_KEY] = remembered
     scope = PortalScope(accounts=accounts, account=account, consolidated=consolidated)
     scope.nav = _nav(request)
     return scope
 
 
+@lru_cache(maxsize=64)
+def _nav_urls(urlconf, script_prefix: str) -> tuple[str, ...]:
+    """The navigation's URLs, the same on every page of a URL conf and prefix."""
+    return tuple(reverse(name, urlconf=urlconf) for name, _ in NAV)
+
+
 def _nav(request) -> list[NavItem]:
     unread = unread_count_client(user=request.user)
     items = []
-    for name, label in NAV:
-        url = reverse(name)
+    urls = _nav_urls(get_urlconf(), get_script_prefix())
+    for (name, label), url in zip(NAV, urls, strict=True):
         current = request.path == url if url == "/" else request.path.startswith(url)
         badge = unread if name == "clientportal:messages" else 0
         items.append(NavItem(url, label, current, badge))

@@ -3,10 +3,13 @@ and by the accounts the caller already obtained through `ledger.access`."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -16,12 +19,15 @@ from ledger.models import Account, JournalEntry, Posting
 from ledger.selectors import cash_balances_for
 from ledger.selectors_valuation import valuations_for_accounts
 from ledger.valuation import PositionValue, Valuation, consolidate
+from ledger.versions import accounts_versions, market_stamp
 
 from .models import Message, MessageThread, WithdrawalRequest
 
 ZERO = Decimal(0)
 # Bounds staleness where the cache is per process (no REDIS_URL) and another worker changed it.
 UNREAD_CACHE_SECONDS = 60
+# Bounds staleness after an in-place price correction made without the ORM (raw SQL).
+FIGURES_CACHE_SECONDS = 10 * 60
 
 
 # --- cash -----------------------------------------------------------------------------------
@@ -59,11 +65,8 @@ class PortalValuation:
     positions: list[PositionRow]
 
 
-def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
-    """Each account valued by the ledger (the same computation as `account_valuation`, for
-    accounts the caller obtained through `ledger.access`), several consolidated in the first
-    account's base currency. A fixed number of queries whatever the number of positions."""
-    valuations = valuations_for_accounts([a for a in accounts if a.tenant_id == tenant.pk])
+def _portal_valuation(*, accounts: list[Account]) -> PortalValuation:
+    valuations = valuations_for_accounts(accounts)
     if len(accounts) == 1:
         valuation = valuations[accounts[0].pk]
         rows = [PositionRow(accounts[0].number, p) for p in valuation.positions]
@@ -79,6 +82,82 @@ def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
     )
     rows = [PositionRow(a.number, p) for a in accounts for p in valuations[a.pk].positions]
     return PortalValuation(total, rows)
+
+
+def _scoped(tenant, accounts: list[Account]) -> list[Account]:
+    return [a for a in accounts if a.tenant_id == tenant.pk]
+
+
+def figures_cache_key(kind: str, *, tenant, accounts: list[Account]) -> str:
+    """The ledger state the figures are computed from: the accounts (and the fields valuation
+    reads from them), their ledger versions (bumped by every posting), the newest price and FX
+    rows, in-place market corrections and the day (closes "as of today", settlement). The cache
+    prefixes keys with the tenant's schema; the tenant id is in the key as well."""
+    parts = [
+        kind,
+        str(tenant.pk),
+        timezone.localdate().isoformat(),
+        *(f"{a.pk}/{a.number}/{a.base_currency}/{a.margin_type}" for a in accounts),
+        accounts_versions(a.pk for a in accounts),
+        "{}/{}".format(*market_stamp()),
+    ]
+    digest = hashlib.blake2b("|".join(parts).encode(), digest_size=20).hexdigest()
+    return f"clientportal:figures:{kind}:{digest}"
+
+
+def _cached(kind: str, *, tenant, accounts: list[Account], compute):
+    if not settings.PORTAL_FIGURES_CACHE:
+        return compute()
+    key = figures_cache_key(kind, tenant=tenant, accounts=accounts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FIGURES_CACHE_SECONDS)
+    return value
+
+
+def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
+    """Each account valued by the ledger (the same computation as `account_valuation`, for
+    accounts the caller obtained through `ledger.access`), several consolidated in the first
+    account's base currency. A fixed number of queries whatever the number of positions;
+    cached until the accounts' ledger state or the market changes (`figures_cache_key`)."""
+    accounts = _scoped(tenant, accounts)
+    return _cached(
+        "valuation",
+        tenant=tenant,
+        accounts=accounts,
+        compute=lambda: _portal_valuation(accounts=accounts),
+    )
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    total: Valuation
+    top_positions: list[PositionRow]
+    position_count: int
+    recent: list[RecentEntry]
+
+
+def dashboard_figures(
+    *, tenant, accounts: list[Account], top: int, recent: int
+) -> DashboardFigures:
+    """What the dashboard shows of the ledger: the totals, the `top` positions by absolute
+    market value, and the `recent` latest entries. Cached like `portal_valuation`, small: the
+    dashboard neither loads nor renders every position."""
+    accounts = _scoped(tenant, accounts)
+
+    def compute() -> DashboardFigures:
+        valuation = _portal_valuation(accounts=accounts)
+        ranked = sorted(valuation.positions, key=lambda r: abs(r.value.market_value), reverse=True)
+        return DashboardFigures(
+            # Without its positions: the totals are all the dashboard reads of it.
+            total=dataclasses.replace(valuation.total, positions=()),
+            top_positions=ranked[:top],
+            position_count=len(valuation.positions),
+            recent=entries_recent(tenant=tenant, accounts=accounts, limit=recent),
+        )
+
+    return _cached(f"dashboard:{top}:{recent}", tenant=tenant, accounts=accounts, compute=compute)
 
 
 # --- activity -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ asked-for action on it (a view-only user trying to trade or fund) gets Permissio
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -20,6 +21,21 @@ from ledger.models import Account
 
 NEEDS = ("view", "trade", "fund", "report")
 PERMISSION_CODENAMES = {need: f"{need}_account" for need in NEEDS}
+
+
+# The account content type's id per schema. Each tenant schema has its own content type table,
+# so django-tenants empties ContentType's cache at every schema switch (every request); an id
+# never changes once created.
+_ACCOUNT_CONTENT_TYPE_IDS: dict[str, int] = {}
+
+
+def _account_content_type_id() -> int:
+    schema = connection.schema_name
+    ct_id = _ACCOUNT_CONTENT_TYPE_IDS.get(schema)
+    if ct_id is None:
+        ct_id = ContentType.objects.get_for_model(Account).pk
+        _ACCOUNT_CONTENT_TYPE_IDS[schema] = ct_id
+    return ct_id
 
 
 def _codename(need: str) -> str:
@@ -35,12 +51,12 @@ def granted_account_ids(*, user, need: str = "view") -> QuerySet:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     codename = _codename(need)
-    content_type = ContentType.objects.get_for_model(Account)
+    content_type_id = _account_content_type_id()
     by_user = UserObjectPermission.objects.filter(
-        user_id=user.pk, content_type=content_type, permission__codename=codename
+        user_id=user.pk, content_type_id=content_type_id, permission__codename=codename
     )
     by_group = GroupObjectPermission.objects.filter(
-        group__user__id=user.pk, content_type=content_type, permission__codename=codename
+        group__user__id=user.pk, content_type_id=content_type_id, permission__codename=codename
     )
     as_ids = {"account_id": Cast("object_pk", BigIntegerField())}
     return (
@@ -72,8 +88,10 @@ def _granted_by_need(*, user, needs: tuple[str, ...]) -> dict[str, set[int]]:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     codenames = {PERMISSION_CODENAMES[n]: n for n in needs}
-    content_type = ContentType.objects.get_for_model(Account)
-    common = {"content_type": content_type, "permission__codename__in": list(codenames)}
+    common = {
+        "content_type_id": _account_content_type_id(),
+        "permission__codename__in": list(codenames),
+    }
     rows = (
         UserObjectPermission.objects.filter(user_id=user.pk, **common)
         .values_list("object_pk", "permission__codename")

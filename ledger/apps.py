@@ -5,3 +5,8 @@ class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ledger"
     verbose_name = "Ledger"
+
+    def ready(self) -> None:
+        from ledger.versions import market_receivers_connect
+
+        market_receivers_connect()

@@ -83,3 +83,20 @@ def market_stamp() -> tuple[int, int]:
         )
         price_id, fx_id = cursor.fetchone()
     return price_id or 0, fx_id or 0
+
+
+def _market_changed(sender, **kwargs) -> None:
+    market_touch()
+
+
+def market_receivers_connect() -> None:
+    """A close or rate saved or deleted through the ORM (admin corrections) drops cached
+    figures; connected in `LedgerConfig.ready`."""
+    from django.db.models.signals import post_delete, post_save
+
+    from ledger.models import FxRate, Price
+
+    for model in (Price, FxRate):
+        post_save.connect(_market_changed, sender=model, dispatch_uid=f"market:{model.__name__}")
+        uid = model.__name__
+        post_delete.connect(_market_changed, sender=model, dispatch_uid=f"market-d:{uid}")

@@ -185,14 +185,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "brokerportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         },
         # Shared-ledger state (ledger.versions): the same keys whatever the tenant schema.
         "ledger": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "brokerportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ledger",
         },
@@ -209,6 +209,16 @@ else:
             "LOCATION": "ledger",
         },
     }
+
+# Sessions read from the cache (written through to the database) where every process shares it.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+# The client portal caches valuations under the ledger's cache versions (ledger.versions): only
+# correct when every process that books or serves shares the cache.
+PORTAL_FIGURES_CACHE = env.bool("PORTAL_FIGURES_CACHE", default=bool(REDIS_URL))
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -17,3 +17,5 @@ ALLOWED_HOSTS = [".test", ".localhost", "localhost", "testserver"]
 CELERY_TASK_ALWAYS_EAGER = True
 # Parallel test runs on one server each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_brokerportal")}  # noqa: F405
+# One process: the per-process cache is shared by everything a test does.
+PORTAL_FIGURES_CACHE = env.bool("PORTAL_FIGURES_CACHE", default=True)

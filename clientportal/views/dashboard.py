@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from branding.selectors import announcements_current
 from clientportal.scope import portal_scope
-from clientportal.selectors import entries_recent, portal_valuation
+from clientportal.selectors import dashboard_figures
 
 TOP_POSITIONS = 10
 RECENT_ACTIVITY = 8
@@ -14,15 +14,16 @@ def home(request):
     scope = portal_scope(request)
     context = {"portal": scope, "announcements": announcements_current(limit=3)}
     if scope.selected:
-        valuation = portal_valuation(tenant=request.tenant, accounts=scope.selected)
-        top = sorted(valuation.positions, key=lambda r: abs(r.value.market_value), reverse=True)
-        recent = entries_recent(
-            tenant=request.tenant, accounts=scope.selected, limit=RECENT_ACTIVITY
+        figures = dashboard_figures(
+            tenant=request.tenant,
+            accounts=scope.selected,
+            top=TOP_POSITIONS,
+            recent=RECENT_ACTIVITY,
         )
         context |= {
-            "valuation": valuation.total,
-            "top_positions": top[:TOP_POSITIONS],
-            "position_count": len(valuation.positions),
-            "recent_activity": recent,
+            "valuation": figures.total,
+            "top_positions": figures.top_positions,
+            "position_count": figures.position_count,
+            "recent_activity": figures.recent,
         }
     return render(request, "clientportal/dashboard.html", context)
