@@ -63,6 +63,7 @@ class Execution:
     fees: Decimal  # signed cash effect
     trade_date: dt.date
     settle_date: dt.date
+    cancelled_on: dt.date | None = None  # the trade date of the entry that reversed it
 
     @property
     def net_amount(self) -> Decimal:
@@ -107,7 +108,7 @@ def executions_for(*, tenant, account_ids, trade_date: dt.date) -> list[Executio
             entry__kind=JournalEntry.Kind.TRADE,
             entry__trade_date=trade_date,
         )
-        .select_related("entry", "instrument", "account")
+        .select_related("entry", "entry__reversed_by", "instrument", "account")
         .order_by("entry_id", "account_id", "id")
     )
     grouped: dict[tuple[int, int], list[Posting]] = defaultdict(list)
@@ -139,9 +140,17 @@ def executions_for(*, tenant, account_ids, trade_date: dt.date) -> list[Executio
                 fees=total(FEE_ROLES),
                 trade_date=entry.trade_date,
                 settle_date=entry.settle_date,
+                cancelled_on=_reversal_date(entry),
             )
         )
     return out
+
+
+def _reversal_date(entry: JournalEntry) -> dt.date | None:
+    try:
+        return entry.reversed_by.trade_date
+    except JournalEntry.DoesNotExist:
+        return None
 
 
 def confirmation_gather(*, tenant, account: Account, trade_date: dt.date) -> Confirmation:
@@ -233,6 +242,11 @@ def confirmation_report(confirmation: Confirmation, f: Formats = DISPLAY) -> Rep
         notes=(
             "Amounts are the cash each execution moved in the account: negative is paid, "
             "positive received. Net amount = principal + commission + fees.",
+            *(
+                f"Execution {e.execution_id} was cancelled on {e.cancelled_on.isoformat()}."
+                for e in executions
+                if e.cancelled_on
+            ),
         ),
         empty_text="No executions on this trade date.",
     )

@@ -15,6 +15,7 @@ from branding.statements.report_render import csv_sections, report_csv, report_p
 from branding.tests.report_factories import TRADE_DAY, funded_account, pdf_pages, pdf_text, trade
 from branding.tests.statement_factories import BRAND
 from ledger.models import Posting
+from ledger.services import entry_reverse
 from ledger.tests.factories import instrument_make
 
 D = Decimal
@@ -122,6 +123,20 @@ def test_confirmation_csv_has_the_documented_columns_and_plain_amounts(tenant_a)
     assert [D(r[10]) for r in rows] == [sum(_cash_by_role(account, e).values()) for e in entries]
     (total,) = sections["Executions"]["Total"]
     assert D(total[10]) == sum(D(r[10]) for r in rows)
+
+
+def test_a_cancelled_execution_is_noted(tenant_a):
+    with tenant_context(tenant_a):
+        # given: the bond buy reversed the next day
+        account, (_, _, bond_buy), _ = _book(tenant_a)
+        reversal = entry_reverse(entry=bond_buy, idempotency_key=f"rev-{bond_buy.pk}")
+        # when
+        confirmation = confirmation_gather(tenant=tenant_a, account=account, trade_date=TRADE_DAY)
+        text = pdf_text(report_pdf(confirmation_report(confirmation), BRAND))
+    # then: still confirmed as executed, and noted as cancelled
+    assert [e.cancelled_on for e in confirmation.executions] == [None, None, reversal.trade_date]
+    cancelled = reversal.trade_date.isoformat()
+    assert f"Execution {bond_buy.execution_id} was cancelled on {cancelled}." in text
 
 
 def test_a_day_without_trades_gives_an_empty_confirmation(tenant_a):
