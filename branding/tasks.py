@@ -3,16 +3,15 @@
 the work of a worker killed mid-task is delivered again; issuing is idempotent, so a
 redelivery or a re-run never duplicates a statement."""
 
-import logging
-
 from celery import shared_task
 from django.db import connection
 
 from branding.statement_models import IssuedStatement, StatementRun
 from branding.statements.selectors import run_accounts_missing
-from ledger.models import Account
 
-logger = logging.getLogger(__name__)
+# Statements per task of a month-end run: large enough that a task's set-based ledger reads
+# (about 20 queries) are shared by many statements, small enough to spread a run evenly.
+BATCH_SIZE = 25
 
 
 def _tenant():
@@ -26,36 +25,46 @@ def _tenant():
     return tenant
 
 
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def batch_size(count: int) -> int:
+    """Accounts per task: up to BATCH_SIZE, so a task's ledger reads are shared by many
+    statements; but at least about eight tasks per run, so a small run still spreads over the
+    workers."""
+    return max(1, min(BATCH_SIZE, -(-count // 8)))
+
+
 @shared_task
 def statement_run_dispatch(run_id: int) -> int:
-    """Fans the run out: one task per account still without its statement."""
+    """Fans the run out: one task per batch of accounts still without their statement."""
     run = StatementRun.objects.get(pk=run_id)
     ids = list(run_accounts_missing(tenant=_tenant(), run=run).values_list("pk", flat=True))
-    for account_id in ids:
-        statement_issue_for_run.delay(run_id, account_id)
+    for chunk in _chunks(ids, batch_size(len(ids))):
+        statements_issue_for_run_batch.delay(run_id, chunk)
     return len(ids)
 
 
 @shared_task
-def statement_issue_for_run(run_id: int, account_id: int) -> int | None:
-    from branding.statements.services import statement_issue, statement_run_failure_record
+def statements_issue_for_run_batch(run_id: int, account_ids: list[int]) -> int:
+    """Issues the batch's missing statements (idempotent: a redelivery issues only the rest),
+    then hands those not yet delivered to the e-mail task; returns how many await e-mail."""
+    from branding.statements.services import statements_issue_for_run
 
     run = StatementRun.objects.get(pk=run_id)
-    account = Account.objects.get(pk=account_id, tenant_id=_tenant().pk)
-    try:
-        issued, _ = statement_issue(
-            account=account,
-            kind=run.kind,
-            period_kind=run.period_kind,
-            period_start=run.period_start,
-            period_end=run.period_end,
-            run=run,
-        )
-    except Exception as exc:  # noqa: BLE001 - one account's failure must not stop the run
-        logger.exception("statement of account %s in run %s failed", account.number, run_id)
-        statement_run_failure_record(run=run, account=account, error=f"{type(exc).__name__}: {exc}")
-        return None
-    return issued.pk
+    pending = statements_issue_for_run(tenant=_tenant(), run=run, account_ids=account_ids)
+    if pending:
+        statements_ready_notify.delay(pending)
+    return len(pending)
+
+
+@shared_task
+def statement_issue_for_run(run_id: int, account_id: int) -> int | None:
+    """One account of a run (kept for messages queued by earlier versions)."""
+    statements_issue_for_run_batch(run_id, [account_id])
+    issued = IssuedStatement.objects.filter(run_id=run_id, account_id=account_id, version=1).first()
+    return issued.pk if issued else None
 
 
 @shared_task
@@ -64,3 +73,13 @@ def statement_ready_notify(statement_id: int) -> int:
 
     statement = IssuedStatement.objects.select_related("account").get(pk=statement_id)
     return statement_ready_email_send(statement=statement)
+
+
+@shared_task
+def statements_ready_notify(statement_ids: list[int]) -> int:
+    from branding.statements.delivery import statements_ready_emails_send
+
+    statements = list(
+        IssuedStatement.objects.select_related("account").filter(pk__in=statement_ids)
+    )
+    return statements_ready_emails_send(statements=statements)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -21,13 +22,15 @@ from django_tenants.utils import tenant_context
 from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
 from branding.statements.brand_style import brand_style_current
 from branding.statements.csv_export import statement_csv
-from branding.statements.data import statement_gather
+from branding.statements.data import statement_gather, statements_gather
 from branding.statements.flex_xml import statements_flex_write
 from branding.statements.layout import BrandStyle, Statement
 from branding.statements.pdf import statement_pdf
-from branding.statements.selectors import run_accounts
+from branding.statements.selectors import run_accounts, run_accounts_missing
 from compliance.services.audit import audit_record
 from ledger.models import Account
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,45 @@ def _store(
     statement = statement_gather(
         account=account, period_kind=period_kind, period_start=period_start, period_end=period_end
     )
-    rendered = statement_render(statement, brand_style_current())
-    issued = IssuedStatement(
-        account=account,
+    issued = _insert(
+        statement=statement,
+        rendered=statement_render(statement, brand_style_current()),
+        account_id=account.pk,
         kind=kind,
-        period_kind=period_kind,
-        period_start=period_start,
-        period_end=period_end,
+        version=version,
+        replaces=replaces,
+        reason=reason,
+        run=run,
+        user=user,
+        failure_clear=run is not None,
+    )
+    if issued is not None:
+        statement_id, tenant = issued.pk, connection.tenant
+        transaction.on_commit(lambda: _notify(statement_id, tenant))
+    return issued
+
+
+def _insert(
+    *,
+    statement: Statement,
+    rendered: RenderedStatement,
+    account_id: int,
+    kind: str,
+    version: int,
+    replaces: IssuedStatement | None,
+    reason: str,
+    run: StatementRun | None,
+    user,
+    failure_clear: bool,
+) -> IssuedStatement | None:
+    """Stores the rendered files, then inserts the row with its audit record in one
+    transaction; None (and the files removed) if another worker inserted it first."""
+    issued = IssuedStatement(
+        account_id=account_id,
+        kind=kind,
+        period_kind=statement.period_kind,
+        period_start=statement.period_start,
+        period_end=statement.period_end,
         version=version,
         replaces=replaces,
         correction_reason=reason,
@@ -95,19 +130,20 @@ def _store(
         currency=statement.account.base_currency,
         issued_by_id=getattr(user, "pk", None),
     )
-    stem = f"{account.number}-{period_end:%Y%m%d}"
+    number = statement.account.number
+    stem = f"{number}-{statement.period_end:%Y%m%d}"
     issued.pdf.save(f"{stem}.pdf", ContentFile(rendered.pdf), save=False)
     issued.csv.save(f"{stem}.csv", ContentFile(rendered.csv), save=False)
     issued.xml.save(f"{stem}.xml", ContentFile(rendered.xml), save=False)
     try:
         with transaction.atomic():
             issued.save(force_insert=True)
-            if run is not None:
-                StatementFailure.objects.filter(run=run, account=account).delete()
+            if failure_clear:
+                StatementFailure.objects.filter(run=run, account_id=account_id).delete()
             audit_record(
                 actor=user,
                 action="statement.correct" if replaces else "statement.issue",
-                target=f"{account.number} {kind} {period_start}..{period_end}",
+                target=f"{number} {kind} {statement.period_start}..{statement.period_end}",
                 details={
                     "statement_id": issued.pk,
                     "version": version,
@@ -116,13 +152,71 @@ def _store(
                     "pdf_sha256": issued.pdf_sha256,
                 },
             )
-            statement_id, tenant = issued.pk, connection.tenant
-            transaction.on_commit(lambda: _notify(statement_id, tenant))
     except IntegrityError:
         for field in (issued.pdf, issued.csv, issued.xml):
             field.storage.delete(field.name)
         return None
     return issued
+
+
+def statements_issue_for_run(*, tenant, run: StatementRun, account_ids: list[int]) -> list[int]:
+    """Issues the run's statements of `account_ids` that are still missing, gathering their
+    figures for all of them at once; an account that fails gets its failure recorded and does
+    not stop the others. Returns the ids of the run's statements of these accounts that have
+    not been delivered yet (those issued now, and any whose e-mail a killed worker left
+    unsent), for the e-mail task.
+
+    Each statement is inserted in its own transaction, so a worker killed mid-batch keeps what
+    it committed and the redelivered task (or a re-run) issues only the rest."""
+    missing = list(
+        run_accounts_missing(tenant=tenant, run=run)
+        .filter(pk__in=list(account_ids))
+        .values_list("pk", flat=True)
+    )
+    failed_before = set(
+        StatementFailure.objects.filter(run=run, account_id__in=account_ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    done_before = failed_before.difference(missing)
+    if done_before:  # issued meanwhile by another task: the failure no longer holds
+        StatementFailure.objects.filter(run=run, account_id__in=done_before).delete()
+    if missing:
+        gathered = statements_gather(
+            tenant=tenant,
+            account_ids=missing,
+            period_kind=run.period_kind,
+            period_start=run.period_start,
+            period_end=run.period_end,
+        )
+        brand = brand_style_current()
+        for account_id in missing:
+            try:
+                if account_id in gathered.failures:
+                    raise gathered.failures[account_id]
+                statement = gathered.statements[account_id]
+                _insert(
+                    statement=statement,
+                    rendered=statement_render(statement, brand),
+                    account_id=account_id,
+                    kind=run.kind,
+                    version=1,
+                    replaces=None,
+                    reason="",
+                    run=run,
+                    user=None,
+                    failure_clear=account_id in failed_before,
+                )
+            except Exception as exc:  # noqa: BLE001 - one account's failure must not stop the run
+                logger.exception("statement of account %s in run %s failed", account_id, run.pk)
+                statement_run_failure_record(
+                    run=run, account_id=account_id, error=f"{type(exc).__name__}: {exc}"
+                )
+    return list(
+        IssuedStatement.objects.filter(
+            run=run, account_id__in=account_ids, delivery__isnull=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def statement_issue(
@@ -229,9 +323,13 @@ def statement_run_start(
     return run
 
 
-def statement_run_failure_record(*, run: StatementRun, account: Account, error: str) -> None:
+def statement_run_failure_record(
+    *, run: StatementRun, account: Account | None = None, account_id: int | None = None, error: str
+) -> None:
     StatementFailure.objects.update_or_create(
-        run=run, account=account, defaults={"error": error[:4000]}
+        run=run,
+        account_id=account.pk if account is not None else account_id,
+        defaults={"error": error[:4000]},
     )
 
 

@@ -14,13 +14,25 @@ from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 from pypdf import PdfReader
 
-from branding.statement_models import IssuedStatement, StatementDelivery, StatementRun
+from branding.statement_models import (
+    IssuedStatement,
+    StatementDelivery,
+    StatementFailure,
+    StatementRun,
+)
+from branding.statements.delivery import statements_ready_emails_send
 from branding.statements.selectors import (
     access_issued_statement,
     run_progress,
     statements_for,
 )
-from branding.statements.services import statement_correct, statement_issue, statement_run_start
+from branding.statements.services import (
+    statement_correct,
+    statement_issue,
+    statement_run_start,
+    statements_issue_for_run,
+)
+from branding.tasks import batch_size
 from ledger.services import account_open, cash_deposit
 from tenants.roles import CLIENT, roles_ensure
 
@@ -185,3 +197,47 @@ def test_statements_for_and_access_are_scoped_to_tenant_and_grant(tenant_a, tena
     # and tenant B sees nothing of tenant A's, even naming its account ids
     with tenant_context(tenant_b):
         assert list(statements_for(tenant=tenant_b, account_ids=[first.pk, second.pk])) == []
+
+
+def test_a_batch_issues_the_rest_when_one_account_fails_and_a_second_call_adds_nothing(
+    tenant_a,
+):
+    with tenant_context(tenant_a):
+        # given: two funded accounts and a master whose sub keeps its books in a currency
+        # without an FX rate (its consolidated statement cannot be valued)
+        first, second = _accounts(tenant_a, 2)
+        _client(first)
+        master = account_open(tenant=tenant_a, title="Master", account_type="master")
+        account_open(
+            tenant=tenant_a, title="Sub", account_type="sub", parent=master, base_currency="CHF"
+        )
+        run = StatementRun.objects.create(
+            kind="activity",
+            period_kind="monthly",
+            period_start=OCT["period_start"],
+            period_end=OCT["period_end"],
+        )
+        ids = [first.pk, master.pk, second.pk]
+        # when
+        pending = statements_issue_for_run(tenant=tenant_a, run=run, account_ids=ids)
+        # then: the two statements are issued (and await their e-mail), the master's failed
+        issued = IssuedStatement.objects.filter(run=run).order_by("account_id")
+        assert [s.account_id for s in issued] == [first.pk, second.pk]
+        assert sorted(pending) == [s.pk for s in issued]
+        failure = StatementFailure.objects.get(run=run)
+        assert failure.account_id == master.pk
+        assert failure.error.startswith("LookupError")
+        # when: the batch is delivered again (a redelivered task) and the e-mails go out
+        again = statements_issue_for_run(tenant=tenant_a, run=run, account_ids=ids)
+        sent = statements_ready_emails_send(statements=list(issued.select_related("account")))
+        # then: nothing new is issued, and once told, nothing is pending
+        assert sorted(again) == sorted(pending)
+        assert IssuedStatement.objects.filter(run=run).count() == 2
+        assert (sent, [m.to for m in mail.outbox]) == (1, [["zoe@example.com"]])
+        assert statements_issue_for_run(tenant=tenant_a, run=run, account_ids=ids) == []
+        assert statements_ready_emails_send(statements=list(issued)) == 0
+
+
+@pytest.mark.parametrize(("accounts", "size"), [(0, 1), (1, 1), (24, 3), (200, 25), (10000, 25)])
+def test_a_run_is_cut_into_batches_of_at_most_25_and_at_least_eight_tasks(accounts, size):
+    assert batch_size(accounts) == size
