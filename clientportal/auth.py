@@ -273,8 +273,19 @@ def invitation_accept_view(request, token: str):
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "clientportal/auth/password_reset.html"
     email_template_name = "clientportal/auth/password_reset_email.txt"
+    html_email_template_name = "clientportal/auth/password_reset_email.html"
     subject_template_name = "clientportal/auth/password_reset_subject.txt"
     success_url = reverse_lazy("clientportal:password_reset_done")
+
+    def form_valid(self, form):
+        """The e-mail in the tenant's brand: its sender name, colours, logo and signature."""
+        from branding.emails import email_context, email_sender
+        from branding.selectors import brand_current
+
+        context = email_context(brand_current(request=self.request))
+        self.from_email = email_sender(context["brand"])
+        self.extra_email_context = context
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

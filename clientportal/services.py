@@ -14,6 +14,7 @@ from ledger.errors import InsufficientFunds, LedgerError
 from ledger.models import Account
 
 from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
+from .notifications import staff_message_notify_on_commit, withdrawal_decided_notify_on_commit
 from .selectors import unread_cache_key, withdrawable_cash
 
 
@@ -47,6 +48,8 @@ def message_post(*, thread: MessageThread, sender, body: str, from_staff: bool) 
         target=f"thread:{thread.pk}",
         details={"from_staff": from_staff},
     )
+    if from_staff:
+        staff_message_notify_on_commit(message=message)
     return message
 
 
@@ -152,6 +155,7 @@ def withdrawal_request_approve(*, staff, tenant, request_id: int) -> WithdrawalR
         target=f"account:{request.account.number}",
         details={"request": request.pk, "entry": entry.pk},
     )
+    withdrawal_decided_notify_on_commit(request=request)
     return request
 
 
@@ -169,6 +173,7 @@ def withdrawal_request_reject(*, staff, request_id: int, note: str) -> Withdrawa
         target=f"account:{request.account.number}",
         details={"request": request.pk, "note": note},
     )
+    withdrawal_decided_notify_on_commit(request=request)
     return request
 
 

@@ -1,12 +1,7 @@
 """E-mails to applicants, in the tenant's name. Called after commit (never inside the
 transaction that changed the application), through the Celery task in tasks.py."""
 
-from email.utils import formataddr
-
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection
-from django.template.loader import render_to_string
 
 SUBJECTS = {
     "submitted": "We received your account application",
@@ -44,6 +39,9 @@ def sender_name() -> str:
 
 
 def applicant_email_build(*, application, event: str, reason: str = "", link: str = ""):
+    """The applicant's e-mail for `event`, in the tenant's brand (text and HTML)."""
+    from branding.emails import branded_email
+
     name = sender_name()
     context = {
         "application": application,
@@ -52,9 +50,9 @@ def applicant_email_build(*, application, event: str, reason: str = "", link: st
         "reason": reason,
         "link": link,
     }
-    return EmailMessage(
+    return branded_email(
+        template="onboarding/email/applicant",
         subject=f"{name}: {SUBJECTS[event]}",
-        body=render_to_string("onboarding/email/applicant.txt", context),
-        from_email=formataddr((name, settings.DEFAULT_FROM_EMAIL)),
         to=[application.email],
+        context=context,
     )

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -63,19 +62,24 @@ def invitation_create(
         ip=ip,
     )
     if send_email and user.email:
-        link = invitation_url(raw_token=raw_token, base_url=base_url)
-        tenant_name = getattr(getattr(connection, "tenant", None), "name", "the portal")
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"Your login to {tenant_name}",
-                message=(
-                    f"Set your password and your second factor here (valid until "
-                    f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC, usable once):\n\n{link}\n"
-                ),
-                from_email=None,
-                recipient_list=[user.email],
-            )
+        from branding.emails import branded_email, email_brand_name
+        from branding.selectors import brand_current
+
+        brand = brand_current()
+        # Built now, in the tenant's schema; sent once the invitation is committed.
+        message = branded_email(
+            template="compliance/email/invitation",
+            subject=f"Your login to {email_brand_name(brand)}",
+            to=[user.email],
+            context={
+                "invited": user,
+                "action_url": invitation_url(raw_token=raw_token, base_url=base_url),
+                "action_label": "Set your password",
+                "expires_at": invitation.expires_at,
+            },
+            brand=brand,
         )
+        transaction.on_commit(message.send)
     return invitation, raw_token
 
 
