@@ -15,9 +15,10 @@ allocation only (a foreign key), so a fill can never be passed on twice.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -33,8 +34,9 @@ from allocations.models import Allocation, AllocationGroup, AllocationLine, Bloc
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record
 from ledger.journal import PostingLine, journal_post
-from ledger.models import JournalEntry, Position
+from ledger.models import Account, JournalEntry, Position
 from ledger.services import entry_reverse, trade_settle_date
+from ledger.sqlbulk import copy_rows, ids_in, text
 
 PRICE_PLACES = Decimal("0.0000000001")
 AMOUNT_PLACES = Decimal("0.00000001")
@@ -42,9 +44,21 @@ SHARE_PLACES = Decimal("0.000000000001")
 ZERO = Decimal(0)
 
 
+class _MemberRow(NamedTuple):
+    account_id: int
+    number: str
+    priority: int
+    value: Decimal | None
+
+
 def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Member]]:
     """The group's members (ordered by priority, account number) and what the method weighs."""
-    rows = list(group.members.select_related("account").order_by("priority", "account__number"))
+    rows = [
+        _MemberRow(*values)
+        for values in group.members.order_by("priority", "account__number").values_list(
+            "account_id", "account__number", "priority", "value"
+        )
+    ]
     method = Method(group.method)
     if method in (Method.NET_LIQUIDATION, Method.AVAILABLE_EQUITY):
         # ledger.selectors first: it imports its valuation half (the other order is circular).
@@ -52,7 +66,9 @@ def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Me
         from ledger.selectors_valuation import valuations_for_accounts
 
         # Members are sub-accounts of the group's master, so of this tenant (checked on save).
-        valuations = valuations_for_accounts([r.account for r in rows])
+        valuations = valuations_for_accounts(
+            list(Account.objects.filter(pk__in=[r.account_id for r in rows]))
+        )
         if method is Method.NET_LIQUIDATION:
             values = {pk: v.nlv for pk, v in valuations.items()}
         else:
@@ -67,7 +83,7 @@ def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Me
         values = {r.account_id: r.value for r in rows}
     members = [
         Member(
-            account=r.account.number,
+            account=r.number,
             priority=r.priority,
             value=values.get(r.account_id) or ZERO,
         )
@@ -164,22 +180,21 @@ def allocation_preview(
         fill_ids=[f.pk for f in fills],
         created_by=user,
     )
-    AllocationLine.objects.bulk_create(
+    _lines_copy(
+        allocation.pk,
         (
-            AllocationLine(
-                allocation=allocation,
-                account_id=row.account_id,
-                priority=row.priority,
-                quantity=quantities[i],
-                exact_share=_share_decimal(line, previous.get(line.account)),
-                principal=principals[i],
-                commission=commissions[i],
-                fees=fee_shares[i],
-                explanation=_explanation(line, previous.get(line.account), quantities[i]),
+            (
+                row.account_id,
+                row.priority,
+                quantities[i],
+                _share_decimal(line, previous.get(line.account)),
+                principals[i],
+                commissions[i],
+                fee_shares[i],
+                _explanation(line, previous.get(line.account), quantities[i]),
             )
             for i, (row, line) in enumerate(zip(rows, increment.allocation.lines, strict=True))
         ),
-        batch_size=2000,
     )
     audit_record(
         actor=user,
@@ -188,6 +203,22 @@ def allocation_preview(
         details={"block": block.reference, "group": group.name, "quantity": str(quantity)},
     )
     return allocation
+
+
+def _lines_copy(allocation_id: int, lines) -> None:
+    """Store the preview's lines with one COPY (a group may have thousands of members)."""
+    with connection.cursor() as cursor:
+        copy_rows(
+            cursor,
+            AllocationLine._meta.db_table,
+            "allocation_id, account_id, priority, quantity, exact_share, principal, commission, "
+            "fees, explanation",
+            (
+                f"{allocation_id}\t{account}\t{priority}\t{quantity}\t{share}\t{principal}\t"
+                f"{commission}\t{fees}\t{text(why)}\n"
+                for account, priority, quantity, share, principal, commission, fees, why in lines
+            ),
+        )
 
 
 def _locked(allocation: Allocation) -> tuple[Block, Allocation]:
@@ -207,6 +238,15 @@ def _locked(allocation: Allocation) -> tuple[Block, Allocation]:
 def _who(user, when) -> str:
     name = user.get_username() if user is not None else "someone"
     return f"{name} at {timezone.localtime(when):%Y-%m-%d %H:%M:%S %Z}" if when else name
+
+
+class _BookedLine(NamedTuple):
+    account: Account
+    account_id: int
+    quantity: Decimal
+    principal: Decimal
+    commission: Decimal
+    fees: Decimal
 
 
 def _booking_lines(block: Block, allocation: Allocation, lines) -> list[PostingLine]:
@@ -268,7 +308,13 @@ def allocation_book(*, user, tenant, allocation: Allocation) -> Allocation:
         )
     if not group_usable(user=user, group=allocation.group):
         raise PermissionDenied(f"Group {allocation.group.name} is reserved to other users.")
-    lines = list(allocation.lines.filter(quantity__gt=0).select_related("account").order_by("id"))
+    rows = list(
+        allocation.lines.filter(quantity__gt=0)
+        .order_by("id")
+        .values_list("account_id", "quantity", "principal", "commission", "fees")
+    )
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=ids_in(row[0] for row in rows))}
+    lines = [_BookedLine(accounts[row[0]], *row) for row in rows]
     trade_check(
         user=user,
         tenant=tenant,
