@@ -45,8 +45,10 @@ def _tenant():
 
 
 def _books(tenant, count: int) -> None:
-    """`count` accounts, each with a deposit and two trades in the period."""
+    """`count` accounts, each with a deposit and two trades in the period, and the nightly NAV
+    snapshots of the period (so each statement computes TWR and MWR and draws its NAV chart)."""
     from ledger.models import Account, Instrument, Price
+    from ledger.nav import nav_snapshots_rebuild
     from ledger.services import account_number_next, cash_deposit, trade_book
 
     instruments = [
@@ -89,6 +91,11 @@ def _books(tenant, count: int) -> None:
                 idempotency_key=f"bt{index}-{key}",
                 commission=Decimal("1.00"),
             )
+    nav_snapshots_rebuild(
+        start=PERIOD_START - dt.timedelta(days=1),
+        end=PERIOD_END,
+        account_ids=[a.pk for a in accounts],
+    )
 
 
 def _statements_per_s(tenant) -> float:

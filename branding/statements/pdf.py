@@ -10,14 +10,14 @@ set in Roboto, embedded (subset) from the `font-roboto` package, so names such a
 from __future__ import annotations
 
 import io
+import math
 from functools import lru_cache
 from pathlib import Path
 
 import font_roboto
 from reportlab import rl_config
-from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.charts.piecharts import Pie
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -126,8 +126,21 @@ class _Styles:
         )
 
 
+@lru_cache(maxsize=32)
+def _styles_for(brand: BrandStyle) -> _Styles:
+    """A brand's styles, built once per worker process (a month-end run renders thousands of
+    statements in the same brand)."""
+    return _Styles(brand)
+
+
+@lru_cache(maxsize=32)
+def _logo(logo_png: bytes) -> ImageReader:
+    """The decoded logo, once per process; each PDF still embeds its own copy."""
+    return ImageReader(io.BytesIO(logo_png))
+
+
 def _page_decorations(brand: BrandStyle, statement: Statement, styles: _Styles):
-    logo = ImageReader(io.BytesIO(brand.logo_png)) if brand.logo_png else None
+    logo = _logo(brand.logo_png) if brand.logo_png else None
     subtitle = (
         f"{statement.title} · {statement.account.number} · "
         f"{period_label(statement.period_start, statement.period_end)}"
@@ -203,27 +216,73 @@ def _table(section: Section, styles: _Styles, width: float) -> LongTable:
     return table
 
 
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About `count` + 1 round tick values covering [low, high] (steps of 1, 2, 2.5 or 5 times a
+    power of ten)."""
+    if high <= low:
+        low, high = low - 1, high + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first]
+    while ticks[-1] < high:
+        ticks.append(first + len(ticks) * step)
+    return ticks
+
+
 def _nav_chart(statement: Statement, styles: _Styles, width: float) -> Drawing | None:
+    """The NAV over the period as a line with value and date axes, drawn from plain shapes
+    (a line-plot widget costs several times as much per statement for the same picture)."""
     points = statement.nav_history
     if len(points) < 2:
         return None
     drawing = Drawing(width, 55 * mm)
     drawing.add(String(0, 50 * mm, "Net asset value", fontName=FONT_BOLD, fontSize=8))
-    plot = LinePlot()
-    plot.x, plot.y = 12 * mm, 8 * mm
-    plot.width, plot.height = width - 16 * mm, 38 * mm
+    left, bottom = 12 * mm, 8 * mm
+    plot_width, plot_height = width - 16 * mm, 38 * mm
     start = points[0].date.toordinal()
-    plot.data = [[(p.date.toordinal() - start, float(p.nav)) for p in points]]
-    plot.lines[0].strokeColor = styles.primary
-    plot.lines[0].strokeWidth = 1.2
-    for axis in (plot.xValueAxis, plot.yValueAxis):
-        axis.labels.fontName = FONT
-        axis.labels.fontSize = 6
-    plot.xValueAxis.labelTextFormat = lambda day: (
-        points[0].date.fromordinal(int(day) + start)
-    ).strftime("%d %b")
-    plot.yValueAxis.labelTextFormat = "{:,.0f}".format
-    drawing.add(plot)
+    days = max(points[-1].date.toordinal() - start, 1)
+    values = [float(p.nav) for p in points]
+    ticks = _nice_ticks(min(values), max(values))
+    low, span = ticks[0], (ticks[-1] - ticks[0]) or 1.0
+    grey = colors.HexColor("#555555")
+
+    def x_of(day: int) -> float:
+        return left + plot_width * day / days
+
+    def y_of(value: float) -> float:
+        return bottom + plot_height * (value - low) / span
+
+    axes = Group(
+        Line(left, bottom, left + plot_width, bottom, strokeColor=grey, strokeWidth=0.5),
+        Line(left, bottom, left, bottom + plot_height, strokeColor=grey, strokeWidth=0.5),
+    )
+    for value in ticks:
+        y = y_of(value)
+        axes.add(Line(left - 2, y, left, y, strokeColor=grey, strokeWidth=0.5))
+        axes.add(
+            String(left - 3, y - 2, f"{value:,.0f}", fontName=FONT, fontSize=6, textAnchor="end")
+        )
+    step = max(1, math.ceil(days / 6))
+    for day in range(0, days + 1, step):
+        x = x_of(day)
+        label = points[0].date.fromordinal(start + day).strftime("%d %b")
+        axes.add(Line(x, bottom, x, bottom - 2, strokeColor=grey, strokeWidth=0.5))
+        axes.add(String(x, bottom - 8, label, fontName=FONT, fontSize=6, textAnchor="middle"))
+    drawing.add(axes)
+    coordinates: list[float] = []
+    for point, value in zip(points, values, strict=True):
+        coordinates += (x_of(point.date.toordinal() - start), y_of(value))
+    drawing.add(
+        PolyLine(
+            coordinates,
+            strokeColor=styles.primary,
+            strokeWidth=1.2,
+            strokeLineJoin=1,
+            fillColor=None,
+        )
+    )
     return drawing
 
 
@@ -253,7 +312,7 @@ def _allocation_chart(statement: Statement, width: float) -> Drawing | None:
 def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
     """Renders the statement; returns the PDF's bytes."""
     fonts_register()
-    styles = _Styles(brand)
+    styles = _styles_for(brand)
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,

@@ -4,9 +4,11 @@ import io
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from branding.statements.pdf import statement_pdf
@@ -97,3 +99,23 @@ def test_page_images_of_a_multi_page_statement(long_statement_pdf):
     images = sorted(target.glob("page-*.png"))
     assert len(images) == len(PdfReader(io.BytesIO(long_statement_pdf)).pages)
     assert all(image.stat().st_size > 1000 for image in images)
+
+
+def test_charts_draw_the_nav_axes_and_the_allocation_with_the_logo_on_every_statement():
+    # given: a brand with a logo, and a statement with a month of NAV history
+    image = io.BytesIO()
+    Image.new("RGB", (60, 24), "#1F3A5F").save(image, format="PNG")
+    brand = replace(BRAND, logo_png=image.getvalue())
+    statement = statement_make(trades=2)
+    # when: two statements in the same brand (the logo and styles are reused)
+    first, second = (statement_pdf(statement, brand) for _ in range(2))
+    # then: the NAV chart's title, value axis (100,000 to 106,000) and date axis are drawn
+    (page, *_) = _pages_text(second)
+    assert "Net asset value" in page
+    assert "100,000" in page and "106,000" in page
+    assert "01 Oct" in page and "31 Oct" in page
+    assert "Stocks 81%" in page and "Bonds 19%" in page
+    # and each PDF embeds the logo
+    for pdf in (first, second):
+        images = [i for p in PdfReader(io.BytesIO(pdf)).pages for i in p.images]
+        assert len(images) == 2  # one per page
