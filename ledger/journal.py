@@ -14,9 +14,9 @@ from django.utils import timezone
 from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused, UnbalancedEntry
 from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument, JournalEntry, Posting
-from ledger.projections import pair_replay_store, pairs_apply
+from ledger.projections import pairs_apply
 from ledger.reference import validate_currency
-from ledger.sqlbulk import LotEvent, array, pairs_fold
+from ledger.sqlbulk import LotEvent, array, pairs_fold, pairs_rebuild
 from ledger.versions import accounts_touch
 
 Kind = JournalEntry.Kind
@@ -171,9 +171,8 @@ def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
     # Rows are locked in one global order (account, asset) so concurrent entries cannot deadlock.
     balances = _cash_add(cash)
     if entry.kind == Kind.REVERSAL or (entry.reverses_id is not None):
-        for account_id, instrument_id in sorted(pairs):
-            pair_replay_store(account_id=account_id, instrument_id=instrument_id)
-        quantities = None
+        with connection.cursor() as cursor:
+            quantities = pairs_rebuild(cursor, pairs)
     elif entry.kind == Kind.STOCK_SPLIT:
         pairs_apply(entry, {key: pairs[key] for key in sorted(pairs)})
         quantities = None

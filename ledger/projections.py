@@ -1,9 +1,11 @@
 """Positions, tax lots and realized gains as projections of the journal.
 
-`pairs_apply` folds one new entry into the stored lots of each (account, instrument) it
-touches; `pair_events_replay` folds a pair's whole history and is used for reversals (a
-reversed entry and its reversal are left out, so the lots are as if the entry never happened)
-and by `ledger_verify`. Both use the same pure functions of `ledger.lots`, so they agree.
+`pairs_apply` folds a stock split into the stored lots of each (account, instrument) it
+touches (other entries are folded set-based by `ledger.sqlbulk.pairs_fold`);
+`pair_events_replay` folds a pair's whole history and is used for reversals
+(`ledger.sqlbulk.pairs_rebuild`: a reversed entry and its reversal are left out, so the lots are
+as if the entry never happened) and by `ledger_verify`. All use the same pure functions of
+`ledger.lots`, so they agree.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import Decimal
 from django.db import connection
 
 from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity, lots_split
-from ledger.models import Instrument, JournalEntry, Position, RealizedGain, TaxLot
+from ledger.models import JournalEntry, Position, RealizedGain, TaxLot
 
 ZERO = Decimal(0)
 
@@ -183,16 +185,3 @@ def pair_events_load_many(
                 seen_splits.add(key)
             out.setdefault((account_id, instrument_id), []).append(event)
     return out
-
-
-def pair_replay_store(*, account_id: int, instrument_id: int) -> None:
-    position = _position_lock(account_id, instrument_id)
-    multiplier = Instrument.objects.values_list("multiplier", flat=True).get(pk=instrument_id)
-    lots, closed = pair_events_replay(
-        pair_events_load(account_id, instrument_id), multiplier=multiplier
-    )
-    _lots_store(account_id, instrument_id, lots, closed, replace_realized=True)
-    position.quantity = lots_quantity(lots)
-    position.cost = lots_cost(lots)
-    position.realized_pnl = sum((c.pnl for c in closed), ZERO)
-    position.save(update_fields=["quantity", "cost", "realized_pnl"])

@@ -63,20 +63,9 @@ class LotEvent:
     multiplier: Decimal
 
 
-def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
-    """Fold new events (in booking order per pair) into the stored lots of each pair, with a
-    fixed number of statements whatever the number of pairs: positions are created and locked
-    in (account, instrument) order, the pairs' lots read in one query, folded with the pure
-    `ledger.lots` functions, and only the lots that changed written back.
-
-    Returns {pair: new position quantity}."""
-    if not by_pair:
-        return {}
-    pairs = sorted(by_pair)
-    account_ids = [p[0] for p in pairs]
-    instrument_ids = [p[1] for p in pairs]
-    # Create missing positions, then lock them all (without rewriting them) before reading
-    # their lots, so a concurrent booking on the same pair waits.
+def _positions_lock(cursor, account_ids: list[int], instrument_ids: list[int]) -> None:
+    """Create missing positions, then lock them all (without rewriting them) in (account,
+    instrument) order before their lots are read, so a concurrent booking on a pair waits."""
     cursor.execute(
         "INSERT INTO ledger_position (account_id, instrument_id, quantity, cost, realized_pnl) "
         "SELECT a, i, 0, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
@@ -89,6 +78,21 @@ def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
         "FOR UPDATE OF p",
         [array(account_ids), array(instrument_ids)],
     )
+
+
+def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
+    """Fold new events (in booking order per pair) into the stored lots of each pair, with a
+    fixed number of statements whatever the number of pairs: positions are created and locked
+    in (account, instrument) order, the pairs' lots read in one query, folded with the pure
+    `ledger.lots` functions, and only the lots that changed written back.
+
+    Returns {pair: new position quantity}."""
+    if not by_pair:
+        return {}
+    pairs = sorted(by_pair)
+    account_ids = [p[0] for p in pairs]
+    instrument_ids = [p[1] for p in pairs]
+    _positions_lock(cursor, account_ids, instrument_ids)
     cursor.execute(
         "SELECT l.account_id, l.instrument_id, l.quantity, l.price, l.open_date, "
         "l.opened_by_id, l.sequence FROM ledger_taxlot l "
@@ -175,6 +179,76 @@ def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
     cursor.execute(
         "UPDATE ledger_position p SET quantity = t.q, cost = t.c, "
         "realized_pnl = p.realized_pnl + t.r "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]) "
+        "AS t(a, i, q, c, r) WHERE p.account_id = t.a AND p.instrument_id = t.i",
+        [array(column) for column in positions],
+    )
+    return quantities
+
+
+def pairs_rebuild(cursor, pairs) -> dict:
+    """Rebuild the lots, realized gains and positions of `pairs` from their whole history in
+    the journal (reversed entries and their reversals left out), with a fixed number of
+    statements whatever the number of pairs. Used when an entry is reversed.
+
+    Returns {pair: new position quantity}."""
+    from ledger.projections import pair_events_load_many, pair_events_replay
+
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    account_ids = [p[0] for p in pairs]
+    instrument_ids = [p[1] for p in pairs]
+    _positions_lock(cursor, account_ids, instrument_ids)
+    events = pair_events_load_many(sorted(set(account_ids)), sorted(set(instrument_ids)))
+    cursor.execute(
+        "SELECT id, multiplier FROM ledger_instrument WHERE id = ANY(%s::bigint[])",
+        [array(set(instrument_ids))],
+    )
+    multipliers = dict(cursor.fetchall())
+    lot_lines, gain_lines = [], []
+    positions = ([], [], [], [], [])
+    quantities = {}
+    for pair in pairs:
+        lots, closed = pair_events_replay(events.get(pair, []), multiplier=multipliers[pair[1]])
+        for lot in lots:
+            lot_lines.append(
+                f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
+                f"{lot.quantity}\t{lot.price}\n"
+            )
+        for c in closed:
+            gain_lines.append(
+                f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
+                f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
+            )
+        quantity = lots_quantity(lots)
+        quantities[pair] = quantity
+        realized = sum((c.pnl for c in closed), ZERO)
+        for column, value in zip(
+            positions, (pair[0], pair[1], quantity, lots_cost(lots), realized), strict=True
+        ):
+            column.append(value)
+    for table in ("ledger_taxlot", "ledger_realizedgain"):
+        cursor.execute(
+            f"DELETE FROM {table} x USING unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "  # noqa: S608
+            "WHERE x.account_id = t.a AND x.instrument_id = t.i",
+            [array(account_ids), array(instrument_ids)],
+        )
+    copy_rows(
+        cursor,
+        "ledger_taxlot",
+        "account_id, instrument_id, opened_by_id, open_date, sequence, quantity, price",
+        lot_lines,
+    )
+    copy_rows(
+        cursor,
+        "ledger_realizedgain",
+        "account_id, instrument_id, closed_by_id, open_date, close_date, quantity, "
+        "open_price, close_price, pnl",
+        gain_lines,
+    )
+    cursor.execute(
+        "UPDATE ledger_position p SET quantity = t.q, cost = t.c, realized_pnl = t.r "
         "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]) "
         "AS t(a, i, q, c, r) WHERE p.account_id = t.a AND p.instrument_id = t.i",
         [array(column) for column in positions],
