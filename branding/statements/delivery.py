@@ -61,6 +61,15 @@ def statements_ready_emails_send(*, statements: list[IssuedStatement]) -> int:
     if not pending:
         return 0
     recipients = _recipients_for(pending)
+    # Nobody to tell: the delivery rows (recipients 0) are written in one statement; a conflict
+    # only means another worker recorded the same.
+    StatementDelivery.objects.bulk_create(
+        [StatementDelivery(statement=s, recipients=0) for s in pending if not recipients[s.pk]],
+        ignore_conflicts=True,
+    )
+    pending = [s for s in pending if recipients[s.pk]]
+    if not pending:
+        return 0
     brand = Brand.load()
     name = brand.display_name or brand.legal_name or "Your broker"
     sender = f"{brand.email_sender_name or name} <{settings.DEFAULT_FROM_EMAIL}>"
