@@ -68,6 +68,20 @@ def _public_schema_after_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _caches_empty_after_test():
+    """Test transactions roll back, caches do not: nothing a test cached (host lookups,
+    security settings, unread counts, brands, portal figures) outlives it."""
+    yield
+    from django.core.cache import caches
+
+    from tenants.middleware import tenant_lookups_clear
+
+    tenant_lookups_clear()
+    for alias in ("default", "ledger"):
+        caches[alias].clear()
+
+
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """Real commits for tests that need them; the test removes its own rows."""

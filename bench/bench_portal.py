@@ -26,8 +26,9 @@ FIGURES = ("dashboard_rps", "dashboard_p50_ms", "dashboard_p99_ms")
 POSITIONS = 1000
 CONCURRENCY = 20
 WORKERS = 2
-# Threads per worker: a request waits on PostgreSQL and Redis for part of its time.
-THREADS = 4
+# Worker class and threads: overridable to compare (BENCH_PORTAL_WORKER_CLASS, _THREADS).
+WORKER_CLASS = os.environ.get("BENCH_PORTAL_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_PORTAL_THREADS", "1"))
 WARMUP_REQUESTS = 60
 MAX_REQUESTS = 6000
 MAX_SECONDS = 30.0
@@ -157,8 +158,11 @@ def _load_wrk(wrk: str, base_url: str, cookie: str, account_id: int) -> dict[str
 
 def _warm_up(base_url: str, cookie: str, account_id: int) -> None:
     """Each worker process and thread answers the real page before the measurement starts."""
+    import logging
+
     import httpx
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     url = f"{base_url}/?account={account_id}"
     headers = {"Host": HOST, "Cookie": f"sessionid={cookie}", "X-Forwarded-Proto": "https"}
     with httpx.Client(headers=headers, timeout=30) as client:
@@ -220,7 +224,7 @@ def run() -> dict[str, float]:
     with gunicorn_serve(
         settings_module="brokerportal.settings.production",
         workers=WORKERS,
-        worker_class="gthread",
+        worker_class=WORKER_CLASS,
         threads=THREADS,
         extra_env=extra_env,
         log_path=Path(__file__).resolve().parent.parent / "artifacts" / "gunicorn-bench-portal.log",

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from ledger.access import access_account, accounts_visible
+from ledger.access import access_account, accounts_visible_list
 from ledger.models import Account
 
 from .selectors import unread_count_client
@@ -69,11 +69,7 @@ def portal_scope(request) -> PortalScope:
     """Selection from `?account=<id>|all`, else the one remembered in the session, else the
     first account. An id that is not the user's is a 404 (from `access_account`)."""
     user, tenant = request.user, request.tenant
-    accounts = list(
-        accounts_visible(user=user, tenant=tenant)
-        .exclude(account_type=Account.Type.MASTER)
-        .order_by("number")
-    )
+    accounts = accounts_visible_list(user=user, tenant=tenant, exclude_types=(Account.Type.MASTER,))
     asked = request.GET.get("account")
     wanted = asked or request.session.get(SESSION_KEY)
     consolidated, account = False, accounts[0] if accounts else None

@@ -105,10 +105,10 @@ def figures_cache_key(kind: str, *, tenant, accounts: list[Account]) -> str:
     return f"clientportal:figures:{kind}:{digest}"
 
 
-def _cached(kind: str, *, tenant, accounts: list[Account], compute):
+def _cached(kind: str, *, tenant, accounts: list[Account], compute, key: str | None = None):
     if not settings.PORTAL_FIGURES_CACHE:
         return compute()
-    key = figures_cache_key(kind, tenant=tenant, accounts=accounts)
+    key = key or figures_cache_key(kind, tenant=tenant, accounts=accounts)
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -138,8 +138,18 @@ class DashboardFigures:
     recent: list[RecentEntry]
 
 
+def dashboard_figures_key(*, tenant, accounts: list[Account], top: int, recent: int) -> str | None:
+    """The cache key of `dashboard_figures` (None where figures are not cached): the page
+    caches its rendered figures under it too."""
+    if not settings.PORTAL_FIGURES_CACHE:
+        return None
+    return figures_cache_key(
+        f"dashboard:{top}:{recent}", tenant=tenant, accounts=_scoped(tenant, accounts)
+    )
+
+
 def dashboard_figures(
-    *, tenant, accounts: list[Account], top: int, recent: int
+    *, tenant, accounts: list[Account], top: int, recent: int, key: str | None = None
 ) -> DashboardFigures:
     """What the dashboard shows of the ledger: the totals, the `top` positions by absolute
     market value, and the `recent` latest entries. Cached like `portal_valuation`, small: the
@@ -157,7 +167,9 @@ def dashboard_figures(
             recent=entries_recent(tenant=tenant, accounts=accounts, limit=recent),
         )
 
-    return _cached(f"dashboard:{top}:{recent}", tenant=tenant, accounts=accounts, compute=compute)
+    return _cached(
+        f"dashboard:{top}:{recent}", tenant=tenant, accounts=accounts, compute=compute, key=key
+    )
 
 
 # --- activity -------------------------------------------------------------------------------

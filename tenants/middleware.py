@@ -1,8 +1,20 @@
 import threading
+import time
 
 from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
+
+# Host → tenant, kept per process for a few seconds: otherwise two statements (search path, domain
+# lookup) on every request. Saving or deleting a tenant or domain empties this process's copy at
+# once (`tenant_lookups_clear`, connected in TenantsConfig.ready); other processes follow within
+# TENANT_LOOKUP_SECONDS (a suspension, a removed domain).
+TENANT_LOOKUP_SECONDS = 5.0
+_lookups: dict[str, tuple[object, float]] = {}
+
+
+def tenant_lookups_clear(**kwargs) -> None:
+    _lookups.clear()
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -26,6 +38,15 @@ class TenantMiddleware(TenantMainMiddleware):
             self._depth.value = depth
             if outer_tenant is not None:
                 connection.set_tenant(outer_tenant)
+
+    def get_tenant(self, domain_model, hostname):
+        now = time.monotonic()
+        found = _lookups.get(hostname)
+        if found is not None and now - found[1] < TENANT_LOOKUP_SECONDS:
+            return found[0]
+        tenant = super().get_tenant(domain_model, hostname)
+        _lookups[hostname] = (tenant, now)
+        return tenant
 
     def process_request(self, request):
         response = super().process_request(request)

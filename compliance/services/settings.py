@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from compliance.models import SecuritySettings
+from compliance.selectors import security_settings_cache_clear
 
 from .audit import audit_record
 
@@ -18,6 +19,9 @@ def security_settings_update(*, actor, ip: str | None = None, **changes) -> Secu
         setattr(current, name, value)
     current.full_clean()
     current.save()
+    # Dropped now and again after commit, so a read in between cannot keep the old settings.
+    security_settings_cache_clear()
+    transaction.on_commit(security_settings_cache_clear)
     audit_record(
         actor=actor,
         action="settings.security",
