@@ -1,5 +1,5 @@
 """Load test of the client portal: the dashboard of an account with 1,000 positions, served by
-gunicorn (production settings, 2 workers) over loopback, 20 concurrent clients.
+gunicorn (production settings, 2 workers of 3 threads) over loopback, 20 concurrent clients.
 
 The production set-up includes Redis (cache and sessions): `REDIS_URL`, else a Redis on
 127.0.0.1:6379 if one answers; without one the server runs with per-process caches.
@@ -26,9 +26,13 @@ FIGURES = ("dashboard_rps", "dashboard_p50_ms", "dashboard_p99_ms")
 POSITIONS = 1000
 CONCURRENCY = 20
 WORKERS = 2
-# Worker class and threads: overridable to compare (BENCH_PORTAL_WORKER_CLASS, _THREADS).
-WORKER_CLASS = os.environ.get("BENCH_PORTAL_WORKER_CLASS", "sync")
-THREADS = int(os.environ.get("BENCH_PORTAL_THREADS", "1"))
+# Threaded workers: part of a request is waiting on PostgreSQL and Redis. Keep-alive off: a
+# kept-alive connection stays with the worker that accepted it, and 20 connections split
+# unevenly between 2 workers; without it each request goes to whichever worker is free.
+# Overridable to compare (BENCH_PORTAL_WORKER_CLASS, _THREADS, _KEEP_ALIVE_S).
+WORKER_CLASS = os.environ.get("BENCH_PORTAL_WORKER_CLASS", "gthread")
+THREADS = int(os.environ.get("BENCH_PORTAL_THREADS", "3"))
+KEEP_ALIVE_S = int(os.environ.get("BENCH_PORTAL_KEEP_ALIVE_S", "0"))
 WARMUP_REQUESTS = 60
 MAX_REQUESTS = 6000
 MAX_SECONDS = 30.0
@@ -226,6 +230,7 @@ def run() -> dict[str, float]:
         workers=WORKERS,
         worker_class=WORKER_CLASS,
         threads=THREADS,
+        keep_alive_s=KEEP_ALIVE_S,
         extra_env=extra_env,
         log_path=Path(__file__).resolve().parent.parent / "artifacts" / "gunicorn-bench-portal.log",
     ) as (base_url, _):
