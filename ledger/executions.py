@@ -1,4 +1,5 @@
-"""Execution import: IBKR Flex XML `Trades`, CSV and a Python API, into the journal.
+"""Execution import: IBKR Flex XML `Trades`, FIXML execution reports, CSV and a Python API,
+into the journal.
 
 One execution = one trade entry, idempotent by execution id (an id booked before is skipped).
 Rows are validated and booked in chunks inside one transaction; if any row is bad, the whole
@@ -311,6 +312,77 @@ def flex_rows(data: bytes) -> Iterator[ExecutionRow | Exception]:
 
 def executions_import_flex(*, data: bytes) -> ImportResult:
     return executions_import(rows=flex_rows(data))
+
+
+FIXML_NS = "http://www.fixprotocol.org/FIXML-5-0-SP2"
+FIXML_SELL_SIDES = {"2": "SELL", "5": "SELL", "6": "SELL"}  # sell, sell short, short exempt
+
+
+def _fixml_decimal(element, name: str, *, required: bool) -> Decimal:
+    value = element.get(name)
+    if value is None:
+        if required:
+            raise ValueError(f"{name} is missing")
+        return Decimal(0)
+    return _decimal(value, name)
+
+
+def fixml_rows(data: bytes) -> Iterator[ExecutionRow | Exception]:
+    """Executions of FIXML 5.0 SP2 execution reports: each `ExecRpt` with `ExecTyp="F"`
+    (a trade), alone or in a `Batch`. Other execution reports (new, cancelled, ...) carry no
+    fill and are passed over. Fields: `ExecID`, `Acct`, `Side` (1 buy; 2, 5, 6 sell),
+    `LastQty`, `LastPx`, `TrdDt`, `SettlDt`, `Ccy`; `Instrmt/@Sym` (or a numeric `@ID`, taken
+    as the contract id); `Comm/@Comm` and the sum of `MiscFees/@Amt`."""
+    try:
+        root = etree.fromstring(data, _SAFE_PARSER)  # noqa: S320
+    except etree.XMLSyntaxError as exc:
+        yield ValueError(f"not well-formed XML: {exc}")
+        return
+    if root.getroottree().docinfo.internalDTD or root.tag != f"{{{FIXML_NS}}}FIXML":
+        yield ValueError(f"not a FIXML 5.0 SP2 message (root FIXML in {FIXML_NS}, no DTD)")
+        return
+    for report in root.iter(f"{{{FIXML_NS}}}ExecRpt"):
+        if report.get("ExecTyp") != "F":
+            continue
+        try:
+            side = report.get("Side", "")
+            if side != "1" and side not in FIXML_SELL_SIDES:
+                raise ValueError(f"Side {side!r} is neither a buy (1) nor a sell (2, 5, 6)")
+            instrument = report.find(f"{{{FIXML_NS}}}Instrmt")
+            symbol = instrument.get("Sym", "") if instrument is not None else ""
+            security_id = instrument.get("ID", "") if instrument is not None else ""
+            commission = report.find(f"{{{FIXML_NS}}}Comm")
+            fees = sum(
+                (
+                    _fixml_decimal(fee, "Amt", required=False)
+                    for fee in report.iter(f"{{{FIXML_NS}}}MiscFees")
+                ),
+                Decimal(0),
+            )
+            yield ExecutionRow(
+                execution_id=report.get("ExecID", ""),
+                account_number=report.get("Acct", ""),
+                symbol=symbol,
+                conid=int(security_id) if not symbol and security_id.isdigit() else None,
+                side="BUY" if side == "1" else "SELL",
+                quantity=_fixml_decimal(report, "LastQty", required=True),
+                price=_fixml_decimal(report, "LastPx", required=True),
+                trade_date=_date(report.get("TrdDt", ""), "TrdDt"),
+                settle_date=_date(report.get("SettlDt", ""), "SettlDt", optional=True),
+                commission=(
+                    _fixml_decimal(commission, "Comm", required=False)
+                    if commission is not None
+                    else Decimal(0)
+                ),
+                fees=fees,
+                currency=report.get("Ccy", ""),
+            )
+        except ValueError as exc:
+            yield ValueError(f"ExecRpt {report.get('ExecID', '?')}: {exc}")
+
+
+def executions_import_fixml(*, data: bytes) -> ImportResult:
+    return executions_import(rows=fixml_rows(data))
 
 
 def executions_import_csv_text(*, text: str) -> ImportResult:

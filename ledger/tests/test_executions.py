@@ -1,12 +1,18 @@
 """Execution import: CSV, Flex XML and the Python API; idempotency and all-or-nothing."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from ledger.errors import ImportRefused
-from ledger.executions import CSV_COLUMNS, executions_import_csv_text, executions_import_flex
+from ledger.executions import (
+    CSV_COLUMNS,
+    executions_import_csv_text,
+    executions_import_fixml,
+    executions_import_flex,
+)
 from ledger.models import CashBalance, JournalEntry, Position, RealizedGain
 from ledger.services import cash_deposit
 from ledger.tests.factories import account_make, instrument_make
@@ -140,3 +146,78 @@ def test_import_in_many_chunks_keeps_lots_equal_to_a_rebuild(book, monkeypatch):
     assert position.quantity == D(0)
     assert position.realized_pnl == D(10 * 2 + 5 * 1 + 5 * 2 + 3 * 1 + 4 * 1 + 4 * 2 + 2 * 3)
     assert ledger_verify(account_ids=[account.pk]) == []
+
+
+def _fixml(account, reports: str) -> bytes:
+    return (
+        '<FIXML xmlns="http://www.fixprotocol.org/FIXML-5-0-SP2" v="5.0"><Batch>'
+        + reports.replace("ACCT", account.number)
+        + "</Batch></FIXML>"
+    ).encode()
+
+
+FIXML_REPORTS = """
+<ExecRpt ExecID="FX-1" OrdID="O1" ExecTyp="F" OrdStat="1" Side="1" Acct="ACCT" LastQty="40"
+ LastPx="10.25" LeavesQty="60" CumQty="40" TrdDt="2026-03-02" SettlDt="2026-03-03" Ccy="USD">
+ <Instrmt Sym="XIMP"/><Comm Comm="1.50" CommTyp="3"/><MiscFees Amt="0.02" Typ="4"/></ExecRpt>
+<ExecRpt ExecID="FX-0" OrdID="O1" ExecTyp="0" OrdStat="0" Side="1" Acct="ACCT" LeavesQty="100"
+ CumQty="0"><Instrmt Sym="XIMP"/></ExecRpt>
+<ExecRpt ExecID="FX-2" OrdID="O2" ExecTyp="F" OrdStat="2" Side="2" Acct="ACCT" LastQty="15"
+ LastPx="11" LeavesQty="0" CumQty="15" TrdDt="2026-03-02" Ccy="USD">
+ <Instrmt ID="880001" Src="8"/><Comm Comm="1" CommTyp="3"/></ExecRpt>
+"""
+
+
+def test_fixml_execution_reports_are_imported(book):
+    # given: two fills and an order acknowledgement (ExecTyp 0, no fill)
+    account, stock = book
+    data = _fixml(account, FIXML_REPORTS)
+    cash_before = CashBalance.objects.get(account=account).quantity
+    # when
+    result = executions_import_fixml(data=data)
+    again = executions_import_fixml(data=data)
+    # then
+    assert (result.booked, again.booked, again.skipped) == (2, 0, 2)
+    assert not JournalEntry.objects.filter(execution_id="FX-0").exists()
+    first = JournalEntry.objects.get(execution_id="FX-1")
+    assert (first.trade_date, first.settle_date) == (date(2026, 3, 2), date(2026, 3, 3))
+    position = Position.objects.get(account=account, instrument=stock)
+    assert (position.quantity, position.realized_pnl) == (D(25), D("11.25"))
+    assert CashBalance.objects.get(account=account).quantity == cash_before - D("410") - D(
+        "1.52"
+    ) + D("165") - D(1)
+    assert ledger_verify(account_ids=[account.pk]) == []
+
+
+def test_fixml_with_a_bad_report_books_nothing_and_names_it(book):
+    # given: the second fill has no price
+    account, _ = book
+    data = _fixml(account, FIXML_REPORTS.replace('LastPx="11" ', ""))
+    entries = JournalEntry.objects.count()
+    # when
+    with pytest.raises(ImportRefused) as refused:
+        executions_import_fixml(data=data)
+    # then
+    assert refused.value.row_errors == [(2, "ExecRpt FX-2: LastPx is missing")]
+    assert JournalEntry.objects.count() == entries
+
+
+def test_import_command_reads_each_format_and_reports_bad_rows(book, tmp_path):
+    # given
+    from django.core.management import CommandError, call_command
+
+    account, stock = book
+    good = tmp_path / "fills.xml"
+    good.write_bytes(_fixml(account, FIXML_REPORTS))
+    bad = tmp_path / "fills.csv"
+    bad.write_text(_csv(account, [("C1", "BUY", 5, 10, 0), ("C2", "HOLD", 5, 10, 0)]))
+    # when
+    out = io.StringIO()
+    call_command("ledger_import_executions", str(good), stdout=out)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing booked: 1 bad row"):
+        call_command("ledger_import_executions", str(bad), stderr=err)
+    # then
+    assert "2 execution(s) booked" in out.getvalue()
+    assert "row 2: side must be BUY or SELL, not 'HOLD'" in err.getvalue()
+    assert not JournalEntry.objects.filter(execution_id="C1").exists()
