@@ -53,7 +53,8 @@ def accounts_touch(account_ids: Iterable[int]) -> None:
 
 
 def market_touch() -> None:
-    """Prices or FX rates changed in place (inserts are seen by `market_stamp` already)."""
+    """Prices, FX rates or instruments changed in place (new price and rate rows are seen by
+    `market_stamp` already)."""
     _bump([MARKET])
     transaction.on_commit(lambda: _bump([MARKET]))
 
@@ -90,13 +91,13 @@ def _market_changed(sender, **kwargs) -> None:
 
 
 def market_receivers_connect() -> None:
-    """A close or rate saved or deleted through the ORM (admin corrections) drops cached
-    figures; connected in `LedgerConfig.ready`."""
+    """A close, rate or instrument (multiplier, currency) saved or deleted through the ORM
+    (admin corrections) drops cached figures; connected in `LedgerConfig.ready`."""
     from django.db.models.signals import post_delete, post_save
 
-    from ledger.models import FxRate, Price
+    from ledger.models import FxRate, Instrument, Price
 
-    for model in (Price, FxRate):
+    for model in (Price, FxRate, Instrument):
         post_save.connect(_market_changed, sender=model, dispatch_uid=f"market:{model.__name__}")
         uid = model.__name__
         post_delete.connect(_market_changed, sender=model, dispatch_uid=f"market-d:{uid}")

@@ -136,7 +136,7 @@ def test_a_bulk_execution_import_changes_the_dashboard_at_once(tenant_a, holder)
     assert expected.nlv != Decimal("11527")
 
 
-def test_new_and_corrected_closes_change_the_dashboard_at_once(tenant_a, holder):
+def test_new_and_corrected_closes_and_instruments_change_the_dashboard_at_once(tenant_a, holder):
     # given a dashboard shown (and cached): 10 each of stocks closing at 100, 101 and 102
     user, account = holder
     client = portal_client(tenant_a, user)
@@ -150,6 +150,11 @@ def test_new_and_corrected_closes_change_the_dashboard_at_once(tenant_a, holder)
     price.save(update_fields=["close"])
     # then
     assert _figure(_dashboard(client), "nlv") == "11,627.00"
+    # when the instrument's multiplier is corrected (admin), 1 -> 2
+    instrument.multiplier = Decimal(2)
+    instrument.save(update_fields=["multiplier"])
+    # then its 10 shares count twice: 11,627 + 1,100
+    assert _figure(_dashboard(client), "nlv") == "12,727.00"
     # when a close is inserted in bulk (no signal), the cache key changes with it
     key_before = _cached_dashboard_key(tenant_a, account)
     Price.objects.bulk_create(
