@@ -26,9 +26,10 @@ FIGURES = ("dashboard_rps", "dashboard_p50_ms", "dashboard_p99_ms")
 POSITIONS = 1000
 CONCURRENCY = 20
 WORKERS = 2
-# Threaded workers: part of a request is waiting on PostgreSQL and Redis. Keep-alive off: a
-# kept-alive connection stays with the worker that accepted it, and 20 connections split
-# unevenly between 2 workers; without it each request goes to whichever worker is free.
+# Threaded workers: part of a request is waiting on PostgreSQL and Redis. Keep-alive off and a
+# worker takes no more connections than it has threads: a connection stays with the worker that
+# accepted it, and a busy worker would queue requests while the other is free; this way the
+# kernel's accept queue hands each request to whichever worker has a free thread.
 # Overridable to compare (BENCH_PORTAL_WORKER_CLASS, _THREADS, _KEEP_ALIVE_S).
 WORKER_CLASS = os.environ.get("BENCH_PORTAL_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_PORTAL_THREADS", "3"))
@@ -231,6 +232,7 @@ def run() -> dict[str, float]:
         worker_class=WORKER_CLASS,
         threads=THREADS,
         keep_alive_s=KEEP_ALIVE_S,
+        worker_connections=THREADS,
         extra_env=extra_env,
         log_path=Path(__file__).resolve().parent.parent / "artifacts" / "gunicorn-bench-portal.log",
     ) as (base_url, _):

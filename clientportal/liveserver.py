@@ -61,6 +61,7 @@ def gunicorn_serve(
     worker_class: str = "sync",
     threads: int = 1,
     keep_alive_s: int | None = None,
+    worker_connections: int | None = None,
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
     health_host: str = "localhost",
@@ -97,6 +98,11 @@ def gunicorn_serve(
             "--log-level",
             "warning",
             *(() if keep_alive_s is None else ("--keep-alive", str(keep_alive_s))),
+            *(
+                ()
+                if worker_connections is None
+                else ("--worker-connections", str(worker_connections))
+            ),
         ],
         cwd=BASE_DIR,
         env=env,
