@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import math
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 import font_roboto
 from reportlab import rl_config
-from reportlab.graphics.charts.piecharts import Pie
-from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String, Wedge
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -60,6 +60,7 @@ MARGIN = 15 * mm
 HEADER_HEIGHT = 22 * mm
 FOOTER_HEIGHT = 14 * mm
 PIE_COLOURS = ("#1F3A5F", "#C8A24A", "#4F8A8B", "#B5656B", "#7A6C9E", "#8C8C8C")
+PIE_FILLS = tuple(colors.HexColor(c) for c in PIE_COLOURS)
 
 
 @lru_cache(maxsize=1)
@@ -287,25 +288,30 @@ def _nav_chart(statement: Statement, styles: _Styles, width: float) -> Drawing |
 
 
 def _allocation_chart(statement: Statement, width: float) -> Drawing | None:
+    """The market value by asset class as a pie with a legend, drawn from plain shapes."""
     allocation = allocation_by_asset_class(statement.positions)
     if not allocation:
         return None
     drawing = Drawing(width, 50 * mm)
     drawing.add(String(0, 45 * mm, "Allocation by asset class", fontName=FONT_BOLD, fontSize=8))
-    pie = Pie()
-    pie.x, pie.y = 10 * mm, 3 * mm
-    pie.width = pie.height = 38 * mm
-    pie.data = [float(value) for _, value in allocation]
-    total = sum((value for _, value in allocation))
-    pie.labels = [
-        f"{ASSET_CLASS_NAMES.get(name, name)} {value / total:.0%}" for name, value in allocation
-    ]
-    pie.slices.fontName = FONT
-    pie.slices.fontSize = 6
-    pie.slices.strokeWidth = 0.5
-    for index in range(len(allocation)):
-        pie.slices[index].fillColor = colors.HexColor(PIE_COLOURS[index % len(PIE_COLOURS)])
-    drawing.add(pie)
+    centre_x, centre_y, radius = 29 * mm, 22 * mm, 19 * mm
+    total = sum((value for _, value in allocation), Decimal(0))
+    row = min(5 * mm, 36 * mm / len(allocation))
+    angle = 90.0  # clockwise from twelve o'clock, largest class first
+    for index, (name, value) in enumerate(allocation):
+        colour = PIE_FILLS[index % len(PIE_FILLS)]
+        sweep = 360.0 * float(value / total)
+        if sweep >= 360.0:
+            slice_ = Circle(centre_x, centre_y, radius)
+        else:
+            slice_ = Wedge(centre_x, centre_y, radius, angle - sweep, angle)
+        slice_.fillColor, slice_.strokeColor, slice_.strokeWidth = colour, colors.white, 0.5
+        drawing.add(slice_)
+        angle -= sweep
+        y = 38 * mm - index * row
+        drawing.add(Rect(55 * mm, y, 3 * mm, 3 * mm, fillColor=colour, strokeColor=None))
+        label = f"{ASSET_CLASS_NAMES.get(name, name)} {value / total:.0%}"
+        drawing.add(String(60 * mm, y + 0.6 * mm, label, fontName=FONT, fontSize=7))
     return drawing
 
 
