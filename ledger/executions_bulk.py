@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.db import connection
 from django.utils import timezone
@@ -113,21 +114,36 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
             "id, kind, trade_date, settle_date, idempotency_key, execution_id, memo, created_at",
             entries(),
         )
-        copy_rows(
-            cursor,
-            "ledger_posting",
-            "entry_id, account_id, instrument_id, currency, quantity, price, role",
-            postings,
-        )
-        _cash_upsert(cursor, cash)
         by_pair: dict[tuple[int, int], list[LotEvent]] = defaultdict(list)
         for entry_id, b in zip(entry_ids, new, strict=True):
             by_pair[(b.account_id, b.instrument_id)].append(
                 LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier)
             )
-        pairs_fold(cursor, by_pair)
+
+        def postings_copy(fold_steps):
+            # The lots are folded in Python while the server inserts the postings.
+            copy_rows(
+                cursor,
+                "ledger_posting",
+                "entry_id, account_id, instrument_id, currency, quantity, price, role",
+                _interleaved(postings, fold_steps, len(by_pair)),
+            )
+
+        # Cash rows before positions, the order `journal_post` locks them in (no deadlock).
+        _cash_upsert(cursor, cash)
+        pairs_fold(cursor, by_pair, during=postings_copy)
     accounts_touch(b.account_id for b in new)
     return BookedChunk(len(new), len(existing))
+
+
+def _interleaved(lines: list[str], steps, step_count: int, every: int = 256):
+    """`lines`, advancing `steps` evenly along them."""
+    per = -(-step_count * every // max(len(lines), 1))  # steps per `every` lines, rounded up
+    for number, line in enumerate(lines, start=1):
+        yield line
+        if number % every == 0:
+            for _ in islice(steps, per):
+                pass
 
 
 def _cash_upsert(cursor, cash: dict[tuple[int, str], Decimal]) -> None:

@@ -80,14 +80,65 @@ def _positions_lock(cursor, account_ids: list[int], instrument_ids: list[int]) -
     )
 
 
-def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
+def _pair_fold(
+    pair, events, lots, lot_lines, gain_lines, gone, changed, positions, quantities
+) -> None:
+    # A lot is known by (sequence, opening entry): sequences restart once a pair is flat.
+    before = {(lot.sequence, lot.entry_id): lot.quantity for lot in lots}
+    realized = ZERO
+    for event in events:
+        lots, closed = lots_apply(
+            lots,
+            quantity=event.quantity,
+            price=event.price,
+            on=event.on,
+            entry_id=event.entry_id,
+            multiplier=event.multiplier,
+        )
+        for c in closed:
+            realized += c.pnl
+            gain_lines.append(
+                f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
+                f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
+            )
+    after = set()
+    for lot in lots:
+        key = (lot.sequence, lot.entry_id)
+        after.add(key)
+        if key not in before:
+            lot_lines.append(
+                f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
+                f"{lot.quantity}\t{lot.price}\n"
+            )
+        elif before[key] != lot.quantity:
+            for column, value in zip(changed, (*pair, lot.sequence, lot.quantity), strict=True):
+                column.append(value)
+    for sequence, _ in before.keys() - after:
+        for column, value in zip(gone, (*pair, sequence), strict=True):
+            column.append(value)
+    quantity = lots_quantity(lots)
+    quantities[pair] = quantity
+    for column, value in zip(
+        positions, (pair[0], pair[1], quantity, lots_cost(lots), realized), strict=True
+    ):
+        column.append(value)
+
+
+def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]], *, during=None) -> dict:
     """Fold new events (in booking order per pair) into the stored lots of each pair, with a
     fixed number of statements whatever the number of pairs: positions are created and locked
     in (account, instrument) order, the pairs' lots read in one query, folded with the pure
     `ledger.lots` functions, and only the lots that changed written back.
 
+    `during(steps)`, if given, is called between the read and the write with the fold as an
+    iterator of steps (one per pair): the caller may advance it while the database works on
+    something else on the same connection (a COPY), so the two overlap. Steps it leaves are
+    run afterwards.
+
     Returns {pair: new position quantity}."""
     if not by_pair:
+        if during is not None:
+            during(iter(()))
         return {}
     pairs = sorted(by_pair)
     account_ids = [p[0] for p in pairs]
@@ -107,47 +158,27 @@ def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]]) -> dict:
     gone, changed = ([], [], []), ([], [], [], [])  # only the lots that changed are written
     positions = ([], [], [], [], [])
     quantities = {}
-    for pair in pairs:
-        lots = lots_by_pair.get(pair, [])
-        # A lot is known by (sequence, opening entry): sequences restart once a pair is flat.
-        before = {(lot.sequence, lot.entry_id): lot.quantity for lot in lots}
-        realized = ZERO
-        for event in by_pair[pair]:
-            lots, closed = lots_apply(
-                lots,
-                quantity=event.quantity,
-                price=event.price,
-                on=event.on,
-                entry_id=event.entry_id,
-                multiplier=event.multiplier,
+
+    def steps():
+        for pair in pairs:
+            _pair_fold(
+                pair,
+                by_pair[pair],
+                lots_by_pair.get(pair, []),
+                lot_lines,
+                gain_lines,
+                gone,
+                changed,
+                positions,
+                quantities,
             )
-            for c in closed:
-                realized += c.pnl
-                gain_lines.append(
-                    f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
-                    f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
-                )
-        after = set()
-        for lot in lots:
-            key = (lot.sequence, lot.entry_id)
-            after.add(key)
-            if key not in before:
-                lot_lines.append(
-                    f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
-                    f"{lot.quantity}\t{lot.price}\n"
-                )
-            elif before[key] != lot.quantity:
-                for column, value in zip(changed, (*pair, lot.sequence, lot.quantity), strict=True):
-                    column.append(value)
-        for sequence, _ in before.keys() - after:
-            for column, value in zip(gone, (*pair, sequence), strict=True):
-                column.append(value)
-        quantity = lots_quantity(lots)
-        quantities[pair] = quantity
-        for column, value in zip(
-            positions, (pair[0], pair[1], quantity, lots_cost(lots), realized), strict=True
-        ):
-            column.append(value)
+            yield pair
+
+    fold = steps()
+    if during is not None:
+        during(fold)
+    for _ in fold:
+        pass
     if gone[0]:
         cursor.execute(
             "DELETE FROM ledger_taxlot l "
