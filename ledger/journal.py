@@ -214,18 +214,6 @@ def _cash_add(cash: dict[tuple[int, str], Decimal]) -> dict[tuple[int, str], Dec
         return {(a, c): q for a, c, q in cursor.fetchall()}
 
 
-def unsettled_credits(*, account_id: int, currency: str, as_of: date) -> Decimal:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(SUM(p.quantity), 0) FROM ledger_posting p "
-            "JOIN ledger_journalentry e ON e.id = p.entry_id "
-            "WHERE p.account_id = %s AND p.currency = %s AND p.quantity > 0 "
-            "AND e.settle_date > %s",
-            [account_id, currency, as_of],
-        )
-        return cursor.fetchone()[0]
-
-
 def _funds_checked(entry: JournalEntry, account: Account) -> bool:
     if entry.kind in (Kind.WITHDRAWAL, Kind.CASH_TRANSFER):
         return True  # no account withdraws on margin
