@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
 
+from branding.statements.data_reads import (
+    BENCHMARK_SYMBOL,
+    LedgerReads,
+    account_scopes,
+    holder_names,
+    ledger_reads,
+)
 from branding.statements.layout import (
     AccountInfo,
     CashBalance,
@@ -34,17 +40,13 @@ from branding.statements.layout import (
 )
 from ledger import selectors as ledger_selectors
 from ledger.lots import lots_cost
-from ledger.market import fx_factor, usd_rates_as_of
-from ledger.models import Account, Instrument, Price
+from ledger.market import fx_factor
+from ledger.models import Account
 from ledger.performance import DayPoint, benchmark_return, mwr, twr
-from ledger.projections import pair_events_load_many, pair_events_replay
-from ledger.selectors import Activity
-from ledger.selectors_valuation import cash_as_of, valuations_for_accounts
+from ledger.projections import pair_events_replay
 from ledger.valuation import Valuation, consolidate
 
 ZERO = Decimal(0)
-# The benchmark shown beside the account's returns when the ledger has its prices.
-BENCHMARK_SYMBOL = "SPY"
 CASH_KINDS = {
     "deposit": "deposit",
     "withdrawal": "withdrawal",
@@ -58,42 +60,7 @@ CASH_KINDS = {
 def _holder_name(account: Account) -> str:
     """The client's name (a client user granted the account, in this tenant's schema), else the
     account's title."""
-    return _holder_names([account])[account.pk]
-
-
-def _holder_names(accounts: Sequence[Account]) -> dict[int, str]:
-    from branding.statements.selectors import clients_of_accounts
-
-    clients = clients_of_accounts(account_ids=[a.pk for a in accounts])
-    out = {}
-    for account in accounts:
-        first = next(iter(clients.get(account.pk, ())), None)
-        out[account.pk] = (first.get_full_name() if first else "") or account.title
-    return out
-
-
-@dataclass
-class _Batch:
-    """What the statements of a batch of accounts need from the ledger, each read once for
-    all of them (a fixed number of queries however many accounts)."""
-
-    tenant: object
-    start: dt.date
-    end: dt.date
-    day_before: dt.date
-    rates: dict  # USD rates at the period's end: every amount is converted at them
-    before: dict[int, Valuation]  # account id → valuation at the close before the period
-    after: dict[int, Valuation]  # ... and at the close of its last day
-    before_rates: dict
-    activity: dict[int, list[Activity]]
-    realized: dict[int, list]
-    instruments: dict[str, Instrument]
-    cash_before: dict[int, list]
-    cash_after: dict[int, list]
-    pair_events: dict[tuple[int, int], list]
-    nav_rows: dict[int, list[tuple[dt.date, Decimal, Decimal]]]  # account → (day, nav, flows)
-    benchmark: list[tuple[dt.date, Decimal]]
-    holders: dict[int, str]
+    return holder_names([account])[account.pk]
 
 
 @dataclass(frozen=True)
@@ -136,10 +103,10 @@ def statements_gather(
         for pk in wanted
         if pk not in accounts
     }
-    scopes = _scopes(tenant, [accounts[pk] for pk in wanted if pk in accounts])
+    scopes = account_scopes(tenant, [accounts[pk] for pk in wanted if pk in accounts])
     if not scopes:
         return Gathered({}, failures)
-    batch = _batch_read(tenant, scopes, period_start, period_end)
+    batch = ledger_reads(tenant, scopes, period_start, period_end)
     statements = {}
     for pk, scope in scopes.items():
         try:
@@ -149,70 +116,7 @@ def statements_gather(
     return Gathered(statements, failures)
 
 
-def _scopes(tenant, accounts: list[Account]) -> dict[int, list[Account]]:
-    """account id → the accounts its statement covers: itself, and a master's subs."""
-    masters = [a.pk for a in accounts if a.account_type == Account.Type.MASTER]
-    subs: dict[int, list[Account]] = defaultdict(list)
-    if masters:
-        for sub in (
-            ledger_selectors.accounts_for(tenant=tenant)
-            .filter(parent_id__in=masters)
-            .order_by("pk")
-        ):
-            subs[sub.parent_id].append(sub)
-    return {a.pk: [a, *subs.get(a.pk, ())] for a in accounts}
-
-
-def _batch_read(tenant, scopes, start: dt.date, end: dt.date) -> _Batch:
-    everyone = list({a.pk: a for scope in scopes.values() for a in scope}.values())
-    ids = [a.pk for a in everyone]
-    day_before = start - dt.timedelta(days=1)
-    has_masters = any(s[0].account_type == Account.Type.MASTER for s in scopes.values())
-    after = valuations_for_accounts(everyone, as_of=end)
-    activity: dict[int, list[Activity]] = defaultdict(list)
-    for row in ledger_selectors.activity_for(tenant=tenant, account_ids=ids, start=start, end=end):
-        activity[row.account_id].append(row)
-    realized: dict[int, list] = defaultdict(list)
-    for gain in ledger_selectors.realized_for(tenant=tenant, account_ids=ids, start=start, end=end):
-        realized[gain.account_id].append(gain)
-    symbols = {a.symbol for rows in activity.values() for a in rows if a.symbol}
-    symbols |= {p.symbol for v in after.values() for p in v.positions}
-    instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
-    held_ids = {instruments[p.symbol].pk for v in after.values() for p in v.positions if p.quantity}
-    nav_rows: dict[int, list] = defaultdict(list)
-    for account_id, day, nav, flows in ledger_selectors.nav_history_for(
-        tenant=tenant, account_ids=ids, start=day_before, end=end
-    ).values_list("account_id", "date", "nav", "flows"):
-        nav_rows[account_id].append((day, nav, flows))
-    return _Batch(
-        tenant=tenant,
-        start=start,
-        end=end,
-        day_before=day_before,
-        rates=usd_rates_as_of(as_of=end),
-        before=valuations_for_accounts(everyone, as_of=day_before),
-        after=after,
-        before_rates=usd_rates_as_of(as_of=day_before) if has_masters else {},
-        activity=activity,
-        realized=realized,
-        instruments=instruments,
-        cash_before=cash_as_of(ids, day_before),
-        cash_after=cash_as_of(ids, end),
-        pair_events=pair_events_load_many(ids, sorted(held_ids)),
-        nav_rows=nav_rows,
-        benchmark=list(
-            Price.objects.filter(
-                instrument__in=Instrument.objects.filter(symbol=BENCHMARK_SYMBOL),
-                date__range=(day_before, end),
-            )
-            .order_by("date")
-            .values_list("date", "close")
-        ),
-        holders=_holder_names([scope[0] for scope in scopes.values()]),
-    )
-
-
-def _valuation(batch: _Batch, scope: list[Account], *, before: bool) -> Valuation:
+def _valuation(batch: LedgerReads, scope: list[Account], *, before: bool) -> Valuation:
     """The ledger's valuation of the statement's account (`account_valuation`): a master's
     is the consolidation of the master and its subs in the master's base currency."""
     account = scope[0]
@@ -232,7 +136,7 @@ def _valuation(batch: _Batch, scope: list[Account], *, before: bool) -> Valuatio
     )
 
 
-def _statement_build(batch: _Batch, scope: list[Account], period_kind: str) -> Statement:
+def _statement_build(batch: LedgerReads, scope: list[Account], period_kind: str) -> Statement:
     account = scope[0]
     ids = [a.pk for a in scope]
     base = account.base_currency
@@ -349,7 +253,9 @@ def _statement_build(batch: _Batch, scope: list[Account], period_kind: str) -> S
     )
 
 
-def _performance(batch: _Batch, scope: list[Account]) -> tuple[Performance, tuple[NavPoint, ...]]:
+def _performance(
+    batch: LedgerReads, scope: list[Account]
+) -> tuple[Performance, tuple[NavPoint, ...]]:
     """TWR and MWR for the period from the ledger's NAV history (from the close before the
     period), as `ledger.selectors.performance_for` computes them, and the daily NAV summed over
     the statement's accounts for the chart."""
@@ -389,7 +295,7 @@ def _flex_asset_class(asset_class: str) -> str:
     return "STK" if asset_class == "ETF" else asset_class
 
 
-def _cash_report(batch: _Batch, ids: list[int], flows) -> tuple[CashBalance, ...]:
+def _cash_report(batch: LedgerReads, ids: list[int], flows) -> tuple[CashBalance, ...]:
     start = defaultdict(list)
     end = defaultdict(list)
     for pk in ids:
@@ -421,7 +327,7 @@ def _cash_report(batch: _Batch, ids: list[int], flows) -> tuple[CashBalance, ...
     return tuple(out)
 
 
-def _positions(batch: _Batch, scope: list[Account]) -> tuple[Position, ...]:
+def _positions(batch: LedgerReads, scope: list[Account]) -> tuple[Position, ...]:
     """Open positions at the close of the period, valued by the ledger (`market_value` in the
     base currency), summed per instrument over a master's accounts."""
     held = defaultdict(lambda: [ZERO, ZERO, ZERO])  # symbol -> quantity, value, price
@@ -459,7 +365,7 @@ def _positions(batch: _Batch, scope: list[Account]) -> tuple[Position, ...]:
     return tuple(out)
 
 
-def _costs_as_of(batch: _Batch, scope: list[Account], instruments) -> dict[str, Decimal]:
+def _costs_as_of(batch: LedgerReads, scope: list[Account], instruments) -> dict[str, Decimal]:
     """Open-lot cost per symbol at the close of the period (instrument currency, before the
     multiplier): the FIFO replay of the journal up to that day with the ledger's own lot
     functions."""
