@@ -34,7 +34,7 @@ class LedgerReads:
     rates: dict  # USD rates at the period's end: every amount is converted at them
     before: dict[int, Valuation]  # account id → valuation at the close before the period
     after: dict[int, Valuation]  # ... and at the close of its last day
-    before_rates: dict  # USD rates the day before: a master's starting value is consolidated at them
+    before_rates: dict  # USD rates the day before (a master's starting value is consolidated)
     activity: dict[int, list[Activity]]
     realized: dict[int, list]
     instruments: dict[str, Instrument]
