@@ -176,7 +176,9 @@ class JournalEntry(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["trade_date"])]
+        # settle_date: "not yet settled" (settle date after today) is a handful of recent
+        # entries; without the index every cash read scanned the whole journal for them.
+        indexes = [models.Index(fields=["trade_date"]), models.Index(fields=["settle_date"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(settle_date__gte=models.F("trade_date")), name="entry_settles_after"

@@ -22,10 +22,9 @@ ZERO = Decimal(0)
 _HOLDING_COLUMNS = (
     "i.symbol, i.asset_class, i.currency, i.multiplier, px.closes FROM {source} "
     "JOIN ledger_instrument i ON i.id = h.instrument_id "
-    "LEFT JOIN LATERAL (SELECT array_agg(close ORDER BY date DESC) AS closes FROM ("
-    "SELECT close, date FROM ledger_price "
-    "WHERE instrument_id = h.instrument_id AND date <= %s ORDER BY date DESC LIMIT 2) x) px "
-    "ON TRUE"
+    "LEFT JOIN LATERAL (SELECT ARRAY(SELECT close FROM ledger_price "
+    "WHERE instrument_id = h.instrument_id AND date <= %s ORDER BY date DESC LIMIT 2) AS closes"
+    ") px ON TRUE"
 )
 _CURRENT = (
     "SELECT h.account_id, h.instrument_id, h.quantity, h.cost, h.realized_pnl, "
