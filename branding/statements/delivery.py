@@ -3,13 +3,13 @@ recipient."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from branding.brand import Brand
+from branding.emails import email_context, email_sender
 from branding.statement_models import IssuedStatement, StatementDelivery
 from branding.statements.selectors import clients_of_accounts
 
@@ -70,21 +70,20 @@ def statements_ready_emails_send(*, statements: list[IssuedStatement]) -> int:
     pending = [s for s in pending if recipients[s.pk]]
     if not pending:
         return 0
-    brand = Brand.load()
-    name = brand.display_name or brand.legal_name or "Your broker"
-    sender = f"{brand.email_sender_name or name} <{settings.DEFAULT_FROM_EMAIL}>"
+    # The branded base context (name, sender, theme, logo and portal links on the tenant's own
+    # host), read once for the batch.
+    base = email_context(Brand.load())
+    brand, name = base["brand"], base["brand_name"]
+    sender = email_sender(brand)
+    site = base["portal_url"].rstrip("/")
     mail = None
     sent = 0
     for statement in pending:
-        context = {
-            "brand": brand,
-            "brand_name": name,
-            "statement": statement,
-            "download_path": _download_path(statement),
-        }
-        subject = (
+        path = _download_path(statement)
+        context = {**base, "statement": statement, "download_path": f"{site}{path}" if path else ""}
+        subject = " ".join(  # one line: no header injection, no folding
             f"{name}: your {statement.get_kind_display().lower()} for "
-            f"{statement.period_start:%d %b %Y} – {statement.period_end:%d %b %Y} is ready"
+            f"{statement.period_start:%d %b %Y} – {statement.period_end:%d %b %Y} is ready".split()
         )
         messages = []
         for user in recipients[statement.pk]:

@@ -102,6 +102,10 @@ def test_month_end_run_issues_one_statement_per_account_and_a_rerun_adds_nothing
         )
         assert [m.to for m in mail.outbox] == [["zoe@example.com"]]
         assert "is ready" in mail.outbox[0].subject
+        # the link is absolute, on the tenant's own host, in both parts of the e-mail
+        link = f"https://{tenant_a.get_primary_domain().domain}/statements/{issued[0].pk}/pdf/"
+        assert link in mail.outbox[0].body
+        assert f'href="{link}"' in mail.outbox[0].alternatives[0][0]
         assert StatementDelivery.objects.get(statement=issued[0]).recipients == 1
         # when: the run is started again
         with django_capture_on_commit_callbacks(execute=True):
