@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ledger.errors import UnbalancedEntry
 from ledger.models import Account
-from ledger.sqlbulk import copy_rows, text
+from ledger.sqlbulk import cash_add, copy_rows, entry_ids_reserve, text
 from ledger.versions import accounts_touch
 
 
@@ -56,10 +56,7 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
         new = [e for e in entries if e.idempotency_key not in existing]
         if not new:
             return 0
-        cursor.execute(
-            "SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, %s)", [len(new)]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = entry_ids_reserve(cursor, len(new))
         now = timezone.now().isoformat()
         entry_lines, posting_lines = [], []
         cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
@@ -87,13 +84,6 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
             "entry_id, account_id, currency, quantity, role",
             posting_lines,
         )
-        keys = sorted(cash)
-        cursor.execute(
-            "INSERT INTO ledger_cashbalance (account_id, currency, quantity) "
-            "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) "
-            "ON CONFLICT (account_id, currency) "
-            "DO UPDATE SET quantity = ledger_cashbalance.quantity + EXCLUDED.quantity",
-            [[k[0] for k in keys], [k[1] for k in keys], [cash[k] for k in keys]],
-        )
+        cash_add(cursor, cash)
     accounts_touch(line.account_id for e in new for line in e.lines)
     return len(new)

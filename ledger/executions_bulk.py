@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger import platform
-from ledger.sqlbulk import LotEvent, array, copy_rows, pairs_fold, text
+from ledger.sqlbulk import LotEvent, cash_add, copy_rows, entry_ids_reserve, pairs_fold, text
 from ledger.versions import accounts_touch
 
 Q8 = Decimal("0.00000001")
@@ -93,10 +93,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
         new = [b for b in bookings if b.execution_id not in existing]
         if not new:
             return BookedChunk(0, len(existing))
-        cursor.execute(
-            "SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, %s)", [len(new)]
-        )
-        entry_ids = [row[0] for row in cursor.fetchall()]
+        entry_ids = entry_ids_reserve(cursor, len(new))
         clearing = platform.platform_account(platform.CLEARING).pk
         fees_account = platform.platform_account(platform.FEES).pk
         cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
@@ -130,7 +127,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
             )
 
         # Cash rows before positions, the order `journal_post` locks them in (no deadlock).
-        _cash_upsert(cursor, cash)
+        cash_add(cursor, cash)
         pairs_fold(cursor, by_pair, during=postings_copy)
     accounts_touch(b.account_id for b in new)
     return BookedChunk(len(new), len(existing))
@@ -144,14 +141,3 @@ def _interleaved(lines: list[str], steps, step_count: int, every: int = 256):
         if number % every == 0:
             for _ in islice(steps, per):
                 pass
-
-
-def _cash_upsert(cursor, cash: dict[tuple[int, str], Decimal]) -> None:
-    keys = sorted(cash)
-    cursor.execute(
-        "INSERT INTO ledger_cashbalance (account_id, currency, quantity) "
-        "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) "
-        "ON CONFLICT (account_id, currency) "
-        "DO UPDATE SET quantity = ledger_cashbalance.quantity + EXCLUDED.quantity",
-        [array(k[0] for k in keys), array(k[1] for k in keys), array(cash[k] for k in keys)],
-    )

@@ -16,7 +16,7 @@ from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument, JournalEntry, Posting
 from ledger.projections import pairs_apply
 from ledger.reference import validate_currency
-from ledger.sqlbulk import LotEvent, array, pairs_fold, pairs_rebuild
+from ledger.sqlbulk import LotEvent, array, cash_add, pairs_fold, pairs_rebuild
 from ledger.versions import accounts_touch
 
 Kind = JournalEntry.Kind
@@ -169,7 +169,8 @@ def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
         else:
             cash[(line.account.pk, line.currency)] += line.quantity
     # Rows are locked in one global order (account, asset) so concurrent entries cannot deadlock.
-    balances = _cash_add(cash)
+    with connection.cursor() as cursor:
+        balances = cash_add(cursor, cash)
     if entry.kind == Kind.REVERSAL or (entry.reverses_id is not None):
         with connection.cursor() as cursor:
             quantities = pairs_rebuild(cursor, pairs)
@@ -196,22 +197,6 @@ def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
             )
     _cash_check(entry, accounts, cash, balances)
     _short_check(entry, accounts, pairs, quantities)
-
-
-def _cash_add(cash: dict[tuple[int, str], Decimal]) -> dict[tuple[int, str], Decimal]:
-    if not cash:
-        return {}
-    keys = sorted(cash)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO ledger_cashbalance AS b (account_id, currency, quantity) "
-            "SELECT a, c, q FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) AS t(a, c, q) "
-            "ORDER BY a, c "
-            "ON CONFLICT (account_id, currency) DO UPDATE SET quantity = b.quantity + "
-            "EXCLUDED.quantity RETURNING account_id, currency, quantity",
-            [array(k[0] for k in keys), array(k[1] for k in keys), array(cash[k] for k in keys)],
-        )
-        return {(a, c): q for a, c, q in cursor.fetchall()}
 
 
 def _funds_checked(entry: JournalEntry, account: Account) -> bool:

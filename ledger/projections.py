@@ -134,33 +134,12 @@ def pairs_apply(entry: JournalEntry, pairs: dict) -> None:
         position.save(update_fields=["quantity", "cost", "realized_pnl"])
 
 
-def pair_events_load(account_id: int, instrument_id: int) -> list[PairEvent]:
-    """A pair's history in booking order, without reversed entries and their reversals."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT e.id, e.kind, e.trade_date, p.quantity, p.price, e.split_ratio "
-            "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
-            "WHERE p.account_id = %s AND p.instrument_id = %s AND e.reverses_id IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
-            "ORDER BY e.id, p.id",
-            [account_id, instrument_id],
-        )
-        events, seen_splits = [], set()
-        for row in cursor.fetchall():
-            event = PairEvent(*row)
-            if event.kind == JournalEntry.Kind.STOCK_SPLIT:
-                if event.entry_id in seen_splits:
-                    continue
-                seen_splits.add(event.entry_id)
-            events.append(event)
-    return events
-
-
 def pair_events_load_many(
     account_ids: list[int], instrument_ids: list[int]
 ) -> dict[tuple[int, int], list[PairEvent]]:
-    """`pair_events_load` for every (account, instrument) pair of the given ids that has
-    postings, in one query: (account id, instrument id) → its events in booking order."""
+    """The history of every (account, instrument) pair of the given ids that has postings, in
+    one query: (account id, instrument id) → its events in booking order, without reversed
+    entries and their reversals."""
     out: dict[tuple[int, int], list[PairEvent]] = {}
     if not account_ids or not instrument_ids:
         return out

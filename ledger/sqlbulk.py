@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models.expressions import RawSQL
 
-from ledger.lots import Lot, lots_apply, lots_cost, lots_quantity
+from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity
 
 ZERO = Decimal(0)
 COPY_BLOCK = 10_000
@@ -50,6 +50,62 @@ def ids_in(ids) -> RawSQL:
     """For `.filter(pk__in=ids_in(ids))`: one array parameter, not one placeholder per id (a
     block allocation checks thousands of accounts)."""
     return RawSQL("SELECT unnest(%s::bigint[])", [array(ids)])
+
+
+def entry_ids_reserve(cursor, count: int) -> list[int]:
+    """Ids for `count` journal entries about to be written by COPY."""
+    cursor.execute(
+        "SELECT nextval('ledger_journalentry_id_seq') FROM generate_series(1, %s)", [count]
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def cash_add(cursor, cash: dict[tuple[int, str], Decimal]) -> dict[tuple[int, str], Decimal]:
+    """Add {(account id, currency): amount} to the cash balances, rows created and locked in
+    (account, currency) order (the order every writer uses, so none deadlock); returns the new
+    balances."""
+    if not cash:
+        return {}
+    keys = sorted(cash)
+    cursor.execute(
+        "INSERT INTO ledger_cashbalance AS b (account_id, currency, quantity) "
+        "SELECT a, c, q FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[]) AS t(a, c, q) "
+        "ORDER BY a, c "
+        "ON CONFLICT (account_id, currency) DO UPDATE SET quantity = b.quantity + "
+        "EXCLUDED.quantity RETURNING account_id, currency, quantity",
+        [array(k[0] for k in keys), array(k[1] for k in keys), array(cash[k] for k in keys)],
+    )
+    return {(a, c): q for a, c, q in cursor.fetchall()}
+
+
+def _lot_line(pair, lot: Lot) -> str:
+    return (
+        f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
+        f"{lot.quantity}\t{lot.price}\n"
+    )
+
+
+def _gain_line(pair, c: Closed) -> str:
+    return (
+        f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
+        f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
+    )
+
+
+def _lots_and_gains_copy(cursor, lot_lines: list[str], gain_lines: list[str]) -> None:
+    copy_rows(
+        cursor,
+        "ledger_taxlot",
+        "account_id, instrument_id, opened_by_id, open_date, sequence, quantity, price",
+        lot_lines,
+    )
+    copy_rows(
+        cursor,
+        "ledger_realizedgain",
+        "account_id, instrument_id, closed_by_id, open_date, close_date, quantity, "
+        "open_price, close_price, pnl",
+        gain_lines,
+    )
 
 
 @dataclass(slots=True)
@@ -97,19 +153,13 @@ def _pair_fold(
         )
         for c in closed:
             realized += c.pnl
-            gain_lines.append(
-                f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
-                f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
-            )
+            gain_lines.append(_gain_line(pair, c))
     after = set()
     for lot in lots:
         key = (lot.sequence, lot.entry_id)
         after.add(key)
         if key not in before:
-            lot_lines.append(
-                f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
-                f"{lot.quantity}\t{lot.price}\n"
-            )
+            lot_lines.append(_lot_line(pair, lot))
         elif before[key] != lot.quantity:
             for column, value in zip(changed, (*pair, lot.sequence, lot.quantity), strict=True):
                 column.append(value)
@@ -194,19 +244,7 @@ def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]], *, during
             "WHERE l.account_id = t.a AND l.instrument_id = t.i AND l.sequence = t.s",
             [array(column) for column in changed],
         )
-    copy_rows(
-        cursor,
-        "ledger_taxlot",
-        "account_id, instrument_id, opened_by_id, open_date, sequence, quantity, price",
-        lot_lines,
-    )
-    copy_rows(
-        cursor,
-        "ledger_realizedgain",
-        "account_id, instrument_id, closed_by_id, open_date, close_date, quantity, "
-        "open_price, close_price, pnl",
-        gain_lines,
-    )
+    _lots_and_gains_copy(cursor, lot_lines, gain_lines)
     cursor.execute(
         "UPDATE ledger_position p SET quantity = t.q, cost = t.c, "
         "realized_pnl = p.realized_pnl + t.r "
@@ -243,15 +281,9 @@ def pairs_rebuild(cursor, pairs) -> dict:
     for pair in pairs:
         lots, closed = pair_events_replay(events.get(pair, []), multiplier=multipliers[pair[1]])
         for lot in lots:
-            lot_lines.append(
-                f"{pair[0]}\t{pair[1]}\t{lot.entry_id}\t{lot.open_date}\t{lot.sequence}\t"
-                f"{lot.quantity}\t{lot.price}\n"
-            )
+            lot_lines.append(_lot_line(pair, lot))
         for c in closed:
-            gain_lines.append(
-                f"{pair[0]}\t{pair[1]}\t{c.entry_id}\t{c.open_date}\t{c.close_date}\t"
-                f"{c.quantity}\t{c.open_price}\t{c.close_price}\t{c.pnl}\n"
-            )
+            gain_lines.append(_gain_line(pair, c))
         quantity = lots_quantity(lots)
         quantities[pair] = quantity
         realized = sum((c.pnl for c in closed), ZERO)
@@ -265,19 +297,7 @@ def pairs_rebuild(cursor, pairs) -> dict:
             "WHERE x.account_id = t.a AND x.instrument_id = t.i",
             [array(account_ids), array(instrument_ids)],
         )
-    copy_rows(
-        cursor,
-        "ledger_taxlot",
-        "account_id, instrument_id, opened_by_id, open_date, sequence, quantity, price",
-        lot_lines,
-    )
-    copy_rows(
-        cursor,
-        "ledger_realizedgain",
-        "account_id, instrument_id, closed_by_id, open_date, close_date, quantity, "
-        "open_price, close_price, pnl",
-        gain_lines,
-    )
+    _lots_and_gains_copy(cursor, lot_lines, gain_lines)
     cursor.execute(
         "UPDATE ledger_position p SET quantity = t.q, cost = t.c, realized_pnl = t.r "
         "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]) "

@@ -140,12 +140,16 @@ def _logo(logo_png: bytes) -> ImageReader:
     return ImageReader(io.BytesIO(logo_png))
 
 
-def _page_decorations(brand: BrandStyle, statement: Statement, styles: _Styles):
-    logo = _logo(brand.logo_png) if brand.logo_png else None
-    subtitle = (
+def _subtitle(statement: Statement) -> str:
+    return (
         f"{statement.title} · {statement.account.number} · "
         f"{period_label(statement.period_start, statement.period_end)}"
     )
+
+
+def page_decorations(brand: BrandStyle, styles: _Styles, *, subtitle: str):
+    """The branded page of every document: colour band, logo, name, `subtitle`, footer."""
+    logo = _logo(brand.logo_png) if brand.logo_png else None
 
     def draw(canvas, doc):
         canvas.saveState()
@@ -334,7 +338,13 @@ def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates(
-        [PageTemplate("statement", [frame], onPage=_page_decorations(brand, statement, styles))]
+        [
+            PageTemplate(
+                "statement",
+                [frame],
+                onPage=page_decorations(brand, styles, subtitle=_subtitle(statement)),
+            )
+        ]
     )
     story: list = []
     for section in statement_sections(statement):

@@ -36,7 +36,6 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -63,6 +62,7 @@ from branding.statements.pdf import (
     _NumberedCanvas,
     _Styles,
     fonts_register,
+    page_decorations,
 )
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -95,45 +95,6 @@ class Report:
 
 
 # --- PDF ----------------------------------------------------------------------------------------
-
-
-def _page_decorations(brand: BrandStyle, report: Report, styles: _Styles):
-    logo = ImageReader(io.BytesIO(brand.logo_png)) if brand.logo_png else None
-    subtitle = f"{report.title} · {report.subject}"
-
-    def draw(canvas, doc):
-        canvas.saveState()
-        top = PAGE_HEIGHT - MARGIN
-        canvas.setFillColor(styles.primary)
-        canvas.rect(MARGIN, top - 3 * mm, PAGE_WIDTH - 2 * MARGIN, 3 * mm, stroke=0, fill=1)
-        x = MARGIN
-        if logo is not None:
-            canvas.drawImage(
-                logo,
-                x,
-                top - 17 * mm,
-                width=30 * mm,
-                height=12 * mm,
-                preserveAspectRatio=True,
-                anchor="sw",
-                mask="auto",
-            )
-            x += 33 * mm
-        canvas.setFont(FONT_BOLD, 13)
-        canvas.drawString(x, top - 10 * mm, brand.name)
-        canvas.setFont(FONT, 8)
-        canvas.setFillColor(styles.text)
-        canvas.drawString(x, top - 15 * mm, subtitle)
-        canvas.setStrokeColor(styles.accent)
-        canvas.setLineWidth(0.8)
-        canvas.line(MARGIN, MARGIN + 4 * mm, PAGE_WIDTH - MARGIN, MARGIN + 4 * mm)
-        canvas.setFont(FONT, 7)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        footer = brand.footer or brand.legal_name or brand.name
-        canvas.drawString(MARGIN, 8 * mm, footer[:140])
-        canvas.restoreState()
-
-    return draw
 
 
 def column_widths(section: Section, width: float, *, sample: int = 400) -> list[float]:
@@ -263,7 +224,15 @@ def report_pdf(report: Report, brand: BrandStyle) -> bytes:
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates(
-        [PageTemplate("report", [frame], onPage=_page_decorations(brand, report, styles))]
+        [
+            PageTemplate(
+                "report",
+                [frame],
+                onPage=page_decorations(
+                    brand, styles, subtitle=f"{report.title} · {report.subject}"
+                ),
+            )
+        ]
     )
     story: list = []
     for index, section in enumerate(report.sections):
