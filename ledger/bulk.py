@@ -65,9 +65,9 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
                 f"{entry_id}\t{e.kind}\t{e.trade_date}\t{e.settle_date or e.trade_date}\t"
                 f"{text(e.idempotency_key)}\t{text(e.memo)}\t{now}\n"
             )
-            for line in e.lines:
+            for leg, line in enumerate(e.lines):
                 posting_lines.append(
-                    f"{entry_id}\t{line.account_id}\t{line.currency}\t{line.quantity}\t"
+                    f"{entry_id}\t{leg}\t{line.account_id}\t{line.currency}\t{line.quantity}\t"
                     f"{line.role}\n"
                 )
                 if line.account_id not in platform_ids:
@@ -81,7 +81,7 @@ def cash_entries_bulk_book(entries: list[BulkCashEntry]) -> int:
         copy_rows(
             cursor,
             "ledger_posting",
-            "entry_id, account_id, currency, quantity, role",
+            "entry_id, leg, account_id, currency, quantity, role",
             posting_lines,
         )
         cash_add(cursor, cash)

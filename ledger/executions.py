@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import queue
+import threading
 import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (checked with a hardened lxml parser first)
 from collections.abc import Iterable, Iterator
@@ -135,37 +137,78 @@ def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
     )
 
 
+def _validated_chunks(rows, resolver: _Resolver, out: queue.Queue, stop: threading.Event) -> None:
+    """Validate rows (numbered from 1) and put chunks of bookings on `out`, then
+    ("done", errors). After the first bad row nothing more is queued for booking, but every
+    row is still validated so that all bad rows are named."""
+    try:
+        errors: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        chunk: list[ExecutionBooking] = []
+        for number, row in enumerate(rows, start=1):
+            if stop.is_set():
+                return
+            try:
+                if isinstance(row, Exception):
+                    raise row
+                booking = _validate(row, resolver)
+                if booking.execution_id in seen:
+                    raise ValueError(f"execution id {booking.execution_id} appears twice")
+                seen.add(booking.execution_id)
+            except (ValueError, InvalidOperation, TypeError) as exc:
+                errors.append((number, str(exc)))
+                chunk = []
+                continue
+            if errors:
+                continue  # keep validating to name every bad row; nothing will be kept
+            chunk.append(booking)
+            if len(chunk) >= CHUNK:
+                out.put(("chunk", chunk))
+                chunk = []
+        if chunk and not errors:
+            out.put(("chunk", chunk))
+        out.put(("done", errors))
+    except BaseException as exc:  # noqa: BLE001 (handed to the booking thread, re-raised there)
+        out.put(("failed", exc))
+
+
 @transaction.atomic
 def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResult:
     """Book executions (numbered from 1 in the order given). Rows may be exceptions raised
-    while reading them; each becomes a row error."""
+    while reading them; each becomes a row error.
+
+    Reading and validating run in a second thread, one chunk ahead of the booking, so the
+    parsing of the next chunk overlaps with the database writing the current one (the
+    database driver releases the interpreter while it waits). Only this thread touches the
+    database; the queue holds at most one chunk, so memory stays flat."""
     resolver = _Resolver()
-    errors: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    chunk: list[ExecutionBooking] = []
+    chunks: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_validated_chunks, args=(rows, resolver, chunks, stop), daemon=True
+    )
+    reader.start()
     booked = BookedChunk()
-    for number, row in enumerate(rows, start=1):
-        try:
-            if isinstance(row, Exception):
-                raise row
-            booking = _validate(row, resolver)
-            if booking.execution_id in seen:
-                raise ValueError(f"execution id {booking.execution_id} appears twice")
-            seen.add(booking.execution_id)
-        except (ValueError, InvalidOperation, TypeError) as exc:
-            errors.append((number, str(exc)))
-            continue
-        if errors:
-            continue  # keep validating to name every bad row; nothing will be kept
-        chunk.append(booking)
-        if len(chunk) >= CHUNK:
-            booked += chunk_book(chunk)
-            chunk = []
-    if chunk and not errors:
-        booked += chunk_book(chunk)
-    if errors:
-        raise ImportRefused(errors)
-    return ImportResult(booked=booked.booked, skipped=booked.skipped)
+    try:
+        while True:
+            kind, payload = chunks.get()
+            if kind == "chunk":
+                booked += chunk_book(payload)
+            elif kind == "failed":
+                raise payload
+            else:
+                if payload:
+                    raise ImportRefused(payload)
+                return ImportResult(booked=booked.booked, skipped=booked.skipped)
+    finally:
+        # On an error while booking, stop the reader and drain the queue so it can finish.
+        stop.set()
+        while reader.is_alive():
+            try:
+                chunks.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()
 
 
 def _decimal(value: str, name: str, default: Decimal | None = None) -> Decimal:

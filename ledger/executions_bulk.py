@@ -63,22 +63,27 @@ def _rows(bookings, entry_ids, clearing: int, fees_account: int, cash: dict):
             f"{entry_id}\ttrade\t{b.trade_date}\t{b.settle_date}\texec:{exec_id}\t"
             f"{exec_id}\t\t{now}\n"
         )
+        # Legs in the order `trade_lines` gives them: instrument, principal, commission, fee.
         postings = [
-            f"{entry_id}\t{account}\t{inst}\t\t{qty}\t{b.price}\tprincipal\n"
-            f"{entry_id}\t{clearing}\t{inst}\t\t{-qty}\t{b.price}\tprincipal\n"
+            f"{entry_id}\t0\t{account}\t{inst}\t\t{qty}\t{b.price}\tprincipal\n"
+            f"{entry_id}\t1\t{clearing}\t{inst}\t\t{-qty}\t{b.price}\tprincipal\n"
         ]
+        leg = 2
         principal = (qty * b.price * b.multiplier).quantize(Q8)
         if principal:
             postings.append(
-                f"{entry_id}\t{account}\t\\N\t{ccy}\t{-principal}\t\\N\tprincipal\n"
-                f"{entry_id}\t{clearing}\t\\N\t{ccy}\t{principal}\t\\N\tprincipal\n"
+                f"{entry_id}\t2\t{account}\t\\N\t{ccy}\t{-principal}\t\\N\tprincipal\n"
+                f"{entry_id}\t3\t{clearing}\t\\N\t{ccy}\t{principal}\t\\N\tprincipal\n"
             )
+            leg = 4
         for amount, role in ((b.commission, "commission"), (b.fees, "fee")):
             if amount:
                 postings.append(
-                    f"{entry_id}\t{account}\t\\N\t{ccy}\t{-amount}\t\\N\t{role}\n"
-                    f"{entry_id}\t{fees_account}\t\\N\t{ccy}\t{amount}\t\\N\t{role}\n"
+                    f"{entry_id}\t{leg}\t{account}\t\\N\t{ccy}\t{-amount}\t\\N\t{role}\n"
+                    f"{entry_id}\t{leg + 1}\t{fees_account}\t\\N\t{ccy}\t{amount}\t\\N\t"
+                    f"{role}\n"
                 )
+                leg += 2
         cash[(account, ccy)] -= principal + b.commission + b.fees
         yield entry, "".join(postings)
 
@@ -122,7 +127,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
             copy_rows(
                 cursor,
                 "ledger_posting",
-                "entry_id, account_id, instrument_id, currency, quantity, price, role",
+                "entry_id, leg, account_id, instrument_id, currency, quantity, price, role",
                 _interleaved(postings, fold_steps, len(by_pair)),
             )
 

@@ -137,9 +137,10 @@ def _postings_insert(entry_id: int, lines: list[PostingLine]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO ledger_posting "
-            "(entry_id, account_id, instrument_id, currency, quantity, price, role) "
-            "SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::numeric[], "
-            "%s::numeric[], %s::varchar[])",
+            "(entry_id, leg, account_id, instrument_id, currency, quantity, price, role) "
+            "SELECT %s, t.n - 1, t.a, t.i, t.c, t.q, t.p, t.r FROM unnest(%s::bigint[], "
+            "%s::bigint[], %s::varchar[], %s::numeric[], %s::numeric[], %s::varchar[]) "
+            "WITH ORDINALITY AS t(a, i, c, q, p, r, n)",
             [
                 entry_id,
                 array(line.account.pk for line in lines),
@@ -215,7 +216,7 @@ def _unsettled_credits_many(keys: list[tuple[int, str]], as_of: date) -> dict:
         cursor.execute(
             "SELECT p.account_id, p.currency, SUM(p.quantity) FROM ledger_posting p "
             "JOIN unnest(%s::bigint[], %s::varchar[]) AS t(a, c) "
-            "ON p.account_id = t.a AND p.currency = t.c "
+            "ON p.account_id = t.a AND p.instrument_id IS NULL AND p.currency = t.c "
             "JOIN ledger_journalentry e ON e.id = p.entry_id "
             "WHERE p.quantity > 0 AND e.settle_date > %s GROUP BY 1, 2",
             [[k[0] for k in keys], [k[1] for k in keys], as_of],

@@ -147,14 +147,14 @@ def pair_events_load_many(
         # The pairs' postings first (materialised), then their entries: planned the other way
         # round, the reversal check would run over the whole journal.
         cursor.execute(
-            "WITH p AS MATERIALIZED (SELECT id, entry_id, account_id, instrument_id, quantity, "
+            "WITH p AS MATERIALIZED (SELECT leg, entry_id, account_id, instrument_id, quantity, "
             "price FROM ledger_posting WHERE account_id = ANY(%s) AND instrument_id = ANY(%s)) "
             "SELECT p.account_id, p.instrument_id, e.id, e.kind, e.trade_date, p.quantity, "
             "p.price, e.split_ratio "
             "FROM p JOIN ledger_journalentry e ON e.id = p.entry_id "
             "WHERE e.reverses_id IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
-            "ORDER BY p.account_id, p.instrument_id, e.id, p.id",
+            "ORDER BY p.account_id, p.instrument_id, e.id, p.leg",
             [list(account_ids), list(instrument_ids)],
         )
         seen_splits: set[tuple[int, int, int]] = set()

@@ -67,7 +67,7 @@ def cash_rows_for_ids(account_ids: list[int], *, as_of: date | None = None) -> l
             "   SUM(p.quantity) FILTER (WHERE p.quantity > 0) AS credits,"
             "   SUM(p.quantity) FILTER (WHERE p.quantity < 0) AS debits"
             "  FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
-            "  WHERE p.account_id = ANY(%s) AND p.currency <> '' AND e.settle_date > %s"
+            "  WHERE p.account_id = ANY(%s) AND p.instrument_id IS NULL AND e.settle_date > %s"
             "  GROUP BY 1, 2) u ON u.account_id = c.account_id AND u.currency = c.currency"
             " WHERE c.account_id = ANY(%s) ORDER BY c.account_id, c.currency",
             [account_ids, as_of, account_ids],
@@ -133,7 +133,7 @@ def activity_for(
     if kinds:
         qs = qs.filter(entry__kind__in=list(kinds))
     grouped: dict[tuple[int, int], list[Posting]] = defaultdict(list)
-    for posting in qs.order_by("-entry__trade_date", "-entry_id", "id"):
+    for posting in qs.order_by("-entry__trade_date", "-entry_id", "leg"):
         grouped[(posting.entry_id, posting.account_id)].append(posting)
     out = []
     for postings in grouped.values():

@@ -57,7 +57,7 @@ def cash_as_of(ids: list[int], as_of: date) -> dict[int, list[CashInput]]:
             " SUM(p.quantity) FILTER (WHERE e.settle_date <= %s),"
             " SUM(p.quantity) FILTER (WHERE e.settle_date > %s AND p.quantity > 0)"
             " FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
-            " WHERE p.account_id = ANY(%s) AND p.currency <> '' AND e.trade_date <= %s"
+            " WHERE p.account_id = ANY(%s) AND p.instrument_id IS NULL AND e.trade_date <= %s"
             " GROUP BY 1, 2",
             [as_of, as_of, ids, as_of],
         )

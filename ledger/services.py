@@ -276,7 +276,7 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str) -> JournalEntry:
             price=p.price,
             role=p.role,
         )
-        for p in entry.postings.select_related("account", "instrument").order_by("id")
+        for p in entry.postings.select_related("account", "instrument").order_by("leg")
     ]
     return journal_post(
         kind=Kind.REVERSAL,

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models.expressions import RawSQL
+from psycopg.copy import QueuedLibpqWriter
 
 from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity
 
@@ -29,7 +30,8 @@ def copy_rows(cursor, table: str, columns: str, lines) -> None:
     first = next(iterator, None)
     if first is None:
         return
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    raw = getattr(cursor, "cursor", cursor)  # psycopg's own cursor under Django's wrapper
+    with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
         block = [first]
         for line in iterator:
             block.append(line)

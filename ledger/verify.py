@@ -51,13 +51,17 @@ ORPHANS = (
     ("ledger_realizedgain", "closed_by_id", "ledger_journalentry"),
 )
 
+KEYS = {"ledger_posting": "t.entry_id || '/' || t.leg"}
+
 
 def _orphans(account_ids=None) -> list[str]:
     params = _scope(account_ids)
     found = []
     for table, column, target in ORPHANS:
         rows = _rows(
-            f"SELECT t.id, t.{column} FROM {table} t WHERE t.{column} IS NOT NULL "  # noqa: S608
+            # A posting is known by entry and leg, lots and gains by id.
+            f"SELECT {KEYS.get(table, 't.id')}, t.{column} FROM {table} t "  # noqa: S608
+            f"WHERE t.{column} IS NOT NULL "
             f"AND (%s::bigint[] IS NULL OR t.account_id = ANY(%s)) "
             f"AND NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = t.{column}) LIMIT 100",
             params,
@@ -97,7 +101,7 @@ def _position_differences(account_ids=None) -> list[str]:
             "WHERE p.instrument_id IS NOT NULL AND a.account_type <> 'platform' "
             "AND e.reverses_id IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "
-            "AND (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) ORDER BY e.id, p.id",
+            "AND (%s::bigint[] IS NULL OR p.account_id = ANY(%s)) ORDER BY e.id, p.leg",
             params,
         )
         for account_id, instrument_id, *event in cursor:

@@ -123,8 +123,8 @@ def test_tenant_context_sees_platform_accounts_but_cannot_book_to_another_tenant
         _as_role(
             app_role,
             "tenant_a, public",
-            "INSERT INTO ledger_posting (entry_id, account_id, currency, quantity, role) "
-            "VALUES (1, %s, 'USD', 1, 'principal') RETURNING id",
+            "INSERT INTO ledger_posting (entry_id, leg, account_id, currency, quantity, role) "
+            "VALUES (1, 0, %s, 'USD', 1, 'principal') RETURNING entry_id",
             [theirs.pk],
         )
 

@@ -163,10 +163,9 @@ def test_cash_account_buying_power_is_settled_cash_less_pending(tenant_a):
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE ledger_posting SET quantity = quantity * 2 WHERE id = %s",
-        "DELETE FROM ledger_posting WHERE id = %s",
-        "UPDATE ledger_journalentry SET memo = 'x' WHERE id = "
-        "(SELECT entry_id FROM ledger_posting WHERE id = %s)",
+        "UPDATE ledger_posting SET quantity = quantity * 2 WHERE entry_id = %s AND leg = %s",
+        "DELETE FROM ledger_posting WHERE entry_id = %s AND leg = %s",
+        "UPDATE ledger_journalentry SET memo = 'x' WHERE id = %s AND %s >= 0",
     ],
 )
 def test_raw_sql_cannot_change_posted_rows(tenant_a, sql):
@@ -177,7 +176,7 @@ def test_raw_sql_cannot_change_posted_rows(tenant_a, sql):
     # when
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, [posting.pk])
+            cursor.execute(sql, [posting.entry_id, posting.leg])
     # then
     assert "posted journal rows are immutable" in str(refused.value)
     assert Posting.objects.get(pk=posting.pk).quantity == D(5)
