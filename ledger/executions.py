@@ -13,8 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import queue
-import threading
+import operator
 import warnings
 import xml.etree.ElementTree as ET  # noqa: S405 (checked with a hardened lxml parser first)
 from collections.abc import Iterable, Iterator
@@ -137,78 +136,37 @@ def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
     )
 
 
-def _validated_chunks(rows, resolver: _Resolver, out: queue.Queue, stop: threading.Event) -> None:
-    """Validate rows (numbered from 1) and put chunks of bookings on `out`, then
-    ("done", errors). After the first bad row nothing more is queued for booking, but every
-    row is still validated so that all bad rows are named."""
-    try:
-        errors: list[tuple[int, str]] = []
-        seen: set[str] = set()
-        chunk: list[ExecutionBooking] = []
-        for number, row in enumerate(rows, start=1):
-            if stop.is_set():
-                return
-            try:
-                if isinstance(row, Exception):
-                    raise row
-                booking = _validate(row, resolver)
-                if booking.execution_id in seen:
-                    raise ValueError(f"execution id {booking.execution_id} appears twice")
-                seen.add(booking.execution_id)
-            except (ValueError, InvalidOperation, TypeError) as exc:
-                errors.append((number, str(exc)))
-                chunk = []
-                continue
-            if errors:
-                continue  # keep validating to name every bad row; nothing will be kept
-            chunk.append(booking)
-            if len(chunk) >= CHUNK:
-                out.put(("chunk", chunk))
-                chunk = []
-        if chunk and not errors:
-            out.put(("chunk", chunk))
-        out.put(("done", errors))
-    except BaseException as exc:  # noqa: BLE001 (handed to the booking thread, re-raised there)
-        out.put(("failed", exc))
-
-
 @transaction.atomic
 def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResult:
     """Book executions (numbered from 1 in the order given). Rows may be exceptions raised
-    while reading them; each becomes a row error.
-
-    Reading and validating run in a second thread, one chunk ahead of the booking, so the
-    parsing of the next chunk overlaps with the database writing the current one (the
-    database driver releases the interpreter while it waits). Only this thread touches the
-    database; the queue holds at most one chunk, so memory stays flat."""
+    while reading them; each becomes a row error."""
     resolver = _Resolver()
-    chunks: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    reader = threading.Thread(
-        target=_validated_chunks, args=(rows, resolver, chunks, stop), daemon=True
-    )
-    reader.start()
+    errors: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    chunk: list[ExecutionBooking] = []
     booked = BookedChunk()
-    try:
-        while True:
-            kind, payload = chunks.get()
-            if kind == "chunk":
-                booked += chunk_book(payload)
-            elif kind == "failed":
-                raise payload
-            else:
-                if payload:
-                    raise ImportRefused(payload)
-                return ImportResult(booked=booked.booked, skipped=booked.skipped)
-    finally:
-        # On an error while booking, stop the reader and drain the queue so it can finish.
-        stop.set()
-        while reader.is_alive():
-            try:
-                chunks.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        reader.join()
+    for number, row in enumerate(rows, start=1):
+        try:
+            if isinstance(row, Exception):
+                raise row
+            booking = _validate(row, resolver)
+            if booking.execution_id in seen:
+                raise ValueError(f"execution id {booking.execution_id} appears twice")
+            seen.add(booking.execution_id)
+        except (ValueError, InvalidOperation, TypeError) as exc:
+            errors.append((number, str(exc)))
+            continue
+        if errors:
+            continue  # keep validating to name every bad row; nothing will be kept
+        chunk.append(booking)
+        if len(chunk) >= CHUNK:
+            booked += chunk_book(chunk)
+            chunk = []
+    if chunk and not errors:
+        booked += chunk_book(chunk)
+    if errors:
+        raise ImportRefused(errors)
+    return ImportResult(booked=booked.booked, skipped=booked.skipped)
 
 
 def _decimal(value: str, name: str, default: Decimal | None = None) -> Decimal:
@@ -239,28 +197,31 @@ def csv_rows(stream: Iterable[str]) -> Iterator[ExecutionRow | Exception]:
     if missing:
         yield ValueError(f"header lacks columns {sorted(missing)}")
         return
-    at = {name: header.index(name) if name in header else None for name in CSV_COLUMNS}
-    optional = [at["settle_date"], at["commission"], at["fees"], at["currency"]]
+    width = len(header)
+    # An absent optional column reads as the empty last field of a padded record.
+    at = [header.index(name) if name in header else width for name in CSV_COLUMNS]
+    fields = operator.itemgetter(*at)
     zero = Decimal(0)
     for record in reader:
         try:
-            if len(record) != len(header):
-                raise ValueError(f"{len(record)} fields instead of {len(header)}")
-            settle, commission, fees, currency = (
-                record[i].strip() if i is not None else "" for i in optional
+            if len(record) != width:
+                raise ValueError(f"{len(record)} fields instead of {width}")
+            record.append("")
+            exec_id, account, symbol, side, qty, price, trade, settle, comm, fees, ccy = fields(
+                record
             )
             yield ExecutionRow(
-                execution_id=record[at["execution_id"]].strip(),
-                account_number=record[at["account"]].strip(),
-                symbol=record[at["symbol"]].strip(),
-                side=record[at["side"]].strip(),
-                quantity=_decimal(record[at["quantity"]], "quantity"),
-                price=_decimal(record[at["price"]], "price"),
-                trade_date=_date(record[at["trade_date"]], "trade date"),
-                settle_date=_date(settle, "settle date", optional=True),
-                commission=_decimal(commission, "commission", zero),
-                fees=_decimal(fees, "fees", zero),
-                currency=currency,
+                execution_id=exec_id.strip(),
+                account_number=account.strip(),
+                symbol=symbol.strip(),
+                side=side.strip(),
+                quantity=_decimal(qty, "quantity"),
+                price=_decimal(price, "price"),
+                trade_date=_date(trade, "trade date"),
+                settle_date=_date(settle.strip(), "settle date", optional=True),
+                commission=_decimal(comm.strip(), "commission", zero),
+                fees=_decimal(fees.strip(), "fees", zero),
+                currency=ccy.strip(),
             )
         except ValueError as exc:
             yield exc

@@ -17,7 +17,15 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger import platform
-from ledger.sqlbulk import LotEvent, cash_add, copy_rows, entry_ids_reserve, pairs_fold, text
+from ledger.sqlbulk import (
+    LotEvent,
+    cash_add,
+    copy_rows,
+    entry_ids_reserve,
+    pairs_fold,
+    text,
+    text_array,
+)
 from ledger.versions import accounts_touch
 
 Q8 = Decimal("0.00000001")
@@ -92,7 +100,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT execution_id FROM ledger_journalentry WHERE execution_id = ANY(%s::text[])",
-            [[b.execution_id for b in bookings]],
+            [text_array([b.execution_id for b in bookings])],
         )
         existing = {row[0] for row in cursor.fetchall()}
         new = [b for b in bookings if b.execution_id not in existing]

@@ -312,8 +312,9 @@ class TaxLot(models.Model):
     instrument = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
+    # Lots are never looked up by their opening entry (entries cannot be deleted).
     opened_by = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     open_date = models.DateField()
     sequence = models.PositiveIntegerField()
@@ -344,7 +345,7 @@ class RealizedGain(models.Model):
         Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     closed_by = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     open_date = models.DateField()
     close_date = models.DateField()

@@ -48,6 +48,17 @@ def array(values) -> str:
     return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
 
 
+def text_array(values) -> str:
+    """A PostgreSQL array literal of strings (cast it in the query: `%s::text[]`)."""
+    return (
+        '{"'
+        + '","'.join([v.replace("\\", "\\\\").replace('"', '\\"') for v in values])
+        + '"}'
+        if values
+        else "{}"
+    )
+
+
 def ids_in(ids) -> RawSQL:
     """For `.filter(pk__in=ids_in(ids))`: one array parameter, not one placeholder per id (a
     block allocation checks thousands of accounts)."""

@@ -109,7 +109,7 @@ def executions_for(*, tenant, account_ids, trade_date: dt.date) -> list[Executio
             entry__trade_date=trade_date,
         )
         .select_related("entry", "entry__reversed_by", "instrument", "account")
-        .order_by("entry_id", "account_id", "id")
+        .order_by("entry_id", "account_id", "leg")
     )
     grouped: dict[tuple[int, int], list[Posting]] = defaultdict(list)
     for posting in postings:
