@@ -10,8 +10,10 @@ Executions are facts reported by the executing broker, so no buying-power check 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import gc
 import io
 import operator
 import warnings
@@ -30,7 +32,7 @@ from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument
 from ledger.settlement import business_days_add, settlement_days
 
-CHUNK = 20_000
+CHUNK = 100_000
 CSV_COLUMNS = (
     "execution_id",
     "account",
@@ -136,7 +138,22 @@ def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
     )
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """An import allocates millions of short-lived objects, none of them in reference cycles;
+    the cyclic garbage collector would walk every live one of them again and again (measured:
+    a fifth of the import's time). Reference counting still frees them as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @transaction.atomic
+@_cyclic_gc_paused()
 def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResult:
     """Book executions (numbered from 1 in the order given). Rows may be exceptions raised
     while reading them; each becomes a row error."""

@@ -58,42 +58,53 @@ class BookedChunk:
         return self
 
 
-def _rows(bookings, entry_ids, clearing: int, fees_account: int, cash: dict):
-    """Yield (entry line, posting lines) of each execution; fills `cash` on the way."""
+def _entry_lines(bookings, entry_ids, principals: list, cash: dict, by_pair: dict):
+    """Yield each execution's entry line; on the way, note its principal, its cash movement and
+    its lot event."""
     now = timezone.now().isoformat()
     for entry_id, b in zip(entry_ids, bookings, strict=True):
         exec_id = text(b.execution_id)
+        principal = (b.quantity * b.price * b.multiplier).quantize(Q8)
+        principals.append(principal)
+        cash[(b.account_id, b.currency)] -= principal + b.commission + b.fees
+        by_pair[(b.account_id, b.instrument_id)].append(
+            LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier)
+        )
+        yield (
+            f"{entry_id}\ttrade\t{b.trade_date}\t{b.settle_date}\texec:{exec_id}\t"
+            f"{exec_id}\t\t{now}\n"
+        )
+
+
+def _posting_lines(bookings, entry_ids, principals, clearing: int, fees_account: int):
+    """Yield the posting lines of each execution (formatted only now, so a chunk's postings are
+    never all held in memory), legs in the order `trade_lines` gives them: instrument,
+    principal, commission, fee."""
+    for entry_id, b, principal in zip(entry_ids, bookings, principals, strict=True):
         qty = b.quantity
         inst = b.instrument_id
         account = b.account_id
         ccy = b.currency
-        entry = (
-            f"{entry_id}\ttrade\t{b.trade_date}\t{b.settle_date}\texec:{exec_id}\t"
-            f"{exec_id}\t\t{now}\n"
-        )
-        # Legs in the order `trade_lines` gives them: instrument, principal, commission, fee.
-        postings = [
+        lines = (
             f"{entry_id}\t0\t{account}\t{inst}\t\t{qty}\t{b.price}\tprincipal\n"
             f"{entry_id}\t1\t{clearing}\t{inst}\t\t{-qty}\t{b.price}\tprincipal\n"
-        ]
+        )
         leg = 2
-        principal = (qty * b.price * b.multiplier).quantize(Q8)
         if principal:
-            postings.append(
+            lines += (
                 f"{entry_id}\t2\t{account}\t\\N\t{ccy}\t{-principal}\t\\N\tprincipal\n"
                 f"{entry_id}\t3\t{clearing}\t\\N\t{ccy}\t{principal}\t\\N\tprincipal\n"
             )
             leg = 4
         for amount, role in ((b.commission, "commission"), (b.fees, "fee")):
             if amount:
-                postings.append(
+                lines += (
                     f"{entry_id}\t{leg}\t{account}\t\\N\t{ccy}\t{-amount}\t\\N\t{role}\n"
                     f"{entry_id}\t{leg + 1}\t{fees_account}\t\\N\t{ccy}\t{amount}\t\\N\t"
                     f"{role}\n"
                 )
                 leg += 2
-        cash[(account, ccy)] -= principal + b.commission + b.fees
-        yield entry, "".join(postings)
+        yield lines
 
 
 def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
@@ -109,26 +120,15 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
         entry_ids = entry_ids_reserve(cursor, len(new))
         clearing = platform.platform_account(platform.CLEARING).pk
         fees_account = platform.platform_account(platform.FEES).pk
+        principals: list[Decimal] = []
         cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-        postings: list[str] = []
-
-        def entries():
-            # The entries' COPY streams while their postings are formatted.
-            for entry, lines in _rows(new, entry_ids, clearing, fees_account, cash):
-                postings.append(lines)
-                yield entry
-
+        by_pair: dict[tuple[int, int], list[LotEvent]] = defaultdict(list)
         copy_rows(
             cursor,
             "ledger_journalentry",
             "id, kind, trade_date, settle_date, idempotency_key, execution_id, memo, created_at",
-            entries(),
+            _entry_lines(new, entry_ids, principals, cash, by_pair),
         )
-        by_pair: dict[tuple[int, int], list[LotEvent]] = defaultdict(list)
-        for entry_id, b in zip(entry_ids, new, strict=True):
-            by_pair[(b.account_id, b.instrument_id)].append(
-                LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier)
-            )
 
         def postings_copy(fold_steps):
             # The lots are folded in Python while the server inserts the postings.
@@ -136,7 +136,12 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
                 cursor,
                 "ledger_posting",
                 "entry_id, leg, account_id, instrument_id, currency, quantity, price, role",
-                _interleaved(postings, fold_steps, len(by_pair)),
+                _interleaved(
+                    _posting_lines(new, entry_ids, principals, clearing, fees_account),
+                    len(new),
+                    fold_steps,
+                    len(by_pair),
+                ),
             )
 
         # Cash rows before positions, the order `journal_post` locks them in (no deadlock).
@@ -146,9 +151,9 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
     return BookedChunk(len(new), len(existing))
 
 
-def _interleaved(lines: list[str], steps, step_count: int, every: int = 256):
-    """`lines`, advancing `steps` evenly along them."""
-    per = -(-step_count * every // max(len(lines), 1))  # steps per `every` lines, rounded up
+def _interleaved(lines, line_count: int, steps, step_count: int, every: int = 256):
+    """`lines` (`line_count` of them), advancing `steps` evenly along them."""
+    per = -(-step_count * every // max(line_count, 1))  # steps per `every` lines, rounded up
     for number, line in enumerate(lines, start=1):
         yield line
         if number % every == 0:

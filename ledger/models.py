@@ -42,7 +42,10 @@ class Instrument(models.Model):
 
 
 class Price(models.Model):
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="prices")
+    # The (instrument, date) unique index serves reads by instrument, newest first, with no sort.
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="prices", db_index=False
+    )
     date = models.DateField()
     close = models.DecimalField(**PRICE)
 
@@ -314,7 +317,11 @@ class TaxLot(models.Model):
     )
     # Lots are never looked up by their opening entry (entries cannot be deleted).
     opened_by = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+        JournalEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     open_date = models.DateField()
     sequence = models.PositiveIntegerField()
@@ -345,7 +352,11 @@ class RealizedGain(models.Model):
         Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     closed_by = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+        JournalEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     open_date = models.DateField()
     close_date = models.DateField()

@@ -51,9 +51,7 @@ def array(values) -> str:
 def text_array(values) -> str:
     """A PostgreSQL array literal of strings (cast it in the query: `%s::text[]`)."""
     return (
-        '{"'
-        + '","'.join([v.replace("\\", "\\\\").replace('"', '\\"') for v in values])
-        + '"}'
+        '{"' + '","'.join([v.replace("\\", "\\\\").replace('"', '\\"') for v in values]) + '"}'
         if values
         else "{}"
     )
