@@ -22,7 +22,7 @@ PX = Decimal("0.0000000001")
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lot:
     quantity: Decimal
     price: Decimal
@@ -31,7 +31,7 @@ class Lot:
     sequence: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Closed:
     quantity: Decimal  # signed like the closed lot
     open_price: Decimal

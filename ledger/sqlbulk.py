@@ -20,7 +20,11 @@ COPY_BLOCK = 10_000
 
 def text(value: str) -> str:
     """A value escaped for COPY's text format."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    if value.isprintable() and "\\" not in value:
+        return value  # no tab, newline or backslash: nothing to escape
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def copy_rows(cursor, table: str, columns: str, lines) -> None:

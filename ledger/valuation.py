@@ -96,6 +96,21 @@ MONEY_FIELDS = tuple(
 
 
 def position_value(p: PositionInput) -> PositionValue:
+    if p.multiplier == 1 and p.fx == 1 and p.prior_fx in (None, 1):
+        # The common case (multiplier 1, in the base currency): the same figures without the
+        # multiplications by one.
+        market = p.quantity * p.price
+        prior_price = p.price if p.prior_price is None else p.prior_price
+        return PositionValue(
+            p.symbol,
+            p.asset_class,
+            p.quantity,
+            p.price,
+            market,
+            p.cost,
+            market - p.cost,
+            p.quantity * (p.price - prior_price),
+        )
     market = p.quantity * p.price * p.multiplier * p.fx
     cost = p.cost * p.multiplier * p.fx
     prior_price = p.price if p.prior_price is None else p.prior_price

@@ -221,3 +221,21 @@ def test_import_command_reads_each_format_and_reports_bad_rows(book, tmp_path):
     assert "2 execution(s) booked" in out.getvalue()
     assert "row 2: side must be BUY or SELL, not 'HOLD'" in err.getvalue()
     assert not JournalEntry.objects.filter(execution_id="C1").exists()
+
+
+def test_execution_ids_with_control_characters_are_stored_as_given(book):
+    # given: ids that COPY's text format must escape (tab, newline, carriage return, backslash)
+    account, _ = book
+    odd = ["T\tAB", "N\nL", "C\rR", "B\\S", 'Q"1,2']
+    text = HEADER + "".join(
+        '"{}",{},XIMP,BUY,1,10,2026-03-02,,0,,USD\n'.format(e.replace('"', '""'), account.number)
+        for e in odd
+    )
+    # when
+    result = executions_import_csv_text(text=text)
+    again = executions_import_csv_text(text=text)
+    # then
+    assert (result.booked, again.skipped) == (5, 5)
+    assert set(
+        JournalEntry.objects.filter(execution_id__in=odd).values_list("execution_id", flat=True)
+    ) == set(odd)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.valuation import CashInput, PositionInput, account_value, consolidate
+from ledger.valuation import CashInput, PositionInput, account_value, consolidate, position_value
 
 money = st.decimals(min_value=-(10**6), max_value=10**6, places=2)
 price = st.decimals(min_value=Decimal("0.01"), max_value=10**4, places=2)
@@ -65,3 +65,28 @@ def test_consolidation_is_the_sum_of_its_parts(accounts):
     assert total.nlv == sum((v.nlv for v, _ in parts), Decimal(0))
     assert total.maintenance_margin == sum((v.maintenance_margin for v, _ in parts), Decimal(0))
     assert total.buying_power == sum((v.buying_power for v, _ in parts), Decimal(0))
+
+
+@given(
+    quantity,
+    price,
+    st.one_of(st.none(), price),
+    money,
+    st.sampled_from([Decimal(1), Decimal("1.00000000"), Decimal(100)]),
+    st.sampled_from([Decimal(1), Decimal("1.25")]),
+    st.sampled_from([None, Decimal(1), Decimal("1.2")]),
+)
+def test_position_value_is_price_times_multiplier_times_fx(
+    qty, px, prior, cost, mult, fx, prior_fx
+):
+    # given
+    p = PositionInput("X", "STK", qty, px, mult, fx, cost, prior, prior_fx)
+    # when
+    v = position_value(p)
+    # then: the textbook formulas, whichever way the module computes them
+    prior_px = px if prior is None else prior
+    prior_rate = fx if prior_fx is None else prior_fx
+    assert v.market_value == qty * px * mult * fx
+    assert v.cost == cost * mult * fx
+    assert v.unrealized_pnl == qty * px * mult * fx - cost * mult * fx
+    assert v.daily_pnl == qty * mult * (px * fx - prior_px * prior_rate)
