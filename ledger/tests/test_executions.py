@@ -239,3 +239,23 @@ def test_execution_ids_with_control_characters_are_stored_as_given(book):
     assert set(
         JournalEntry.objects.filter(execution_id__in=odd).values_list("execution_id", flat=True)
     ) == set(odd)
+
+
+@pytest.mark.parametrize("chunk", [100_000, 2])
+def test_an_execution_id_twice_in_one_file_refuses_the_file(book, monkeypatch, chunk):
+    # given: the same id on rows 1 and 4, in one chunk or in different chunks
+    import ledger.executions
+
+    monkeypatch.setattr(ledger.executions, "CHUNK", chunk)
+    account, _ = book
+    text = _csv(
+        account,
+        [("D1", "BUY", 1, 10, 0), ("D2", "BUY", 1, 10, 0), ("D3", "BUY", 1, 10, 0)]
+        + [("D1", "BUY", 2, 11, 0)],
+    )
+    # when
+    with pytest.raises(ImportRefused) as refused:
+        executions_import_csv_text(text=text)
+    # then
+    assert refused.value.row_errors == [(4, "execution id D1 appears twice")]
+    assert not JournalEntry.objects.filter(execution_id__in=["D1", "D2", "D3"]).exists()
