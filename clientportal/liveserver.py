@@ -80,6 +80,8 @@ def gunicorn_serve(
         "PORTAL_FIGURES_CACHE": "true" if os.environ.get("REDIS_URL") else "false",
         **(extra_env or {}),
     }
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path or os.devnull, "ab")
     process = subprocess.Popen(  # noqa: S603 (fixed argv: our gunicorn and settings)
         [
