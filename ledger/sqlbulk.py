@@ -140,14 +140,19 @@ def _positions_lock(cursor, account_ids: list[int], instrument_ids: list[int]) -
     cursor.execute(
         "INSERT INTO ledger_position (account_id, instrument_id, quantity, cost, realized_pnl) "
         "SELECT a, i, 0, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
-        "ON CONFLICT (account_id, instrument_id) DO NOTHING",
+        "ON CONFLICT (account_id, instrument_id) DO NOTHING RETURNING account_id, instrument_id",
         [array(account_ids), array(instrument_ids)],
     )
+    # Rows this transaction just inserted are its own already; only the others need locking.
+    created = set(cursor.fetchall())
+    if len(created) == len(account_ids):
+        return
+    pairs = [p for p in zip(account_ids, instrument_ids, strict=True) if p not in created]
     cursor.execute(
         "SELECT 1 FROM ledger_position p JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, i) "
         "ON p.account_id = t.a AND p.instrument_id = t.i ORDER BY p.account_id, p.instrument_id "
         "FOR UPDATE OF p",
-        [array(account_ids), array(instrument_ids)],
+        [array(p[0] for p in pairs), array(p[1] for p in pairs)],
     )
 
 
