@@ -7,6 +7,7 @@ the same pure `ledger.lots` functions, so `ledger_verify` finds no difference.""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -62,20 +63,17 @@ def _entry_lines(bookings, entry_ids, principals: list, cash: dict, by_pair: dic
     """Yield each execution's entry line; on the way, note its principal, its cash movement and
     its lot event."""
     now = timezone.now().isoformat()
-    days: dict[date, str] = {}  # a file's executions share a few dates: each formatted once
+    day = functools.cache(date.isoformat)  # a file's executions share a few dates
     for entry_id, b in zip(entry_ids, bookings, strict=True):
         exec_id = text(b.execution_id)
-        trade = days.get(b.trade_date) or days.setdefault(b.trade_date, b.trade_date.isoformat())
-        settle = days.get(b.settle_date) or days.setdefault(
-            b.settle_date, b.settle_date.isoformat()
-        )
+        trade, settle = day(b.trade_date), day(b.settle_date)
         principal = (b.quantity * b.price * b.multiplier).quantize(Q8)
         principals.append(principal)
         cash[(b.account_id, b.currency)] -= principal + b.commission + b.fees
         by_pair[(b.account_id, b.instrument_id)].append(
             LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier)
         )
-        yield (f"{entry_id}\ttrade\t{trade}\t{settle}\texec:{exec_id}\t{exec_id}\t\t{now}\n")
+        yield f"{entry_id}\ttrade\t{trade}\t{settle}\texec:{exec_id}\t{exec_id}\t\t{now}\n"
 
 
 def _posting_lines(bookings, entry_ids, principals, clearing: int, fees_account: int):

@@ -192,6 +192,19 @@ class JournalEntry(models.Model):
         return f"{self.kind} {self.trade_date} #{self.pk}"
 
 
+def _unchecked_key(to, *, on_delete, related_name: str, **options) -> models.ForeignKey:
+    """A foreign key of the journal's and lots' hot rows: no database constraint and no index of
+    its own (see the note in `Posting`)."""
+    return models.ForeignKey(
+        to,
+        on_delete=on_delete,
+        related_name=related_name,
+        db_constraint=False,
+        db_index=False,
+        **options,
+    )
+
+
 class Posting(models.Model):
     """One leg: an account gains (positive) or gives (negative) a quantity of one asset, either
     an instrument or a currency. `price` is the unit price of an instrument leg (trade price,
@@ -203,41 +216,24 @@ class Posting(models.Model):
         FEE = "fee", "Fee"
         TAX = "tax", "Tax"
 
-    # No single-column indexes on account and instrument: the (account, instrument) and
-    # (account, currency) indexes serve the reads, and every index slows the bulk import.
-    # No database foreign keys on the journal's and lots' hot rows either (`db_constraint=False`):
-    # PostgreSQL checks a foreign key row by row, which halved the bulk import's rate. Their
-    # integrity holds otherwise: every writer takes ids from rows it just read or wrote in the
-    # same transaction; entries cannot be deleted (trigger, migration 0003), nor can accounts
-    # and instruments that have postings (trigger, migration 0007); `ledger_verify` reports any
-    # posting, lot or gain whose account, instrument or entry is missing.
+    # No single-column indexes on entry, account and instrument: the key serves reads by entry
+    # and the (account, instrument, currency) index reads by account, and every index slows the
+    # bulk import. No database foreign keys on the journal's and lots' hot rows either
+    # (`db_constraint=False`): PostgreSQL checks a foreign key row by row, which halved the bulk
+    # import's rate. Their integrity holds otherwise: every writer takes ids from rows it just
+    # read or wrote in the same transaction; entries cannot be deleted (trigger, migration 0003),
+    # nor can accounts and instruments that have postings (trigger, migration 0007);
+    # `ledger_verify` reports any posting, lot or gain whose account, instrument or entry is
+    # missing.
     # Known by (entry, leg): the key's index also serves reads by entry, and there is no
     # separate id column or sequence to maintain for the millions of rows an import writes.
     pk = models.CompositePrimaryKey("entry_id", "leg")
-    entry = models.ForeignKey(
-        JournalEntry,
-        on_delete=models.PROTECT,
-        related_name="postings",
-        db_constraint=False,
-        db_index=False,
-    )
+    entry = _unchecked_key(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     # The posting's place in its entry, from 0.
     leg = models.SmallIntegerField()
-    account = models.ForeignKey(
-        Account,
-        on_delete=models.PROTECT,
-        related_name="postings",
-        db_index=False,
-        db_constraint=False,
-    )
-    instrument = models.ForeignKey(
-        Instrument,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="postings",
-        db_index=False,
-        db_constraint=False,
+    account = _unchecked_key(Account, on_delete=models.PROTECT, related_name="postings")
+    instrument = _unchecked_key(
+        Instrument, on_delete=models.PROTECT, related_name="postings", null=True, blank=True
     )
     currency = models.CharField(max_length=3, blank=True)
     quantity = models.DecimalField(**AMOUNT)
@@ -309,20 +305,10 @@ class TaxLot(models.Model):
 
     # Foreign keys without database constraints: see Posting.
     # The (account, instrument, sequence) index serves reads by account and by pair.
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="lots", db_constraint=False, db_index=False
-    )
-    instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
+    account = _unchecked_key(Account, on_delete=models.CASCADE, related_name="lots")
+    instrument = _unchecked_key(Instrument, on_delete=models.PROTECT, related_name="+")
     # Lots are never looked up by their opening entry (entries cannot be deleted).
-    opened_by = models.ForeignKey(
-        JournalEntry,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    opened_by = _unchecked_key(JournalEntry, on_delete=models.PROTECT, related_name="+")
     open_date = models.DateField()
     sequence = models.PositiveIntegerField()
     quantity = models.DecimalField(**AMOUNT)
@@ -341,23 +327,9 @@ class RealizedGain(models.Model):
 
     # Foreign keys without database constraints: see Posting.
     # The (account, close_date) index serves reads by account.
-    account = models.ForeignKey(
-        Account,
-        on_delete=models.CASCADE,
-        related_name="realized",
-        db_constraint=False,
-        db_index=False,
-    )
-    instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    closed_by = models.ForeignKey(
-        JournalEntry,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    account = _unchecked_key(Account, on_delete=models.CASCADE, related_name="realized")
+    instrument = _unchecked_key(Instrument, on_delete=models.PROTECT, related_name="+")
+    closed_by = _unchecked_key(JournalEntry, on_delete=models.PROTECT, related_name="+")
     open_date = models.DateField()
     close_date = models.DateField()
     quantity = models.DecimalField(**AMOUNT)

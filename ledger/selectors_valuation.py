@@ -36,13 +36,11 @@ _CURRENT = (
     + _HOLDING_COLUMNS.format(source="ledger_position h")
     + " WHERE h.account_id = ANY(%s) AND (h.quantity <> 0 OR h.realized_pnl <> 0)"
 )
-_AS_OF = "SELECT h.account_id, trim_scale(h.quantity), 0, 0, " + (
-    _HOLDING_COLUMNS.format(
-        source="(SELECT p.account_id, p.instrument_id, SUM(p.quantity) AS quantity "
-        "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
-        "WHERE p.account_id = ANY(%s) AND p.instrument_id IS NOT NULL AND e.trade_date <= %s "
-        "GROUP BY 1, 2 HAVING SUM(p.quantity) <> 0) h"
-    )
+_AS_OF = "SELECT h.account_id, trim_scale(h.quantity), 0, 0, " + _HOLDING_COLUMNS.format(
+    source="(SELECT p.account_id, p.instrument_id, SUM(p.quantity) AS quantity "
+    "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
+    "WHERE p.account_id = ANY(%s) AND p.instrument_id IS NOT NULL AND e.trade_date <= %s "
+    "GROUP BY 1, 2 HAVING SUM(p.quantity) <> 0) h"
 )
 
 

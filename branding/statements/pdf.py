@@ -319,10 +319,19 @@ def _allocation_chart(statement: Statement, width: float) -> Drawing | None:
     return drawing
 
 
-def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
-    """Renders the statement; returns the PDF's bytes."""
+def branded_pdf(
+    brand: BrandStyle,
+    styles: _Styles,
+    *,
+    template: str,
+    title: str,
+    subject: str,
+    subtitle: str,
+    story_for,
+) -> bytes:
+    """An A4 document in the brand: header and footer on every page ("page x of y"), the body
+    from `story_for(body width)`, then the brand's disclosures. Returns the PDF's bytes."""
     fonts_register()
-    styles = _styles_for(brand)
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -331,60 +340,84 @@ def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN + HEADER_HEIGHT,
         bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=f"{statement.title} {statement.account.number}",
+        title=title,
         author=brand.legal_name or brand.name,
-        subject=period_label(statement.period_start, statement.period_end),
+        subject=subject,
         invariant=True,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates(
-        [
-            PageTemplate(
-                "statement",
-                [frame],
-                onPage=page_decorations(brand, styles, subtitle=_subtitle(statement)),
-            )
-        ]
+        [PageTemplate(template, [frame], onPage=page_decorations(brand, styles, subtitle=subtitle))]
     )
-    story: list = []
-    for section in statement_sections(statement):
-        if not section.rows and section.key in ("trades", "cash_transactions", "open_positions"):
-            story.append(Paragraph(section.title, styles.heading))
-            story.append(Paragraph("None in this period.", styles.body))
-            continue
-        story.append(CondPageBreak(30 * mm))
-        story.append(Paragraph(section.title, styles.heading))
-        story.append(_table(section, styles, doc.width))
-        if section.key == "performance":
-            charts = [
-                c
-                for c in (
-                    _nav_chart(statement, styles, doc.width),
-                    _allocation_chart(statement, doc.width),
-                )
-                if c is not None
-            ]
-            for chart in charts:
-                story.append(Spacer(1, 3 * mm))
-                story.append(KeepTogether(chart))
-    if brand.legal_texts:
-        story.append(CondPageBreak(40 * mm))
-        story.append(Paragraph("Disclosures", styles.heading))
-        for text in brand.legal_texts:
-            story.append(Paragraph(_escape(text), styles.legal))
-            story.append(Spacer(1, 1.5 * mm))
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        Paragraph(
-            _escape(
-                f"Generated {statement.generated_at:%Y-%m-%d %H:%M} UTC. Ending value "
-                f"{money(statement.nav_change.ending_value)} {statement.account.base_currency}."
-            ),
-            styles.legal,
-        )
-    )
+    story = story_for(doc.width)
     doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
+
+
+def disclosures(brand: BrandStyle, styles: _Styles) -> list:
+    """The brand's legal texts under a "Disclosures" heading (nothing if it has none)."""
+    if not brand.legal_texts:
+        return []
+    story: list = [CondPageBreak(40 * mm), Paragraph("Disclosures", styles.heading)]
+    for text in brand.legal_texts:
+        story.append(Paragraph(_escape(text), styles.legal))
+        story.append(Spacer(1, 1.5 * mm))
+    return story
+
+
+def statement_pdf(statement: Statement, brand: BrandStyle) -> bytes:
+    """Renders the statement; returns the PDF's bytes."""
+    styles = _styles_for(brand)
+
+    def story_for(width: float) -> list:
+        story: list = []
+        for section in statement_sections(statement):
+            if not section.rows and section.key in (
+                "trades",
+                "cash_transactions",
+                "open_positions",
+            ):
+                story.append(Paragraph(section.title, styles.heading))
+                story.append(Paragraph("None in this period.", styles.body))
+                continue
+            story.append(CondPageBreak(30 * mm))
+            story.append(Paragraph(section.title, styles.heading))
+            story.append(_table(section, styles, width))
+            if section.key == "performance":
+                charts = [
+                    c
+                    for c in (
+                        _nav_chart(statement, styles, width),
+                        _allocation_chart(statement, width),
+                    )
+                    if c is not None
+                ]
+                for chart in charts:
+                    story.append(Spacer(1, 3 * mm))
+                    story.append(KeepTogether(chart))
+        story.extend(disclosures(brand, styles))
+        story.append(Spacer(1, 4 * mm))
+        story.append(
+            Paragraph(
+                _escape(
+                    f"Generated {statement.generated_at:%Y-%m-%d %H:%M} UTC. Ending value "
+                    f"{money(statement.nav_change.ending_value)} "
+                    f"{statement.account.base_currency}."
+                ),
+                styles.legal,
+            )
+        )
+        return story
+
+    return branded_pdf(
+        brand,
+        styles,
+        template="statement",
+        title=f"{statement.title} {statement.account.number}",
+        subject=period_label(statement.period_start, statement.period_end),
+        subtitle=_subtitle(statement),
+        story_for=story_for,
+    )
 
 
 def _escape(text: str) -> str:

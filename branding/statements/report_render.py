@@ -38,12 +38,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
-    Frame,
     KeepTogether,
     LongTable,
-    PageTemplate,
     Paragraph,
     Spacer,
     TableStyle,
@@ -51,18 +48,15 @@ from reportlab.platypus import (
 
 from branding.statements.layout import BrandStyle, Section
 
-# The statement's own font, page canvas ("Page x of y") and brand styles, so that reports look
-# exactly like it.
+# The statement's own font, brand styles and branded page frame, so that reports look exactly
+# like it.
 from branding.statements.pdf import (
     FONT,
     FONT_BOLD,
-    FOOTER_HEIGHT,
-    HEADER_HEIGHT,
-    MARGIN,
-    _NumberedCanvas,
+    _escape,
     _Styles,
-    fonts_register,
-    page_decorations,
+    branded_pdf,
+    disclosures,
 )
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -207,67 +201,43 @@ def _bar_chart(chart: BarChart, styles: _Styles, width: float) -> Drawing | None
 
 def report_pdf(report: Report, brand: BrandStyle) -> bytes:
     """Renders the report in the brand; returns the PDF's bytes."""
-    fonts_register()
     styles = _Styles(brand)
-    buffer = io.BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_HEIGHT,
-        bottomMargin=MARGIN + FOOTER_HEIGHT,
+
+    def story_for(width: float) -> list:
+        story: list = []
+        for index, section in enumerate(report.sections):
+            story.append(CondPageBreak(30 * mm))
+            story.append(Paragraph(_escape(section.title), styles.heading))
+            if not section.rows:
+                story.append(Paragraph(_escape(report.empty_text), styles.body))
+                continue
+            story.append(_table(section, styles, width))
+            if report.chart is not None and (
+                section.key == report.chart_after or (index == 0 and not report.chart_after)
+            ):
+                drawing = _bar_chart(report.chart, styles, width)
+                if drawing is not None:
+                    story.append(Spacer(1, 3 * mm))
+                    story.append(KeepTogether(drawing))
+        for note in report.notes:
+            story.append(Spacer(1, 2 * mm))
+            story.append(Paragraph(_escape(note), styles.legal))
+        story.extend(disclosures(brand, styles))
+        story.append(Spacer(1, 4 * mm))
+        story.append(
+            Paragraph(_escape(f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC."), styles.legal)
+        )
+        return story
+
+    return branded_pdf(
+        brand,
+        styles,
+        template="report",
         title=f"{report.title} {report.subject}",
-        author=brand.legal_name or brand.name,
         subject=report.subject,
-        invariant=True,
+        subtitle=f"{report.title} · {report.subject}",
+        story_for=story_for,
     )
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates(
-        [
-            PageTemplate(
-                "report",
-                [frame],
-                onPage=page_decorations(
-                    brand, styles, subtitle=f"{report.title} · {report.subject}"
-                ),
-            )
-        ]
-    )
-    story: list = []
-    for index, section in enumerate(report.sections):
-        story.append(CondPageBreak(30 * mm))
-        story.append(Paragraph(_escape(section.title), styles.heading))
-        if not section.rows:
-            story.append(Paragraph(_escape(report.empty_text), styles.body))
-            continue
-        story.append(_table(section, styles, doc.width))
-        if report.chart is not None and (
-            section.key == report.chart_after or (index == 0 and not report.chart_after)
-        ):
-            drawing = _bar_chart(report.chart, styles, doc.width)
-            if drawing is not None:
-                story.append(Spacer(1, 3 * mm))
-                story.append(KeepTogether(drawing))
-    for note in report.notes:
-        story.append(Spacer(1, 2 * mm))
-        story.append(Paragraph(_escape(note), styles.legal))
-    if brand.legal_texts:
-        story.append(CondPageBreak(40 * mm))
-        story.append(Paragraph("Disclosures", styles.heading))
-        for text in brand.legal_texts:
-            story.append(Paragraph(_escape(text), styles.legal))
-            story.append(Spacer(1, 1.5 * mm))
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        Paragraph(_escape(f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC."), styles.legal)
-    )
-    doc.build(story, canvasmaker=_NumberedCanvas)
-    return buffer.getvalue()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- CSV ----------------------------------------------------------------------------------------
