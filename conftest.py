@@ -15,6 +15,12 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from tests.support.workers import celery_environment_clear
+
+# Celery reads its broker variables from the environment ahead of any configuration: this process
+# sends only to the brokers its tests name, whatever the caller exported.
+celery_environment_clear()
+
 TENANT_A = {"name": "Tenant A Securities", "schema_name": "tenant_a", "domain": "tenant-a.test"}
 TENANT_B = {"name": "Tenant B Advisors", "schema_name": "tenant_b", "domain": "tenant-b.test"}
 

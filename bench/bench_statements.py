@@ -137,7 +137,7 @@ def _statements_per_s(tenant) -> float:
     from branding.statement_models import IssuedStatement
     from branding.statements import services
     from branding.statements.services import statement_run_start
-    from branding.tests import statement_workers
+    from tests.support import workers as statement_workers
 
     statement_workers.broker_flush(BROKER)
     sender = statement_workers.sender(BROKER)
@@ -157,8 +157,15 @@ def _statements_per_s(tenant) -> float:
                 period_start=PERIOD_START,
                 period_end=PERIOD_END,
             )
-            while IssuedStatement.objects.filter(run=run).count() < run.total:
-                time.sleep(0.2)
+            issued = IssuedStatement.objects.filter(run=run).count
+            statement_workers.wait_for(
+                lambda: issued() >= run.total,
+                timeout=max(300.0, run.total * 0.5),
+                what=f"the {run.total} statements of run {run.pk} on {BROKER}",
+                workers=workers,
+                progress=lambda: f"{issued()} issued",
+                interval=0.2,
+            )
             elapsed = time.perf_counter() - started
             cpu = _cpu_seconds([w.pid for w in workers]) - cpu_before
             print(

@@ -17,10 +17,10 @@ from branding.statement_models import (
 )
 from branding.statements import services
 from branding.statements.services import statement_run_start
-from branding.tests import statement_workers
 from ledger.models import Account
 from ledger.services import account_open
 from tenants.models import Tenant
+from tests.support import workers as statement_workers
 
 pytestmark = pytest.mark.worker
 PERIOD = {
@@ -35,15 +35,6 @@ def _issued_for(ids) -> int:
     return IssuedStatement.objects.filter(
         account_id__in=ids, period_end=PERIOD["period_end"]
     ).count()
-
-
-def _wait_for(predicate, *, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
@@ -90,7 +81,13 @@ def test_killed_worker_then_rerun_leaves_exactly_one_statement_per_account(worke
         # given: a run under way on one worker
         workers.append(statement_workers.worker_start())
         run = statement_run_start(tenant=tenant, user=None, **PERIOD)
-        assert _wait_for(lambda: _issued_for(ids) >= 3, timeout=120)
+        statement_workers.wait_for(
+            lambda: _issued_for(ids) >= 3,
+            timeout=120,
+            what="3 statements from the first worker",
+            workers=workers,
+            progress=lambda: f"{_issued_for(ids)} issued",
+        )
         # when: the worker is killed mid-run
         statement_workers.worker_kill(workers.pop())
         after_kill = _issued_for(ids)
@@ -98,9 +95,14 @@ def test_killed_worker_then_rerun_leaves_exactly_one_statement_per_account(worke
         # and the run is started again, on new workers
         workers.append(statement_workers.worker_start(concurrency=2))
         again = statement_run_start(tenant=tenant, user=None, **PERIOD)
-        finished = _wait_for(lambda: _issued_for(ids) >= ACCOUNTS, timeout=300)
+        statement_workers.wait_for(
+            lambda: _issued_for(ids) >= ACCOUNTS,
+            timeout=300,
+            what=f"{ACCOUNTS} statements after the re-run",
+            workers=workers,
+            progress=lambda: f"{_issued_for(ids)} issued",
+        )
         # then: every account has exactly one statement, version 1, with the file it claims
-        assert finished
         assert again.pk == run.pk
         time.sleep(1)  # a late duplicate, if any, would land now
         per_account = {

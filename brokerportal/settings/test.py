@@ -13,8 +13,13 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 MEDIA_ROOT = env.str("MEDIA_ROOT", default="/tmp/brokerportal-test-media")  # noqa: S108
 ALLOWED_HOSTS = [".test", ".localhost", "localhost", "testserver"]
-# Tests run tasks eagerly unless a test points the app at a real broker (see tenants tests).
+# Tests run tasks eagerly. A test that needs real workers starts them on a broker it names
+# (`tests.support.workers`; the root conftest drops the caller's exported broker variables,
+# which Celery would read ahead of any configuration).
 CELERY_TASK_ALWAYS_EAGER = True
+# A worker started with these settings gets its broker from its own environment.
+CELERY_BROKER_URL = ""
+CELERY_RESULT_BACKEND = None
 # Parallel test runs on one server each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_brokerportal")}  # noqa: F405
 # One process: the per-process cache is shared by everything a test does.

@@ -1,69 +1,33 @@
 """A task sent through Redis to a real worker process runs in the sender's tenant schema."""
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
-from django.conf import settings
-from django.db import connection
 from django_tenants.utils import tenant_context
-from tenant_schemas_celery.app import CeleryApp
 
 from tenants.tasks import tenant_schema_probe
+from tests.support import workers
 
-BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or "127.0.0.1"
-    if host.startswith("/"):
-        return f"postgres://{db['USER']}@/{db['NAME']}?host={host}"
-    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+pytestmark = pytest.mark.worker
 
 
 @pytest.fixture
 def real_worker(committed_db):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "brokerportal.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_RESULT_BACKEND": BROKER,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "brokerportal",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            "tenant-probe",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
+    worker = workers.worker_start(
+        broker=workers.PROBE_BROKER,
+        result_backend=workers.PROBE_BROKER,
+        queues=["tenant-probe"],
+        pool="solo",
+        settings_module="brokerportal.settings.test",
     )
     try:
         yield worker
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        workers.worker_stop(worker)
 
 
 def test_task_runs_in_the_senders_tenant_schema(real_worker, tenant_a, tenant_b):
-    # given: a sender on the same app class as the project's, pointed at Redis (the test settings
-    # keep the project's own app eager)
-    sender = CeleryApp("sender", broker=BROKER, backend=BROKER, set_as_current=False)
-    deadline = time.monotonic() + 60
+    # given: a sender on the same app class as the project's, pointed at the worker's broker
+    # (the test settings keep the project's own app eager)
+    sender = workers.sender(workers.PROBE_BROKER, backend=workers.PROBE_BROKER)
     results = {}
     # when
     for tenant in (tenant_a, tenant_b):
@@ -73,4 +37,7 @@ def test_task_runs_in_the_senders_tenant_schema(real_worker, tenant_a, tenant_b)
             )
     # then
     for schema, result in results.items():
-        assert result.get(timeout=max(1, deadline - time.monotonic())) == schema
+        workers.wait_for(
+            result.ready, timeout=60, what=f"the probe task of {schema}", workers=[real_worker]
+        )
+        assert result.get(timeout=5) == schema
