@@ -3,11 +3,29 @@
 TWR (daily-linked; external flows at the start of the day, as with a deposit received before
 the market opens): r_t = NAV_t / (NAV_{t−1} + F_t) − 1 and TWR = Π (1 + r_t) − 1
 (CFA Institute, GIPS 2020 Provision 2.A.19 / "true" time-weighted return with valuation at
-each external cash flow).
+each external cash flow). Rules for the days this formula does not cover:
+- a day whose start value NAV_{t−1} + F_t is zero or negative has no defined return: it is left
+  out of the chain (listed in `TwrResult.excluded`), the chain carries on the next day;
+- a day that loses more than its start value (NAV_t < 0 from a positive start, on margin) counts
+  as −100 %: a unit invested at the start cannot lose more than everything (`TwrResult.floored`);
+- a history is read by `history_points`: an account without NAV before the range starts from a
+  NAV of 0, so its first deposit is the first day's flow and that day's return counts.
 
 MWR is the internal rate of return of the investor's flows (XIRR convention, Actual/365):
-Σ CF_i / (1 + r)^((d_i − d_0)/365) = 0 with CF = −start NAV, −deposits, +withdrawals,
-+end NAV. Solved by Newton's method, falling back to bisection.
+Σ CF_i (1 + r)^(−(d_i − d_0)/365) = 0 with CF = −start NAV, −deposits, +withdrawals, +end NAV,
+solved by pyxirr (`xnpv`, `xirr`) in period-rate space: R = (1 + r)^(D/365) − 1 over the D days
+from the first to the last flow, Σ CF_i (1 + R)^(−(d_i − d_0)/D) = 0, so a short history never
+goes through an annual rate of 1e24. When the flows' signs change more than once there may be
+several rates or none. The rule: every rate R with 1 + R in [1e−9, 101] (−99.9999999 % to
++10,000 % for the period) is looked for by bracketing sign changes of the present value on a
+grid of log(1 + R) (`GRID`) and letting pyxirr converge from a guess in each bracket; the rate
+nearest zero is shown (the lower one on a tie), the others are listed. With no deposit against a
+withdrawal or a closing value (all flows one way), or no rate in that range, the MWR is "not
+meaningful" and the result says why.
+
+Annualizing follows GIPS 2020 for Firms, Provision 2.A.12: "Returns for periods of less than one
+year must not be annualized." Both results always carry the return for the period; the
+annualized rate (1 + R)^(365 / days) − 1 only when the period is 365 days or more.
 
 Both return the steps of the calculation so a page can show its work. Returns are Decimals
 rounded to 12 places; they are ratios, not money.
@@ -17,15 +35,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
+
+import pyxirr
 
 ZERO = Decimal(0)
 PLACES = Decimal("0.000000000001")
+YEAR_DAYS = 365
+# A ratio beyond this (10^14 %) is not shown: it cannot be quantized to 12 places in 28 digits
+# and no real history produces it.
+RATIO_LIMIT = 1e12
 
 
-def _d(value: float) -> Decimal:
+def ratio_decimal(value: float) -> Decimal | None:
+    """A float ratio as a Decimal of 12 places; None when it is not finite or out of bounds
+    (never a Decimal InvalidOperation)."""
+    if not math.isfinite(value) or abs(value) >= RATIO_LIMIT:
+        return None
     return Decimal(repr(value)).quantize(PLACES)
+
+
+def annualizes(days: int) -> bool:
+    """GIPS 2020 for Firms 2.A.12: only a period of a year (365 days) or more is annualized."""
+    return days >= YEAR_DAYS
 
 
 @dataclass(frozen=True)
@@ -37,117 +71,315 @@ class DayPoint:
     flow: Decimal = ZERO
 
 
+def history_points(points: list[DayPoint], *, opening_known: bool = True) -> list[DayPoint]:
+    """The points a return is computed on: `points[0]` is the opening close (its own flow is
+    before the period and is dropped).
+
+    - `opening_known=False` (no NAV on or before the start: the account opened inside the
+      range): the opening is a NAV of 0 at the close before the first row, so the first row's
+      deposit is the first day's flow and that day's return counts.
+    - Leading days without value (NAV 0 and no flow) are not part of the history: it starts at
+      the close before the first day with a flow or a value."""
+    if not points:
+        return []
+    if opening_known:
+        opening = DayPoint(points[0].date, points[0].nav)
+        rest = points[1:]
+    else:
+        opening = DayPoint(points[0].date - timedelta(days=1), ZERO)
+        rest = points
+    out = [opening, *rest]
+    first = 0
+    while first + 1 < len(out) and not (out[first].nav or out[first + 1].nav):
+        if out[first + 1].flow:
+            break
+        first += 1
+    return [DayPoint(out[first].date, out[first].nav), *out[first + 1 :]]
+
+
 @dataclass(frozen=True)
 class TwrStep:
     date: date
     start_value: Decimal  # previous NAV + today's flow
     flow: Decimal
     end_value: Decimal
-    daily_return: Decimal
-    cumulative: Decimal
+    daily_return: Decimal | None  # None: start value ≤ 0, no defined return, left out
+    cumulative: Decimal | None  # None once the linked return is out of bounds
+
+    @property
+    def excluded(self) -> bool:
+        return self.daily_return is None
 
 
 @dataclass(frozen=True)
 class TwrResult:
     start: date
     end: date
-    cumulative: Decimal
-    annualized: Decimal | None  # only for periods longer than a year
+    cumulative: Decimal | None  # for the period; None when no day could be linked
+    annualized: Decimal | None  # only for periods of 365 days or more (GIPS 2.A.12)
     steps: tuple[TwrStep, ...]
+    excluded: tuple[date, ...] = ()  # days with a start value ≤ 0, left out of the chain
+    floored: tuple[date, ...] = ()  # days that lost more than their start value: −100 %
+    reason: str = ""  # why `cumulative` is None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def shown(self) -> str:
+        return "annualized" if self.annualized is not None else "for the period"
 
 
 def twr(points: list[DayPoint]) -> TwrResult:
     """`points[0]` is the close before the period; its flow is not part of the period."""
     if len(points) < 2:
         raise ValueError("TWR needs the opening NAV and at least one day.")
-    growth = 1.0
-    steps = []
+    growth, linked, bounded = 1.0, 0, True
+    steps, excluded, floored = [], [], []
     previous = points[0].nav
     for point in points[1:]:
         start_value = previous + point.flow
-        daily = float(point.nav / start_value) - 1.0 if start_value else 0.0
-        growth *= 1.0 + daily
-        steps.append(
-            TwrStep(point.date, start_value, point.flow, point.nav, _d(daily), _d(growth - 1.0))
-        )
+        daily: Decimal | None = None
+        if start_value > 0:
+            ratio = float(point.nav / start_value)
+            if ratio < 0:
+                floored.append(point.date)
+                ratio = 0.0
+            growth *= ratio
+            linked += 1
+            daily = ratio_decimal(ratio - 1.0)
+            bounded = bounded and daily is not None and math.isfinite(growth)
+        else:
+            excluded.append(point.date)
+        cumulative = ratio_decimal(growth - 1.0) if bounded else None
+        bounded = cumulative is not None
+        steps.append(TwrStep(point.date, start_value, point.flow, point.nav, daily, cumulative))
         previous = point.nav
-    days = (points[-1].date - points[0].date).days
-    annualized = _d(growth ** (365.0 / days) - 1.0) if days > 365 and growth > 0 else None
-    return TwrResult(points[0].date, points[-1].date, _d(growth - 1.0), annualized, tuple(steps))
+    start, end = points[0].date, points[-1].date
+    reason = ""
+    if not linked:
+        reason = "Not meaningful: no day has a positive start value (previous NAV + flow)."
+    elif not bounded:
+        reason = "Not meaningful: the linked return is out of bounds (a start value near zero)."
+    total = ratio_decimal(growth - 1.0) if linked and bounded else None
+    annualized = None
+    if total is not None and annualizes((end - start).days):
+        annualized = ratio_decimal(
+            math.expm1(math.log(growth) * YEAR_DAYS / (end - start).days) if growth else -1.0
+        )
+    return TwrResult(
+        start, end, total, annualized, tuple(steps), tuple(excluded), tuple(floored), reason
+    )
+
+
+SINGLE_RATE, NEAREST_ZERO, NOT_MEANINGFUL = "single rate", "nearest zero", "not meaningful"
+# The range of the period rate R that is searched: 1 + R from 1e-9 to 101.
+LOWEST_GROWTH, HIGHEST_GROWTH = 1e-9, 101.0
+# The grid of log(1 + R): 0, then |log(1 + R)| from 1e-7 growing by 5 % a point to both ends.
+GRID_FIRST, GRID_RATIO = 1e-7, 1.05
+FLOW_SCALE = 1e9  # see `_PeriodAxis`
+ROOT_TOLERANCE = 1e-9  # |present value| over Σ |discounted flow| for a rate to count as a root
+
+
+def _grid() -> tuple[float, ...]:
+    points = [0.0]
+    for bound in (math.log(LOWEST_GROWTH), math.log(HIGHEST_GROWTH)):
+        step = GRID_FIRST
+        while step < abs(bound):
+            points.append(math.copysign(step, bound))
+            step *= GRID_RATIO
+        points.append(bound)
+    return tuple(sorted(points))
+
+
+GRID = _grid()
 
 
 @dataclass(frozen=True)
 class MwrResult:
-    annual_rate: Decimal
-    period_return: Decimal
-    cash_flows: tuple[tuple[date, Decimal], ...]  # investor's view
-    iterations: int
+    period_return: Decimal | None  # for the period of `days`; None when not meaningful
+    annualized: Decimal | None  # only for periods of 365 days or more (GIPS 2.A.12)
+    days: int  # from the first to the last flow
+    cash_flows: tuple[tuple[date, Decimal], ...]  # investor's view: − put in, + taken out
+    rule: str  # SINGLE_RATE, NEAREST_ZERO or NOT_MEANINGFUL
+    reason: str  # the rule in words, for the page
+    rates: tuple[Decimal, ...] = ()  # every period rate found, lowest first
+    sign_changes: int = 0
+    exact: float | None = None  # the chosen period rate before rounding
+
+    @property
+    def meaningful(self) -> bool:
+        return self.period_return is not None
+
+    @property
+    def shown(self) -> str:
+        return "annualized" if self.annualized is not None else "for the period"
 
 
-def xirr(cash_flows: list[tuple[date, Decimal]], *, guess: float = 0.1) -> tuple[float, int]:
-    """The annual rate r with Σ CF_i (1 + r)^−t_i = 0, t_i = (d_i − d_0)/365."""
-    if not any(cf > 0 for _, cf in cash_flows) or not any(cf < 0 for _, cf in cash_flows):
-        raise ValueError("XIRR needs at least one positive and one negative cash flow.")
-    d0 = cash_flows[0][0]
-    flows = [((d - d0).days / 365.0, float(cf)) for d, cf in cash_flows]
-
-    def npv(rate: float) -> float:
-        return sum(cf / (1.0 + rate) ** t for t, cf in flows)
-
-    def slope(rate: float) -> float:
-        return sum(-t * cf / (1.0 + rate) ** (t + 1.0) for t, cf in flows)
-
-    rate = guess
-    for iteration in range(1, 60):
-        try:
-            value, derivative = npv(rate), slope(rate)
-        except (OverflowError, ZeroDivisionError):
-            break
-        if abs(value) < 1e-10:
-            return rate, iteration
-        if derivative == 0:
-            break
-        step = rate - value / derivative
-        if step <= -1.0 or math.isnan(step):
-            break
-        if abs(step - rate) < 1e-13:
-            return step, iteration
-        rate = step
-    return _bisect(npv)
+def _scaled(amounts: list[Decimal]) -> tuple[float, ...]:
+    largest = max(abs(a) for a in amounts)
+    return tuple(float(a / largest) * FLOW_SCALE for a in amounts)
 
 
-def _bisect(npv) -> tuple[float, int]:
-    low, high = -0.999999, 1.0
-    while npv(high) > 0 and high < 1e9:
-        high *= 2.0
-    if (npv(low) > 0) == (npv(high) > 0):
-        raise ValueError("No money-weighted return exists for these flows.")
-    iterations = 0
-    while high - low > 1e-14 and iterations < 500:
-        iterations += 1
-        middle = (low + high) / 2.0
-        if (npv(middle) > 0) == (npv(low) > 0):
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2.0, iterations
+@dataclass(frozen=True)
+class _PeriodAxis:
+    """The flows for pyxirr, which discounts by (1 + ρ)^(−days/365) between calendar dates:
+    the days are stretched by a whole factor k ≈ 365 / D so that the period spans about a
+    year, and ρ = (1 + R)^(365 / (k·D)) − 1 with an exponent between 2/3 and 3/2. A rate of
+    the period then stays a number of the same size for pyxirr however short the period
+    (over 15 days, +100 % is 1e7 a year and −90 % is 1e−24 of growth a year, out of reach of a
+    float's precision). The amounts are scaled to a largest flow of 1e9: pyxirr's Newton stops
+    at an absolute present value under 1e-9, which is then 1e-18 of the flows, not 1e-12 of a
+    1,000 deposit, and the rate comes out to a float's precision."""
+
+    dates: tuple[date, ...]
+    amounts: tuple[float, ...]
+    exponent: float
+
+    @classmethod
+    def of(cls, flows: list[tuple[date, Decimal]]) -> _PeriodAxis:
+        first, days = flows[0][0], (flows[-1][0] - flows[0][0]).days
+        stretch = max(1, round(YEAR_DAYS / days))
+        return cls(
+            tuple(first + timedelta(days=(d - first).days * stretch) for d, _ in flows),
+            _scaled([cf for _, cf in flows]),
+            YEAR_DAYS / (days * stretch),
+        )
+
+    def rho(self, u: float) -> float:
+        return math.expm1(self.exponent * u)
+
+    def present_values(self, us) -> list[float | None]:
+        rates = [self.rho(u) for u in us]
+        return pyxirr.xnpv(rates, list(zip(self.dates, self.amounts, strict=True)), silent=True)
+
+    def solve(self, guess_u: float) -> float | None:
+        """log(1 + R) of the root pyxirr converges to from the guess, if any."""
+        rho = pyxirr.xirr(self.dates, self.amounts, guess=self.rho(guess_u), silent=True)
+        if rho is None or not math.isfinite(rho) or rho <= -1:
+            return None
+        return math.log1p(rho) / self.exponent
+
+    def is_root(self, u: float) -> bool:
+        if not GRID[0] <= u <= GRID[-1]:
+            return False
+        value = self.present_values([u])[0]
+        scale = pyxirr.xnpv(self.rho(u), self.dates, [abs(a) for a in self.amounts], silent=True)
+        return value is not None and scale is not None and abs(value) <= ROOT_TOLERANCE * scale
+
+
+def _root_in(axis: _PeriodAxis, low: float, high: float, depth: int = 0) -> float | None:
+    """A root in a bracket [low, high] of log(1 + R) where the present value changes sign:
+    pyxirr from the middle or an end; failing that, from a narrower bracket of 16ths."""
+    slack = (high - low) * 1e-6
+    for guess in ((low + high) / 2, low, high):
+        u = axis.solve(guess)
+        if u is not None and low - slack <= u <= high + slack and axis.is_root(u):
+            return u
+    if depth == 3:
+        return None
+    cuts = [low + (high - low) * i / 16 for i in range(17)]
+    values = axis.present_values(cuts)
+    for (a, va), (b, vb) in pairwise(zip(cuts, values, strict=True)):
+        if va is not None and vb is not None and va * vb < 0:
+            return _root_in(axis, a, b, depth + 1)
+    return None
+
+
+def _roots(axis: _PeriodAxis, days: int, annual_guess: float | None) -> list[float]:
+    """log(1 + R) of every rate found in the range, lowest first."""
+    found = []
+    values = axis.present_values(GRID)
+    for (a, va), (b, vb) in pairwise(zip(GRID, values, strict=True)):
+        if va == 0:
+            found.append(a)
+        elif va is not None and vb is not None and va * vb < 0:
+            u = _root_in(axis, a, b)
+            if u is not None:
+                found.append(u)
+    if values[-1] == 0:
+        found.append(GRID[-1])
+    # pyxirr's own answers (its default guess, on the stretched and on the calendar axis) are
+    # candidates too: two roots closer than the grid show no sign change between them.
+    guesses = [axis.solve(math.log1p(0.1) / axis.exponent)]
+    if annual_guess is not None and annual_guess > -1:
+        guesses.append(axis.solve(math.log1p(annual_guess) * days / YEAR_DAYS))
+    found += [u for u in guesses if u is not None and axis.is_root(u)]
+    unique: list[float] = []
+    for u in sorted(found):
+        if not unique or u - unique[-1] > 1e-9 * max(1.0, abs(u)):
+            unique.append(u)
+    return unique
+
+
+def _sign_changes(amounts: list[Decimal]) -> int:
+    return sum(1 for a, b in pairwise(amounts) if (a > 0) != (b > 0))
+
+
+def mwr_of_flows(cash_flows: list[tuple[date, Decimal]]) -> MwrResult:
+    """The money-weighted return of dated flows (investor's view: − put in, + taken out),
+    by the rule in the module docstring."""
+    merged: dict[date, Decimal] = {}
+    for day, amount in cash_flows:
+        merged[day] = merged.get(day, ZERO) + amount
+    flows = [(d, cf) for d, cf in sorted(merged.items()) if cf]
+    days = (flows[-1][0] - flows[0][0]).days if flows else 0
+    amounts = [cf for _, cf in flows]
+    known = {"days": days, "cash_flows": tuple(flows), "sign_changes": _sign_changes(amounts)}
+    if not (any(cf > 0 for cf in amounts) and any(cf < 0 for cf in amounts)):
+        return MwrResult(
+            None,
+            None,
+            rule=NOT_MEANINGFUL,
+            reason="Not meaningful: the flows all go one way; a rate needs money put in "
+            "(opening value, deposits) and money taken out (withdrawals, closing value).",
+            **known,
+        )
+    axis = _PeriodAxis.of(flows)
+    annual = pyxirr.xirr([d for d, _ in flows], _scaled(amounts), silent=True)
+    roots = [math.expm1(u) for u in _roots(axis, days, annual)]
+    if not roots:
+        return MwrResult(
+            None,
+            None,
+            rule=NOT_MEANINGFUL,
+            reason="Not meaningful: no rate between −99.9999999 % and +10,000 % for the "
+            "period makes the present value of the flows zero.",
+            **known,
+        )
+    chosen = min(roots, key=lambda r: (abs(r), r))
+    annualized = None
+    if annualizes(days):
+        annualized = ratio_decimal(math.expm1(math.log1p(chosen) * YEAR_DAYS / days))
+    if len(roots) == 1:
+        rule, reason = SINGLE_RATE, "One rate solves the flows."
+    else:
+        rule = NEAREST_ZERO
+        reason = (
+            f"{len(roots)} rates solve the flows (their signs change "
+            f"{known['sign_changes']} times); the one nearest zero is shown."
+        )
+    return MwrResult(
+        ratio_decimal(chosen),
+        annualized,
+        rule=rule,
+        reason=reason,
+        rates=tuple(ratio_decimal(r) for r in roots),
+        exact=chosen,
+        **known,
+    )
 
 
 def mwr(points: list[DayPoint]) -> MwrResult:
-    """Money-weighted return over the same day points as `twr`."""
+    """Money-weighted return over the same day points as `twr`: the opening NAV is put in,
+    deposits are put in and withdrawals taken out on their days, the closing NAV taken out."""
     if len(points) < 2:
         raise ValueError("MWR needs the opening NAV and at least one day.")
     flows = [(points[0].date, -points[0].nav)]
     flows += [(p.date, -p.flow) for p in points[1:] if p.flow]
     flows.append((points[-1].date, points[-1].nav))
-    merged: dict[date, Decimal] = {}
-    for day, amount in flows:
-        merged[day] = merged.get(day, ZERO) + amount
-    cash_flows = [(d, cf) for d, cf in sorted(merged.items()) if cf]
-    rate, iterations = xirr(cash_flows)
-    days = (points[-1].date - points[0].date).days
-    period = (1.0 + rate) ** (days / 365.0) - 1.0
-    return MwrResult(_d(rate), _d(period), tuple(cash_flows), iterations)
+    return mwr_of_flows(flows)
 
 
 def benchmark_return(closes: list[tuple[date, Decimal]]) -> TwrResult:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from ledger.models import Instrument, NavSnapshot, Price
 from ledger.performance import (
@@ -14,6 +15,7 @@ from ledger.performance import (
     MwrResult,
     TwrResult,
     benchmark_return,
+    history_points,
     mwr,
     twr,
 )
@@ -23,19 +25,32 @@ from ledger.selectors_contribution import contributions_for_ids
 PERIODS = ("1W", "MTD", "1M", "YTD", "1Y")
 
 
+def months_back(today: date, months: int) -> date:
+    """The same day `months` calendar months before; from a month end, the month end (so
+    30 November → 31 October, 29 February 2028 → 28 February 2027)."""
+    index = today.year * 12 + today.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    month_end = today.day == calendar.monthrange(today.year, today.month)[1]
+    return date(year, month + 1, last if month_end else min(today.day, last))
+
+
 def period_range(code: str, *, today: date) -> tuple[date, date]:
-    """The start (the close before the period) and end of a named period."""
+    """The start (the close before the period) and end of a named period, in calendar days:
+    1W from a week before, MTD from the last day of the previous month, 1M and 1Y from the same
+    day a month and a year before (`months_back`), YTD from 31 December. A start on a weekend or
+    holiday is read from the last NAV on or before it (`nav_points_for`)."""
     match code:
         case "1W":
             return today - timedelta(days=7), today
         case "MTD":
             return today.replace(day=1) - timedelta(days=1), today
         case "1M":
-            return today - timedelta(days=30), today
+            return months_back(today, 1), today
         case "YTD":
             return date(today.year - 1, 12, 31), today
         case "1Y":
-            return today - timedelta(days=365), today
+            return months_back(today, 12), today
     raise ValueError(f"Unknown period {code!r}; one of {PERIODS}.")
 
 
@@ -47,14 +62,44 @@ def nav_history_for(*, tenant, account_ids, start: date, end: date) -> QuerySet[
 
 
 def nav_points_for(*, tenant, account_ids, start: date, end: date) -> list[DayPoint]:
-    """Daily NAV and flows summed over the accounts (all in one base currency)."""
+    """Daily NAV and flows summed over the accounts (all in one base currency), from the last
+    NAV on or before `start` (the opening: a weekend or holiday start reads the close before
+    it) to `end`, as `ledger.performance.history_points` reads them: without any NAV on or
+    before `start` the accounts opened inside the range and start from a NAV of 0."""
+    ids = accounts_for(tenant=tenant, account_ids=account_ids).values("pk")
+    opening = NavSnapshot.objects.filter(account_id__in=ids, date__lte=start).aggregate(
+        day=Max("date")
+    )["day"]
     rows = (
-        nav_history_for(tenant=tenant, account_ids=account_ids, start=start, end=end)
+        NavSnapshot.objects.filter(account_id__in=ids, date__range=(opening or start, end))
         .values("date")
         .annotate(nav=Sum("nav"), flows=Sum("flows"))
         .order_by("date")
     )
-    return [DayPoint(r["date"], r["nav"], r["flows"]) for r in rows]
+    points = [DayPoint(r["date"], r["nav"], r["flows"]) for r in rows]
+    return history_points(points, opening_known=opening is not None)
+
+
+def nav_points_by_account(
+    *, tenant, account_ids, start: date, end: date
+) -> dict[int, list[DayPoint]]:
+    """Per account, the points `nav_points_for` gives for that account alone (two queries for
+    all the accounts)."""
+    ids = list(accounts_for(tenant=tenant, account_ids=account_ids).values_list("pk", flat=True))
+    openings = dict(
+        NavSnapshot.objects.filter(account_id__in=ids, date__lte=start)
+        .values("account_id")
+        .annotate(day=Max("date"))
+        .values_list("account_id", "day")
+    )
+    raw: dict[int, list[DayPoint]] = {pk: [] for pk in ids}
+    first = min(openings.values(), default=start)
+    for row in NavSnapshot.objects.filter(account_id__in=ids, date__range=(first, end)).order_by(
+        "account_id", "date"
+    ):
+        if row.date >= openings.get(row.account_id, start):
+            raw[row.account_id].append(DayPoint(row.date, row.nav, row.flows))
+    return {pk: history_points(raw[pk], opening_known=pk in openings) for pk in ids}
 
 
 @dataclass(frozen=True)
@@ -81,15 +126,9 @@ def performance_for(
     points = nav_points_for(
         tenant=tenant, account_ids=[a.pk for a in accounts], start=start, end=end
     )
-    if points and points[0].nav == 0:
-        points = points[1:]
     note, time_weighted, money_weighted = "", None, None
     if len(points) >= 2:
-        time_weighted = twr(points)
-        try:
-            money_weighted = mwr(points)
-        except ValueError as exc:
-            note = str(exc)
+        time_weighted, money_weighted = twr(points), mwr(points)
     else:
         note = "Not enough NAV history in the range."
     by_class, by_position = contributions_for_ids(

@@ -42,7 +42,7 @@ from ledger import selectors as ledger_selectors
 from ledger.lots import lots_cost
 from ledger.market import fx_factor
 from ledger.models import Account
-from ledger.performance import DayPoint, benchmark_return, mwr, twr
+from ledger.performance import DayPoint, benchmark_return, history_points, mwr, twr
 from ledger.projections import pair_events_replay
 from ledger.valuation import Valuation, consolidate
 
@@ -256,9 +256,10 @@ def _statement_build(batch: LedgerReads, scope: list[Account], period_kind: str)
 def _performance(
     batch: LedgerReads, scope: list[Account]
 ) -> tuple[Performance, tuple[NavPoint, ...]]:
-    """TWR and MWR for the period from the ledger's NAV history (from the close before the
-    period), as `ledger.selectors.performance_for` computes them, and the daily NAV summed over
-    the statement's accounts for the chart."""
+    """TWR and MWR for the period from the ledger's NAV history (from the last close on or
+    before the day before the period; from a NAV of 0 for accounts opened inside it), as
+    `ledger.selectors.performance_for` computes them, and the daily NAV summed over the
+    statement's accounts for the chart."""
     if len({a.base_currency for a in scope}) > 1:
         raise ValueError("Performance over accounts of different base currencies is not summed.")
     navs: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
@@ -269,20 +270,17 @@ def _performance(
             flows[day] += flow
     points = [DayPoint(day, navs[day], flows[day]) for day in sorted(navs)]
     history = tuple(NavPoint(p.date, p.nav) for p in points if p.date >= batch.start)
-    if points and points[0].nav == 0:
-        points = points[1:]
+    opening_known = bool(points) and points[0].date <= batch.day_before
+    points = history_points(points, opening_known=opening_known)
     time_weighted = money_weighted = None
     if len(points) >= 2:
-        time_weighted = twr(points)
-        try:
-            money_weighted = mwr(points)
-        except ValueError:
-            money_weighted = None
+        time_weighted, money_weighted = twr(points), mwr(points)
     benchmark = benchmark_return(batch.benchmark) if len(batch.benchmark) >= 2 else None
     return (
         Performance(
             twr=time_weighted.cumulative if time_weighted else None,
             mwr=money_weighted.period_return if money_weighted else None,
+            mwr_not_meaningful=money_weighted is not None and not money_weighted.meaningful,
             benchmark_name=BENCHMARK_SYMBOL if benchmark else "",
             benchmark_return=benchmark.cumulative if benchmark else None,
         ),

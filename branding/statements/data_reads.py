@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Max
+
 from ledger import selectors as ledger_selectors
 from ledger.market import usd_rates_as_of
 from ledger.models import Account, Instrument, Price
@@ -41,7 +43,8 @@ class LedgerReads:
     cash_before: dict[int, list]
     cash_after: dict[int, list]
     pair_events: dict[tuple[int, int], list]
-    nav_rows: dict[int, list[tuple[dt.date, Decimal, Decimal]]]  # account → (day, nav, flows)
+    # account → (day, nav, flows), from the last NAV on or before `day_before`
+    nav_rows: dict[int, list[tuple[dt.date, Decimal, Decimal]]]
     benchmark: list[tuple[dt.date, Decimal]]
     holders: dict[int, str]
 
@@ -76,9 +79,14 @@ def ledger_reads(tenant, scopes, start: dt.date, end: dt.date) -> LedgerReads:
     symbols |= {p.symbol for v in after.values() for p in v.positions}
     instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
     held_ids = {instruments[p.symbol].pk for v in after.values() for p in v.positions if p.quantity}
+    # Returns open on the last NAV on or before the close before the period (a period that
+    # starts after a weekend opens on the Friday); with none, the accounts opened inside it.
+    opening = ledger_selectors.nav_history_for(
+        tenant=tenant, account_ids=ids, start=dt.date.min, end=day_before
+    ).aggregate(day=Max("date"))["day"]
     nav_rows: dict[int, list] = defaultdict(list)
     for account_id, day, nav, flows in ledger_selectors.nav_history_for(
-        tenant=tenant, account_ids=ids, start=day_before, end=end
+        tenant=tenant, account_ids=ids, start=opening or day_before, end=end
     ).values_list("account_id", "date", "nav", "flows"):
         nav_rows[account_id].append((day, nav, flows))
     return LedgerReads(

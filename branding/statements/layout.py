@@ -136,10 +136,11 @@ class CashTransaction:
 
 @dataclass(frozen=True)
 class Performance:
-    twr: Decimal | None
-    mwr: Decimal | None
+    twr: Decimal | None  # for the period (statements' periods are not annualized)
+    mwr: Decimal | None  # for the period; None when there is no history or it is not meaningful
     benchmark_name: str = ""
     benchmark_return: Decimal | None = None
+    mwr_not_meaningful: bool = False  # the flows give no rate, or go all one way: "n/m"
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,10 @@ def _nav_section(nav: NavChange, currency: str, f: Formats) -> Section:
 def _performance_section(performance: Performance) -> Section:
     rows = [
         ("Time-weighted return (TWR)", percent(performance.twr)),
-        ("Money-weighted return (MWR)", percent(performance.mwr)),
+        (
+            "Money-weighted return (MWR)",
+            "n/m" if performance.mwr_not_meaningful else percent(performance.mwr),
+        ),
     ]
     if performance.benchmark_name:
         rows.append(

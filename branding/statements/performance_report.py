@@ -31,7 +31,8 @@ from branding.statements.layout import DISPLAY, PLAIN, Column, Formats, Section,
 from branding.statements.report_render import BarChart, Report
 from ledger.models import Account
 from ledger.performance import DayPoint, MwrResult, TwrResult, TwrStep, mwr, twr
-from ledger.selectors import accounts_for, nav_history_for, performance_for
+from ledger.selectors import accounts_for, performance_for
+from ledger.selectors_performance import nav_points_by_account
 
 ZERO = Decimal(0)
 DEFAULT_BENCHMARK = "SPY"
@@ -95,32 +96,26 @@ def rank_key(row: AccountReturn):
 
 
 def _histories(tenant, ids, day_before, end) -> dict[int, list[DayPoint]]:
-    """Per account, its daily NAV and flows from the close before the period to its end (one
-    query for all the accounts)."""
-    out: dict[int, list[DayPoint]] = {pk: [] for pk in ids}
-    for row in nav_history_for(tenant=tenant, account_ids=ids, start=day_before, end=end):
-        out[row.account_id].append(DayPoint(row.date, row.nav, row.flows))
-    return out
+    """Per account, its daily NAV and flows from the opening (its last NAV on or before the
+    close before the period, or a NAV of 0 when it opened inside the period) to its end."""
+    return nav_points_by_account(tenant=tenant, account_ids=ids, start=day_before, end=end)
 
 
-def _nav_summary(points: list[DayPoint], day_before) -> tuple[Decimal, Decimal, Decimal]:
-    """NAV at the close before the period, flows in the period, NAV at its end."""
-    start = points[0].nav if points and points[0].date == day_before else ZERO
-    flows = sum((p.flow for p in points if p.date > day_before), ZERO)
-    return start, flows, points[-1].nav if points else ZERO
+def _nav_summary(points: list[DayPoint]) -> tuple[Decimal, Decimal, Decimal]:
+    """NAV at the opening, flows in the period, NAV at its end."""
+    if not points:
+        return ZERO, ZERO, ZERO
+    return points[0].nav, sum((p.flow for p in points[1:]), ZERO), points[-1].nav
 
 
 def _account_returns(points: list[DayPoint]) -> tuple[TwrResult | None, MwrResult | None, str]:
     """TWR and MWR of one account's history by `ledger.performance`, on the same points as
-    `ledger.selectors.performance_for` takes (an opening NAV of zero is no starting point)."""
-    if points and points[0].nav == 0:
-        points = points[1:]
+    `ledger.selectors.performance_for` takes. The note says why a return is not shown."""
     if len(points) < 2:
         return None, None, "Not enough NAV history in the range."
-    try:
-        return twr(points), mwr(points), ""
-    except ValueError as exc:
-        return twr(points), None, str(exc)
+    time_weighted, money_weighted = twr(points), mwr(points)
+    notes = [time_weighted.reason, "" if money_weighted.meaningful else money_weighted.reason]
+    return time_weighted, money_weighted, " ".join(n for n in notes if n)
 
 
 def _consolidated(tenant, ids, day_before, end, benchmark_symbol):
@@ -134,7 +129,10 @@ def _consolidated(tenant, ids, day_before, end, benchmark_symbol):
         )
     except ValueError as exc:  # accounts of different base currencies are not summed
         return None, str(exc)
-    return report, report.note
+    notes = [report.note, report.twr.reason if report.twr else ""]
+    if report.mwr is not None and not report.mwr.meaningful:
+        notes.append(report.mwr.reason)
+    return report, " ".join(n for n in notes if n)
 
 
 def performance_overview(
@@ -154,7 +152,7 @@ def performance_overview(
     day_before = period_start - dt.timedelta(days=1)
     all_ids = [master.pk, *(s.pk for s in subs)]
     histories = _histories(tenant, all_ids, day_before, period_end)
-    navs = {pk: _nav_summary(points, day_before) for pk, points in histories.items()}
+    navs = {pk: _nav_summary(points) for pk, points in histories.items()}
     rows = []
     for sub in subs:
         time_weighted, money_weighted, note = _account_returns(histories[sub.pk])
@@ -167,7 +165,7 @@ def performance_overview(
                 flows=flows,
                 ending_nav=end_nav,
                 twr=time_weighted.cumulative if time_weighted else None,
-                mwr=money_weighted.period_return if money_weighted else None,
+                mwr=money_weighted.period_return if money_weighted else None,  # None: n/m
                 excess=None,
                 note=note,
             )
@@ -271,8 +269,10 @@ def performance_report(overview: PerformanceOverview, f: Formats = DISPLAY) -> R
     )
     notes = [
         "TWR: daily-linked time-weighted return, external flows at the start of the day (GIPS). "
-        "MWR: money-weighted return (XIRR) over the period. Returns run from the close of the "
-        "day before the period. The total is the master consolidated with its sub-accounts."
+        "MWR: money-weighted return (XIRR) over the period; where the flows give several rates, "
+        "the one nearest zero; – where it is not meaningful (the note says why). Returns are "
+        "for the period, not annualized. Returns run from the close of the day before the "
+        "period. The total is the master consolidated with its sub-accounts."
     ]
     notes += [f"{r.number}: {r.note}" for r in (*overview.ranked, overview.total) if r.note]
     chart = BarChart(

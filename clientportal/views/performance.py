@@ -1,6 +1,8 @@
 """Performance: TWR and MWR side by side for 1W, MTD, 1M, YTD, 1Y and a custom range, against a
-benchmark, as a chart, with "how this is calculated" showing the steps. Figures come from the
-ledger's `performance_for` over the NAV history."""
+benchmark, as a chart, with "how this is calculated" showing the steps: the TWR's daily links
+and the days it leaves out, the MWR's dated flows and the rule that chose its rate. Returns are
+for the period; a year or more is also annualized (GIPS 2.A.12). Figures come from the ledger's
+`performance_for` over the NAV history."""
 
 from datetime import date
 
@@ -74,11 +76,11 @@ def performance(request):
 
 
 def _chart(report) -> str:
-    if report.twr is None or not report.twr.steps:
+    if report.twr is None or report.twr.cumulative is None or not report.twr.steps:
         return ""
     steps = report.twr.steps
     series = [Series("Portfolio (TWR)", [float(s.cumulative) * 100 for s in steps])]
-    if report.benchmark is not None and report.benchmark.steps:
+    if report.benchmark is not None and report.benchmark.cumulative is not None:
         series.append(
             Series(
                 report.benchmark_symbol, [float(s.cumulative) * 100 for s in report.benchmark.steps]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.performance import DayPoint, mwr, twr, xirr
+from ledger.performance import DayPoint, mwr, mwr_of_flows, twr
 
 D = Decimal
 
@@ -34,11 +34,16 @@ def test_twr_and_mwr_textbook_example_with_flows():
     assert abs(result.cumulative - D("0.342")) < D("1e-9")
     assert abs(float(result.annualized) - (1.342 ** (365 / 730) - 1)) < 1e-9
     assert [s.daily_return for s in result.steps] == [D("0.22"), D(0), D("0.1")]
-    # and when: MWR over the textbook's own dates (flows at t = 0, 1, 2 years)
-    rate, _ = xirr([(d0, D(-100)), (d1, D(-118)), (d2, D(264))])
+    # and when: MWR over the textbook's own dates (flows 365 days apart: t = 0, 1, 2 years)
+    d1, d2 = date(2024, 1, 1), date(2024, 12, 31)
+    assert ((d1 - d0).days, (d2 - d1).days) == (365, 365)
+    money = mwr_of_flows([(d0, D(-100)), (d1, D(-118)), (d2, D(264))])
     x = (118 + (118**2 + 4 * 264 * 100) ** 0.5) / 528
-    assert abs(rate - (1 / x - 1)) < 1e-6
-    assert abs(rate - 0.138613) < 1e-6
+    assert abs(float(money.annualized) - (1 / x - 1)) < 1e-12
+    assert abs(float(money.annualized) - 0.138613) < 1e-6
+    # the period is 730 days: for the period (1 + r)² − 1
+    assert abs(float(money.period_return) - (1 / x**2 - 1)) < 1e-12
+    assert (money.rule, money.days, money.shown) == ("single rate", 730, "annualized")
 
 
 def test_mwr_equals_twr_without_flows():
@@ -46,9 +51,9 @@ def test_mwr_equals_twr_without_flows():
     points = [DayPoint(date(2025, 1, 1), D(1000)), DayPoint(date(2026, 1, 1), D(1100))]
     # when
     money, time = mwr(points), twr(points)
-    # then
-    assert abs(money.annual_rate - D("0.1")) < D("1e-9")
-    assert time.cumulative == D("0.1")
+    # then: 365 days, so both are annualized too, and equal to the period's return
+    assert money.period_return == money.annualized == D("0.1")
+    assert time.cumulative == time.annualized == D("0.1")
     assert money.cash_flows == ((date(2025, 1, 1), D(-1000)), (date(2026, 1, 1), D(1100)))
 
 
@@ -73,16 +78,17 @@ def test_twr_without_flows_is_end_over_start(values):
 @given(
     st.decimals(min_value=100, max_value=10**6, places=2),
     st.floats(min_value=-0.5, max_value=1.0),
-    st.integers(min_value=30, max_value=1000),
+    st.integers(min_value=365, max_value=1000),
 )
-def test_xirr_recovers_a_constant_rate(start_value, rate, days):
-    # given: a single investment growing at `rate` a year
+def test_mwr_recovers_a_constant_rate(start_value, rate, days):
+    # given: a single investment growing at `rate` a year for a year or more
     d0 = date(2020, 1, 1)
     end_value = float(start_value) * (1 + rate) ** (days / 365)
     # when
-    found, _ = xirr([(d0, -start_value), (d0 + timedelta(days=days), D(repr(end_value)))])
-    # then
-    assert abs(found - rate) < 1e-6
+    found = mwr_of_flows([(d0, -start_value), (d0 + timedelta(days=days), D(repr(end_value)))])
+    # then: the rounding of the end value to 28 digits is all that separates them
+    assert abs(float(found.annualized) - rate) < 1e-9
+    assert abs(float(found.period_return) - (end_value / float(start_value) - 1)) < 1e-9
 
 
 @settings(max_examples=200, deadline=None)
