@@ -1,13 +1,18 @@
 """Issued statements and the runs that issue them, in the tenant's schema.
 
 An issued statement is immutable: its files and their SHA-256 digests are written once (the
-database refuses UPDATE of the row, migration `statement_immutable`); a correction is a new
-version that names the one it replaces. At most one row exists per account, kind, period and
-version, which is what makes a re-run of a month-end produce only what is missing.
+database refuses UPDATE of the row, migration `statement_immutable`), in private per-tenant
+storage outside the media tree (`branding.storage`); a correction is a new version that names
+the one it replaces. At most one row exists per account, kind, period and version, which is
+what makes a re-run of a month-end produce only what is missing.
 """
+
+import secrets
 
 from django.db import models
 from django.db.models import Q
+
+from branding.storage import private_statement_storage
 
 STATEMENT_KINDS = [
     ("activity", "Activity statement"),
@@ -51,10 +56,15 @@ class StatementRun(models.Model):
 
 
 def _statement_path(instance: "IssuedStatement", filename: str) -> str:
-    # Per-tenant storage adds the schema in front of this path.
+    """`statements/<account>/<kind>-<start>-<end>-v<version>-<random>/<filename>`; the private
+    storage adds the schema in front. The random part (one per statement, shared by its three
+    files) keeps the path unguessable even to someone who can list account ids and periods."""
+    token = getattr(instance, "_path_token", None)
+    if token is None:
+        token = instance._path_token = secrets.token_hex(16)
     return (
         f"statements/{instance.account_id}/{instance.kind}-{instance.period_start:%Y%m%d}-"
-        f"{instance.period_end:%Y%m%d}-v{instance.version}/{filename}"
+        f"{instance.period_end:%Y%m%d}-v{instance.version}-{token}/{filename}"
     )
 
 
@@ -74,11 +84,17 @@ class IssuedStatement(models.Model):
     run = models.ForeignKey(
         StatementRun, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
     )
-    pdf = models.FileField(upload_to=_statement_path, max_length=300)
+    pdf = models.FileField(
+        upload_to=_statement_path, storage=private_statement_storage, max_length=300
+    )
     pdf_sha256 = models.CharField(max_length=64)
-    csv = models.FileField(upload_to=_statement_path, max_length=300)
+    csv = models.FileField(
+        upload_to=_statement_path, storage=private_statement_storage, max_length=300
+    )
     csv_sha256 = models.CharField(max_length=64)
-    xml = models.FileField(upload_to=_statement_path, max_length=300)
+    xml = models.FileField(
+        upload_to=_statement_path, storage=private_statement_storage, max_length=300
+    )
     xml_sha256 = models.CharField(max_length=64)
     ending_value = models.DecimalField(max_digits=28, decimal_places=8)
     currency = models.CharField(max_length=3)

@@ -7,9 +7,10 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from branding.statement_models import PERIOD_KINDS
@@ -22,6 +23,7 @@ from branding.statements.selectors import (
     statements_for,
 )
 from branding.statements.services import statement_run_start
+from branding.storage import accel_redirect_path
 from ledger.access import accounts_visible
 
 FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "xml": "application/xml"}
@@ -105,7 +107,10 @@ def statement_download_staff(request, statement_id: int, fmt: str):
     return statement_file_response(statement, fmt)
 
 
-def statement_file_response(statement, fmt: str) -> FileResponse:
+def statement_file_response(statement, fmt: str) -> HttpResponse:
+    """The file of an issued statement that the caller has already access-checked. The files
+    live in private storage with no URL; behind nginx (`STATEMENTS_ACCEL_REDIRECT_PREFIX` set)
+    nginx sends the bytes from an internal location, otherwise Django streams them."""
     if fmt not in FORMATS:
         raise Http404("No such format.")
     field = getattr(statement, fmt)
@@ -113,6 +118,15 @@ def statement_file_response(statement, fmt: str) -> FileResponse:
         f"{statement.account.number}-{statement.kind}-{statement.period_end:%Y%m%d}"
         f"-v{statement.version}.{fmt}"
     )
-    return FileResponse(
-        field.open("rb"), as_attachment=True, filename=name, content_type=FORMATS[fmt]
-    )
+    internal = accel_redirect_path(field.name)
+    if internal is None:
+        response = FileResponse(
+            field.open("rb"), as_attachment=True, filename=name, content_type=FORMATS[fmt]
+        )
+    else:
+        response = HttpResponse(content_type=FORMATS[fmt])
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["X-Accel-Redirect"] = internal
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -264,6 +264,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = ""
+# Issued statements: per tenant under this private root (default `<MEDIA_ROOT>-private`), never
+# under MEDIA_ROOT, served only by the access-checked download views. Behind nginx, set the
+# prefix of an `internal` location aliased to this root and nginx sends the files
+# (X-Accel-Redirect) after Django checked access.
+STATEMENTS_ROOT = env.str("STATEMENTS_ROOT", default="")
+STATEMENTS_ACCEL_REDIRECT_PREFIX = env.str("STATEMENTS_ACCEL_REDIRECT_PREFIX", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
