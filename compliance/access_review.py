@@ -4,7 +4,6 @@ One row per (user, account): the rights the user holds there and where they come
 grant on the account, a grant on its master, or a group). Reads only; the tenant is explicit.
 """
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
+from brokerportal import csvsafe
 from ledger.access import NEEDS
 from ledger.models import Account
 from tenants.roles import ALL_ROLES
@@ -96,13 +96,8 @@ def access_review_rows(
     return rows
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with these as formulas; quote them as text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def access_review_csv(rows: list[AccessRow], out) -> None:
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_HEADER)
     for r in rows:
         values = (
@@ -116,4 +111,4 @@ def access_review_csv(rows: list[AccessRow], out) -> None:
             " ".join(r.rights),
             r.via_text,
         )
-        writer.writerow([_cell(str(v)) for v in values])
+        writer.writerow(values)

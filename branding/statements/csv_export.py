@@ -10,22 +10,24 @@ those read it):
 Sections come in the order of `layout.statement_sections()`: Statement, Account Information,
 Change in NAV, Performance, Cash Report, Open Positions, Trades, Cash Transactions, then
 Disclosures. Numbers are plain decimals (`-1234.5`: no thousands separators, `.` as the decimal
-point); dates are ISO 8601; percentages are written with a `%` sign. UTF-8 with a byte-order
-mark, so spreadsheet programs open names such as "Zoë Łukasiewicz" correctly.
+point); dates are ISO 8601; percentages are written with a `%` sign. A text cell that a
+spreadsheet would run as a formula (an account title `=HYPERLINK(…)`) gets a leading `'`
+(`brokerportal.csvsafe`). UTF-8 with a byte-order mark, so spreadsheet programs open names such
+as "Zoë Łukasiewicz" correctly.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 
 from branding.statements.layout import PLAIN, BrandStyle, Statement, statement_sections
+from brokerportal import csvsafe
 
 
 def statement_csv(statement: Statement, brand: BrandStyle) -> bytes:
     """Renders the statement as UTF-8 (with BOM) CSV bytes."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = csvsafe.writer(text, lineterminator="\r\n")
     writer.writerow(["Statement", "Header", "Field", "Value"])
     writer.writerow(["Statement", "Data", "Title", statement.title])
     writer.writerow(["Statement", "Data", "Broker", brand.legal_name or brand.name])

@@ -58,6 +58,7 @@ from branding.statements.pdf import (
     branded_pdf,
     disclosures,
 )
+from brokerportal import csvsafe
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 CELL_FONT_SIZE = 7
@@ -246,7 +247,7 @@ def report_pdf(report: Report, brand: BrandStyle) -> bytes:
 def report_csv(report: Report, brand: BrandStyle) -> bytes:
     """The report as UTF-8 (with BOM) CSV bytes, in the sectioned layout of the module doc."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = csvsafe.writer(text, lineterminator="\r\n")
     writer.writerow(["Report", "Header", "Field", "Value"])
     writer.writerow(["Report", "Data", "Title", report.title])
     writer.writerow(["Report", "Data", "Broker", brand.legal_name or brand.name])

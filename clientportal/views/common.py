@@ -1,7 +1,6 @@
-import csv
-
 from django.http import HttpResponse
 
+from brokerportal import csvsafe
 from clientportal.scope import portal_scope
 
 
@@ -13,7 +12,7 @@ def page_context(request, **extra) -> dict:
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response

@@ -2,7 +2,6 @@
 row/element; only a clean file creates applications, all in one transaction, skipping the
 external ids that already exist (a second upload of the same file creates nothing)."""
 
-import csv
 import hashlib
 import io
 from collections import defaultdict
@@ -13,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from brokerportal import csvsafe
 from compliance.services import audit_record
 from ledger.models import Account
 
@@ -125,17 +125,11 @@ def _checks_evaluate(new: list[Application]) -> None:
         application.checks_run_at = timezone.now()
 
 
-def _cell(value) -> str:
-    """A report cell that a spreadsheet will not run as a formula (values come from the file)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _report(results: list[tuple]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(REPORT_COLUMNS)
-    writer.writerows([_cell(value) for value in row] for row in results)
+    writer.writerows(results)
     return out.getvalue()
 
 
