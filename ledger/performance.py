@@ -16,12 +16,13 @@ MWR is the internal rate of return of the investor's flows (XIRR convention, Act
 solved by pyxirr (`xnpv`, `xirr`) in period-rate space: R = (1 + r)^(D/365) − 1 over the D days
 from the first to the last flow, Σ CF_i (1 + R)^(−(d_i − d_0)/D) = 0, so a short history never
 goes through an annual rate of 1e24. When the flows' signs change more than once there may be
-several rates or none. The rule: every rate R with 1 + R in [1e−9, 101] (−99.9999999 % to
-+10,000 % for the period) is looked for by bracketing sign changes of the present value on a
-grid of log(1 + R) (`GRID`) and letting pyxirr converge from a guess in each bracket; the rate
-nearest zero is shown (the lower one on a tie), the others are listed. With no deposit against a
-withdrawal or a closing value (all flows one way), or no rate in that range, the MWR is "not
-meaningful" and the result says why.
+several rates or none. The rule: every rate is looked for whose growth 1 + R lies between
+1e−6 and 1e4 a year (−99.9999 % to +999,900 %; for the period when it is shorter than a year;
+at most 1e11 in all), by bracketing sign changes of the present value on a grid of log(1 + R)
+(`_grid`) and letting pyxirr converge from a guess in each bracket (pyxirr's own answers from
+its default guess are candidates too). The rate nearest zero for the period is shown (the lower
+one on a tie), the others are listed. With all flows one way (no money put in against money
+taken out), or no rate in that range, the MWR is "not meaningful" and the result says why.
 
 Annualizing follows GIPS 2020 for Firms, Provision 2.A.12: "Returns for periods of less than one
 year must not be annualized." Both results always carry the return for the period; the
@@ -174,26 +175,33 @@ def twr(points: list[DayPoint]) -> TwrResult:
 
 
 SINGLE_RATE, NEAREST_ZERO, NOT_MEANINGFUL = "single rate", "nearest zero", "not meaningful"
-# The range of the period rate R that is searched: 1 + R from 1e-9 to 101.
-LOWEST_GROWTH, HIGHEST_GROWTH = 1e-9, 101.0
+# The range searched, per year of the period (a period shorter than a year counts as one):
+# growth 1 + R from 1e-6 to 1e4 a year (−99.9999 % to +999,900 %), never beyond 1e11 in all.
+LOWEST_GROWTH, HIGHEST_GROWTH, HIGHEST_TOTAL_GROWTH = 1e-6, 1e4, 1e11
 # The grid of log(1 + R): 0, then |log(1 + R)| from 1e-7 growing by 5 % a point to both ends.
 GRID_FIRST, GRID_RATIO = 1e-7, 1.05
-FLOW_SCALE = 1e9  # see `_PeriodAxis`
+CONVERGE_SCALE, POLISH_SCALE = 1e8, 1e11  # see `_PeriodAxis.solve`
 ROOT_TOLERANCE = 1e-9  # |present value| over Σ |discounted flow| for a rate to count as a root
 
 
-def _grid() -> tuple[float, ...]:
+def mwr_range(days: int) -> tuple[float, float]:
+    """The bounds of log(1 + R) searched for a period of `days`."""
+    years = max(1.0, days / YEAR_DAYS)
+    return (
+        years * math.log(LOWEST_GROWTH),
+        min(years * math.log(HIGHEST_GROWTH), math.log(HIGHEST_TOTAL_GROWTH)),
+    )
+
+
+def _grid(low: float, high: float) -> list[float]:
     points = [0.0]
-    for bound in (math.log(LOWEST_GROWTH), math.log(HIGHEST_GROWTH)):
+    for bound in (low, high):
         step = GRID_FIRST
         while step < abs(bound):
             points.append(math.copysign(step, bound))
             step *= GRID_RATIO
         points.append(bound)
-    return tuple(sorted(points))
-
-
-GRID = _grid()
+    return sorted(points)
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,7 @@ class MwrResult:
     reason: str  # the rule in words, for the page
     rates: tuple[Decimal, ...] = ()  # every period rate found, lowest first
     sign_changes: int = 0
-    exact: float | None = None  # the chosen period rate before rounding
+    log_growth: float | None = None  # log(1 + R) of the chosen rate, before rounding
 
     @property
     def meaningful(self) -> bool:
@@ -217,11 +225,6 @@ class MwrResult:
         return "annualized" if self.annualized is not None else "for the period"
 
 
-def _scaled(amounts: list[Decimal]) -> tuple[float, ...]:
-    largest = max(abs(a) for a in amounts)
-    return tuple(float(a / largest) * FLOW_SCALE for a in amounts)
-
-
 @dataclass(frozen=True)
 class _PeriodAxis:
     """The flows for pyxirr, which discounts by (1 + ρ)^(−days/365) between calendar dates:
@@ -229,13 +232,13 @@ class _PeriodAxis:
     year, and ρ = (1 + R)^(365 / (k·D)) − 1 with an exponent between 2/3 and 3/2. A rate of
     the period then stays a number of the same size for pyxirr however short the period
     (over 15 days, +100 % is 1e7 a year and −90 % is 1e−24 of growth a year, out of reach of a
-    float's precision). The amounts are scaled to a largest flow of 1e9: pyxirr's Newton stops
-    at an absolute present value under 1e-9, which is then 1e-18 of the flows, not 1e-12 of a
-    1,000 deposit, and the rate comes out to a float's precision."""
+    float's precision)."""
 
     dates: tuple[date, ...]
     amounts: tuple[float, ...]
     exponent: float
+    low: float  # the range of log(1 + R) searched
+    high: float
 
     @classmethod
     def of(cls, flows: list[tuple[date, Decimal]]) -> _PeriodAxis:
@@ -243,8 +246,9 @@ class _PeriodAxis:
         stretch = max(1, round(YEAR_DAYS / days))
         return cls(
             tuple(first + timedelta(days=(d - first).days * stretch) for d, _ in flows),
-            _scaled([cf for _, cf in flows]),
+            tuple(float(cf) for _, cf in flows),
             YEAR_DAYS / (days * stretch),
+            *mwr_range(days),
         )
 
     def rho(self, u: float) -> float:
@@ -255,14 +259,32 @@ class _PeriodAxis:
         return pyxirr.xnpv(rates, list(zip(self.dates, self.amounts, strict=True)), silent=True)
 
     def solve(self, guess_u: float) -> float | None:
-        """log(1 + R) of the root pyxirr converges to from the guess, if any."""
-        rho = pyxirr.xirr(self.dates, self.amounts, guess=self.rho(guess_u), silent=True)
-        if rho is None or not math.isfinite(rho) or rho <= -1:
+        """log(1 + R) of the root pyxirr converges to from the guess, if any.
+
+        pyxirr's Newton stops once the present value is small in absolute terms, so the flows
+        are scaled to a present value of CONVERGE_SCALE at the guess (far enough from float
+        noise for Newton to converge from afar), then, from the root found, of POLISH_SCALE
+        (where "small" means a float's precision of the rate)."""
+        rho = self._pyxirr_from(self.rho(guess_u), CONVERGE_SCALE)
+        if rho is None:
             return None
+        polished = self._pyxirr_from(rho, POLISH_SCALE)
+        if polished is not None and abs(polished - rho) <= 1e-6 * (1 + abs(rho)):
+            rho = polished
         return math.log1p(rho) / self.exponent
 
+    def _pyxirr_from(self, guess: float, scale: float) -> float | None:
+        weight = pyxirr.xnpv(guess, self.dates, [abs(a) for a in self.amounts], silent=True)
+        if weight is None or not math.isfinite(weight) or weight <= 0:
+            return None
+        amounts = [a * (scale / weight) for a in self.amounts]
+        rho = pyxirr.xirr(self.dates, amounts, guess=guess, silent=True)
+        if rho is None or not math.isfinite(rho) or rho <= -1:
+            return None
+        return rho
+
     def is_root(self, u: float) -> bool:
-        if not GRID[0] <= u <= GRID[-1]:
+        if not self.low <= u <= self.high:
             return False
         value = self.present_values([u])[0]
         scale = pyxirr.xnpv(self.rho(u), self.dates, [abs(a) for a in self.amounts], silent=True)
@@ -290,8 +312,9 @@ def _root_in(axis: _PeriodAxis, low: float, high: float, depth: int = 0) -> floa
 def _roots(axis: _PeriodAxis, days: int, annual_guess: float | None) -> list[float]:
     """log(1 + R) of every rate found in the range, lowest first."""
     found = []
-    values = axis.present_values(GRID)
-    for (a, va), (b, vb) in pairwise(zip(GRID, values, strict=True)):
+    grid = _grid(axis.low, axis.high)
+    values = axis.present_values(grid)
+    for (a, va), (b, vb) in pairwise(zip(grid, values, strict=True)):
         if va == 0:
             found.append(a)
         elif va is not None and vb is not None and va * vb < 0:
@@ -299,7 +322,7 @@ def _roots(axis: _PeriodAxis, days: int, annual_guess: float | None) -> list[flo
             if u is not None:
                 found.append(u)
     if values[-1] == 0:
-        found.append(GRID[-1])
+        found.append(grid[-1])
     # pyxirr's own answers (its default guess, on the stretched and on the calendar axis) are
     # candidates too: two roots closer than the grid show no sign change between them.
     guesses = [axis.solve(math.log1p(0.1) / axis.exponent)]
@@ -337,21 +360,21 @@ def mwr_of_flows(cash_flows: list[tuple[date, Decimal]]) -> MwrResult:
             **known,
         )
     axis = _PeriodAxis.of(flows)
-    annual = pyxirr.xirr([d for d, _ in flows], _scaled(amounts), silent=True)
-    roots = [math.expm1(u) for u in _roots(axis, days, annual)]
+    annual = pyxirr.xirr([d for d, _ in flows], [float(cf) for cf in amounts], silent=True)
+    roots = _roots(axis, days, annual)
     if not roots:
         return MwrResult(
             None,
             None,
             rule=NOT_MEANINGFUL,
-            reason="Not meaningful: no rate between −99.9999999 % and +10,000 % for the "
-            "period makes the present value of the flows zero.",
+            reason="Not meaningful: no rate between −99.9999 % and +999,900 % a year (or for "
+            "the period, when it is shorter) makes the present value of the flows zero.",
             **known,
         )
-    chosen = min(roots, key=lambda r: (abs(r), r))
+    chosen = min(roots, key=lambda u: (abs(math.expm1(u)), u))
     annualized = None
     if annualizes(days):
-        annualized = ratio_decimal(math.expm1(math.log1p(chosen) * YEAR_DAYS / days))
+        annualized = ratio_decimal(math.expm1(chosen * YEAR_DAYS / days))
     if len(roots) == 1:
         rule, reason = SINGLE_RATE, "One rate solves the flows."
     else:
@@ -361,12 +384,12 @@ def mwr_of_flows(cash_flows: list[tuple[date, Decimal]]) -> MwrResult:
             f"{known['sign_changes']} times); the one nearest zero is shown."
         )
     return MwrResult(
-        ratio_decimal(chosen),
+        ratio_decimal(math.expm1(chosen)),
         annualized,
         rule=rule,
         reason=reason,
-        rates=tuple(ratio_decimal(r) for r in roots),
-        exact=chosen,
+        rates=tuple(ratio_decimal(math.expm1(u)) for u in roots),
+        log_growth=chosen,
         **known,
     )
 
