@@ -24,6 +24,7 @@ from allocations.services import (
 from allocations.services.groups import MemberSpec
 from compliance.services.grants import access_grant
 from ledger.models import Account, Instrument, Price
+from ledger.services import instrument_settlement_rule
 
 
 def _advisor(tenant):
@@ -100,7 +101,11 @@ def allocations_demo_seed(*, tenant) -> None:
             return
         close = Price.objects.filter(instrument=instrument).order_by("-date").first()
         price = close.close if close else Decimal(50)
-        today = timezone.localdate()
+        # The last trading day of the instrument's market: a hand-entered fill on a closed day
+        # is refused.
+        trade_day = instrument_settlement_rule(instrument).previous_business_day(
+            timezone.localdate()
+        )
         booked = _block(
             advisor,
             tenant,
@@ -109,7 +114,7 @@ def allocations_demo_seed(*, tenant) -> None:
             instrument,
             f"DEMO-{tenant.schema_name}-1",
             [(6, price), (4, price + Decimal("0.10"))],
-            today - timedelta(days=1),
+            trade_day,
         )
         try:
             allocation_book(
@@ -127,5 +132,5 @@ def allocations_demo_seed(*, tenant) -> None:
             instrument,
             f"DEMO-{tenant.schema_name}-2",
             [(10, price)],
-            today - timedelta(days=1),
+            trade_day,
         )

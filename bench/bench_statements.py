@@ -90,7 +90,7 @@ def _books(tenant, count: int) -> None:
                 side="BUY",
                 quantity=Decimal(10 + index),
                 price=Decimal("101.25"),
-                trade_date=PERIOD_START + dt.timedelta(days=3 + index),
+                trade_date=PERIOD_START + dt.timedelta(days=5 + index),  # Tue 6, Wed 7
                 idempotency_key=f"bt{index}-{key}",
                 commission=Decimal("1.00"),
             )

@@ -24,8 +24,7 @@ from ledger.executions_bulk import ExecutionBooking, chunk_book
 from ledger.models import Account, FxRate, Instrument, Price
 from ledger.nav import nav_snapshots_rebuild
 from ledger.platform import BANK, CORPORATE_ACTIONS, FX, TAX, platform_account
-from ledger.services import account_number_next
-from ledger.settlement import business_days_add, settlement_days
+from ledger.services import account_number_next, trade_settle_date
 
 SEED = 20260101
 CENT = Decimal("0.01")
@@ -374,7 +373,6 @@ def _trade(rng, account, day, n, key, cash, held, instruments, by_ccy, execution
         side = 1
     price = inst.demo_closes[day]
     commission = max(Decimal(1), (qty * Decimal("0.005")).quantize(CENT))
-    days = settlement_days(asset_class=inst.asset_class, currency=inst.currency)
     executions.append(
         ExecutionBooking(
             execution_id=f"{key}:{n}",
@@ -385,7 +383,7 @@ def _trade(rng, account, day, n, key, cash, held, instruments, by_ccy, execution
             quantity=qty * side,
             price=price,
             trade_date=day,
-            settle_date=business_days_add(day, days),
+            settle_date=trade_settle_date(instrument=inst, trade_date=day),
             commission=commission,
             fees=Decimal(0),
         )

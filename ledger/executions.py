@@ -6,6 +6,11 @@ Rows are validated and booked in chunks inside one transaction; if any row is ba
 import is rolled back and `ImportRefused` lists every bad row by number, so nothing
 half-booked remains. Booking goes through the bulk path of `ledger.executions_bulk` (COPY).
 Executions are facts reported by the executing broker, so no buying-power check applies.
+
+Settle dates: the broker's own (CSV `settle_date`, Flex `settleDateTarget`, FIXML `SettlDt`) is
+booked as given; without one, the instrument's market calendar and cycle decide
+(`ledger.settlement`). A trade dated on a day its market is closed is booked all the same (the
+broker reported it) and listed in `ImportResult.warnings`.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from ledger.errors import ImportRefused
 from ledger.executions_bulk import BookedChunk, ExecutionBooking, chunk_book
 from ledger.lots import PX, QTY
 from ledger.models import Account, Instrument
-from ledger.settlement import business_days_add, settlement_days
+from ledger.settlement import SettlementRule, settlement_rule
 
 CHUNK = 100_000
+WARNINGS_KEPT = 1000  # a file of closed-day trades lists its first ones and counts the rest
 CSV_COLUMNS = (
     "execution_id",
     "account",
@@ -68,6 +74,27 @@ class ExecutionRow:
 class ImportResult:
     booked: int
     skipped: int  # execution ids booked before
+    # (row number, message) of rows booked with a remark, the first WARNINGS_KEPT of them
+    warnings: tuple[tuple[int, str], ...] = ()
+    warning_count: int = 0
+
+
+class _SettleDates(dict):
+    """Trade date → (settle date, why the trade date is a closed day or None), for one
+    settlement rule; computed on first use, as a file's executions share a few dates."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: SettlementRule):
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, trade_date: date) -> tuple[date, str | None]:
+        value = self[trade_date] = (
+            self.rule.settle_date(trade_date),
+            self.rule.closed_reason(trade_date),
+        )
+        return value
 
 
 class _Resolver:
@@ -80,26 +107,32 @@ class _Resolver:
             .values_list("number", "pk")
         )
         self.by_symbol, self.by_conid = {}, {}
+        by_rule: dict[SettlementRule, _SettleDates] = {}
         for inst in Instrument.objects.all():
-            days = settlement_days(
+            rule = settlement_rule(
                 asset_class=inst.asset_class,
                 currency=inst.currency,
+                exchange=inst.exchange,
+                symbol=inst.symbol,
                 override=inst.settlement_days,
             )
-            info = (inst.pk, inst.currency, inst.multiplier, days)
+            settles = by_rule.get(rule)
+            if settles is None:
+                settles = by_rule[rule] = _SettleDates(rule)
+            info = (inst.pk, inst.currency, inst.multiplier, settles)
             self.by_symbol[inst.symbol] = info
             if inst.conid is not None:
                 self.by_conid[inst.conid] = info
-        self.settle_cache: dict[tuple[date, int], date] = {}
+        self.warnings: list[tuple[int, str]] = []
+        self.warning_count = 0
 
-    def settle(self, trade_date: date, days: int) -> date:
-        key = (trade_date, days)
-        if key not in self.settle_cache:
-            self.settle_cache[key] = business_days_add(trade_date, days)
-        return self.settle_cache[key]
+    def warn(self, number: int, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < WARNINGS_KEPT:
+            self.warnings.append((number, message))
 
 
-def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
+def _validate(row: ExecutionRow, resolver: _Resolver, number: int) -> ExecutionBooking:
     if not row.execution_id:
         raise ValueError("execution id is missing")
     account_id = resolver.accounts.get(row.account_number)
@@ -108,7 +141,7 @@ def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
     info = resolver.by_conid.get(row.conid) if row.conid else resolver.by_symbol.get(row.symbol)
     if info is None:
         raise ValueError(f"unknown instrument {row.conid or row.symbol!r}")
-    instrument_id, currency, multiplier, days = info
+    instrument_id, currency, multiplier, settles = info
     if row.currency and row.currency != currency:
         raise ValueError(f"currency {row.currency} differs from the instrument's {currency}")
     side = row.side.upper()
@@ -120,8 +153,16 @@ def _validate(row: ExecutionRow, resolver: _Resolver) -> ExecutionBooking:
         raise ValueError("price must not be negative")
     if row.quantity != row.quantity.quantize(QTY) or row.price != row.price.quantize(PX):
         raise ValueError("quantity has more than 8 or price more than 10 decimals")
-    settle = row.settle_date or resolver.settle(row.trade_date, days)
-    if settle < row.trade_date:
+    settle = row.settle_date
+    if settle is None:
+        settle, closed = settles[row.trade_date]
+        if closed is not None:
+            resolver.warn(
+                number,
+                f"trade date {closed}; booked to settle {settle.isoformat()}, "
+                "counted from the next trading day",
+            )
+    elif settle < row.trade_date:
         raise ValueError("settle date is before the trade date")
     return ExecutionBooking(
         execution_id=row.execution_id,
@@ -166,7 +207,7 @@ def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResu
         try:
             if isinstance(row, Exception):
                 raise row
-            booking = _validate(row, resolver)
+            booking = _validate(row, resolver, number)
             if booking.execution_id in seen:
                 raise ValueError(f"execution id {booking.execution_id} appears twice")
             seen.add(booking.execution_id)
@@ -183,7 +224,12 @@ def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResu
         booked += chunk_book(chunk)
     if errors:
         raise ImportRefused(errors)
-    return ImportResult(booked=booked.booked, skipped=booked.skipped)
+    return ImportResult(
+        booked=booked.booked,
+        skipped=booked.skipped,
+        warnings=tuple(resolver.warnings),
+        warning_count=resolver.warning_count,
+    )
 
 
 def _decimal(value: str, name: str, default: Decimal | None = None) -> Decimal:
@@ -206,8 +252,9 @@ def _date(value: str, name: str, *, optional: bool = False) -> date | None:
 
 
 def csv_rows(stream: Iterable[str]) -> Iterator[ExecutionRow | Exception]:
-    """Rows of a CSV with a header naming `CSV_COLUMNS` (settle_date, commission, fees and
-    currency may be empty)."""
+    """Rows of a CSV with a header naming `CSV_COLUMNS`: dates as YYYY-MM-DD; side BUY or SELL;
+    `settle_date`, `commission`, `fees` and `currency` may be empty or left out. An empty
+    settle date is counted on the instrument's market calendar; a given one is booked as is."""
     reader = csv.reader(stream)
     header = [name.strip() for name in next(reader, [])]
     missing = set(CSV_COLUMNS[:7]) - set(header)

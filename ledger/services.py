@@ -14,7 +14,7 @@ from ledger.errors import LedgerError
 from ledger.journal import PostingLine, journal_post
 from ledger.models import Account, Instrument, JournalEntry
 from ledger.reference import validate_currency
-from ledger.settlement import business_days_add, settlement_days
+from ledger.settlement import SettlementRule, settlement_rule
 
 Kind = JournalEntry.Kind
 Role = "principal"
@@ -154,13 +154,19 @@ def cash_transfer(
     )
 
 
-def trade_settle_date(*, instrument: Instrument, trade_date: date) -> date:
-    days = settlement_days(
+def instrument_settlement_rule(instrument: Instrument) -> SettlementRule:
+    """The market calendars and cycle the instrument settles by (`ledger.settlement`)."""
+    return settlement_rule(
         asset_class=instrument.asset_class,
         currency=instrument.currency,
+        exchange=instrument.exchange,
+        symbol=instrument.symbol,
         override=instrument.settlement_days,
     )
-    return business_days_add(trade_date, days)
+
+
+def trade_settle_date(*, instrument: Instrument, trade_date: date) -> date:
+    return instrument_settlement_rule(instrument).settle_date(trade_date)
 
 
 def trade_lines(
@@ -220,6 +226,17 @@ def trade_book(
 ) -> JournalEntry:
     if account.account_type == Account.Type.PLATFORM:
         raise LedgerError("Platform accounts do not trade.")
+    if settle_date is None:
+        # Without the executing broker's settle date, a closed day is a typing error: there is
+        # no trade to settle (imports of broker files only warn, see ledger.executions).
+        rule = instrument_settlement_rule(instrument)
+        closed = rule.closed_reason(trade_date)
+        if closed:
+            raise LedgerError(
+                f"Trade date {closed}: {instrument.symbol} does not trade that day. "
+                "Book it on a trading day, or give the settle date the broker confirmed."
+            )
+        settle_date = rule.settle_date(trade_date)
     lines = trade_lines(
         account=account,
         instrument=instrument,
@@ -234,7 +251,7 @@ def trade_book(
         lines=lines,
         idempotency_key=idempotency_key,
         trade_date=trade_date,
-        settle_date=settle_date or trade_settle_date(instrument=instrument, trade_date=trade_date),
+        settle_date=settle_date,
         execution_id=execution_id,
         memo=f"{side.upper()} {quantity} {instrument.symbol} @ {price}",
     )

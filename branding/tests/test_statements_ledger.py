@@ -91,7 +91,7 @@ def _book_month(tenant, *, title="Zoë Łukasiewicz", extra_trades=0):
             side=side,
             quantity=D(1),
             price=D("195") + D(i % 10) / 10,
-            trade_date=date(2026, 10, 7 + i % 10),
+            trade_date=date(2026, 10, 12 + i % 5),  # the trading days of one week
             idempotency_key=f"x{i}-{account.pk}",
             commission=D("0.10"),
             execution_id=f"X{i}-{account.pk}",

@@ -20,7 +20,7 @@ from clientportal.testing import (
 )
 from ledger.models import Instrument, Price
 from ledger.selectors import account_valuation
-from ledger.services import cash_deposit, trade_book
+from ledger.services import cash_deposit, instrument_settlement_rule, trade_book
 
 from .conftest import portal_client
 
@@ -100,7 +100,10 @@ def test_a_trade_changes_the_dashboard_and_positions_at_once(tenant_a, holder):
             side="BUY",
             quantity=Decimal(7),
             price=Decimal(20),
-            trade_date=timezone.localdate(),
+            # today, or the last trading day when the market is closed today
+            trade_date=instrument_settlement_rule(instrument).last_business_day(
+                timezone.localdate()
+            ),
             idempotency_key="cc:t",
         )
     # then cash went down by 140, stock up by 700: NLV + 560; five rows on the positions page

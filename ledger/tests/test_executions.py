@@ -259,3 +259,100 @@ def test_an_execution_id_twice_in_one_file_refuses_the_file(book, monkeypatch, c
     # then
     assert refused.value.row_errors == [(4, "execution id D1 appears twice")]
     assert not JournalEntry.objects.filter(execution_id__in=["D1", "D2", "D3"]).exists()
+
+
+def test_import_command_settles_on_each_markets_calendar(book, tmp_path):
+    # given: a CSV without settle dates: a US stock (blank exchange: USD → XNYS) bought on
+    # Wednesday 25 November 2026, the day before Thanksgiving (NYSE and DTC closed), and a UK
+    # stock (LSE → XLON) bought on Thursday 24 December 2026
+    from django.core.management import call_command
+
+    account, _ = book
+    instrument_make("XUKS", currency="GBP", exchange="LSE")
+    path = tmp_path / "fills.csv"
+    path.write_text(
+        HEADER
+        + f"H1,{account.number},XIMP,BUY,10,10,2026-11-25,,0,,USD\n"
+        + f"H2,{account.number},XUKS,BUY,10,5,2026-12-24,,0,,GBP\n"
+    )
+    # when
+    out = io.StringIO()
+    call_command("ledger_import_executions", str(path), stdout=out)
+    # then: the US trade settles T+1 on Friday the 27th. XLON (published LSE calendar) is
+    # closed on Christmas Day, Friday the 25th, and on Monday the 28th, where Boxing Day
+    # (Saturday the 26th) is observed; so T+2 is Tuesday 29th (T+1), Wednesday 30th (T+2).
+    settles = dict(
+        JournalEntry.objects.filter(execution_id__in=["H1", "H2"]).values_list(
+            "execution_id", "settle_date"
+        )
+    )
+    assert settles == {"H1": date(2026, 11, 27), "H2": date(2026, 12, 30)}
+    assert "2 execution(s) booked, 0 already booked before, 0 warning(s)." in out.getvalue()
+
+
+def test_import_books_a_closed_day_trade_and_warns(book, tmp_path):
+    # given: a trade dated Saturday 21 November 2026, one on Thanksgiving with the broker's
+    # settle date, and one on a trading day
+    from django.core.management import call_command
+
+    account, _ = book
+    path = tmp_path / "fills.csv"
+    path.write_text(
+        HEADER
+        + f"W1,{account.number},XIMP,BUY,1,10,2026-11-20,,0,,USD\n"
+        + f"W2,{account.number},XIMP,BUY,1,10,2026-11-21,,0,,USD\n"
+        + f"W3,{account.number},XIMP,BUY,1,10,2026-11-26,2026-11-30,0,,USD\n"
+    )
+    # when
+    out = io.StringIO()
+    call_command("ledger_import_executions", str(path), stdout=out)
+    # then: the Saturday trade counts from Monday the 23rd, and is listed; the broker's settle
+    # date is booked as given
+    settles = dict(
+        JournalEntry.objects.filter(execution_id__in=["W1", "W2", "W3"]).values_list(
+            "execution_id", "settle_date"
+        )
+    )
+    assert settles == {
+        "W1": date(2026, 11, 23),
+        "W2": date(2026, 11, 24),
+        "W3": date(2026, 11, 30),
+    }
+    assert out.getvalue().splitlines() == [
+        "row 2: trade date 2026-11-21 (Saturday) is a closed day of XNYS; booked to settle "
+        "2026-11-24, counted from the next trading day",
+        "3 execution(s) booked, 0 already booked before, 1 warning(s).",
+    ]
+
+
+def test_fixml_settlement_date_wins_over_the_calendar(book):
+    # given: a fill of Monday 2 March 2026 that the broker settles on Thursday the 5th
+    account, _ = book
+    data = _fixml(account, FIXML_REPORTS.replace('SettlDt="2026-03-03"', 'SettlDt="2026-03-05"'))
+    # when
+    result = executions_import_fixml(data=data)
+    # then: the calendar would give T+1, Tuesday the 3rd
+    assert (result.booked, result.warnings) == (2, ())
+    settles = dict(
+        JournalEntry.objects.filter(execution_id__in=["FX-1", "FX-2"]).values_list(
+            "execution_id", "settle_date"
+        )
+    )
+    assert settles == {"FX-1": date(2026, 3, 5), "FX-2": date(2026, 3, 3)}
+
+
+def test_a_file_with_a_bad_row_books_nothing_though_others_would_warn(book):
+    # given: a Saturday trade (a warning) and a bad side (an error)
+    account, _ = book
+    text = (
+        HEADER
+        + f"B1,{account.number},XIMP,BUY,1,10,2026-11-21,,0,,USD\n"
+        + f"B2,{account.number},XIMP,HOLD,1,10,2026-11-20,,0,,USD\n"
+    )
+    entries = JournalEntry.objects.count()
+    # when
+    with pytest.raises(ImportRefused) as refused:
+        executions_import_csv_text(text=text)
+    # then
+    assert refused.value.row_errors == [(2, "side must be BUY or SELL, not 'HOLD'")]
+    assert JournalEntry.objects.count() == entries

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.errors import InsufficientFunds, ShortSaleRefused
+from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused
 from ledger.models import JournalEntry, Position, Posting, RealizedGain, TaxLot
 from ledger.selectors import cash_balances_for
 from ledger.services import account_open, cash_deposit, cash_withdraw, entry_reverse, trade_book
@@ -159,3 +159,34 @@ def test_reversal_of_a_buy_removes_its_lot(tenant_a):
     assert Position.objects.get(account=account, instrument=stock).quantity == 0
     assert not TaxLot.objects.filter(account=account).exists()
     assert _cash(tenant_a, account) == D(1000)
+
+
+def test_trade_on_a_closed_market_day_is_refused_unless_the_settle_date_is_given(tenant_a):
+    # given: a US stock; Thursday 26 November 2026 is Thanksgiving (NYSE closed)
+    account = account_make(tenant_a, margin_type="reg_t")
+    stock = instrument_make("XTHX", exchange="NYSE")
+    cash_deposit(account=account, amount=D("1000"), currency="USD", idempotency_key="h0")
+    entries = JournalEntry.objects.count()
+    order = {"account": account, "instrument": stock, "side": "BUY", "quantity": D(1)}
+    # when
+    with pytest.raises(LedgerError) as refused:
+        trade_book(**order, price=D(10), trade_date=date(2026, 11, 26), idempotency_key="h1")
+    # then
+    assert refused.value.message == (
+        "Trade date 2026-11-26 (Thursday) is a closed day of XNYS: XTHX does not trade that day."
+        " Book it on a trading day, or give the settle date the broker confirmed."
+    )
+    assert JournalEntry.objects.count() == entries
+    assert not Position.objects.filter(account=account).exists()
+    # and the day before settles on Friday; a given settle date is booked as given
+    wednesday = trade_book(
+        **order, price=D(10), trade_date=date(2026, 11, 25), idempotency_key="h2"
+    )
+    given = trade_book(
+        **order,
+        price=D(10),
+        trade_date=date(2026, 11, 26),
+        settle_date=date(2026, 11, 27),
+        idempotency_key="h3",
+    )
+    assert (wednesday.settle_date, given.settle_date) == (date(2026, 11, 27), date(2026, 11, 27))

@@ -28,7 +28,9 @@ class Command(BaseCommand):
     help = (
         "Import executions into the ledger from a CSV file, an IBKR Flex query response (Trades) "
         "or FIXML 5.0 SP2 execution reports. Idempotent by execution id; a file with a bad row "
-        "books nothing and every bad row is listed (exit 1)."
+        "books nothing and every bad row is listed (exit 1). Settle dates: the file's own, else "
+        "the instrument's market calendar; trades dated on a closed market day are booked and "
+        "listed as warnings."
     )
 
     def add_arguments(self, parser):
@@ -53,8 +55,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Import refused, nothing booked: {len(refused.row_errors)} bad row(s)."
             ) from None
+        for number, message in result.warnings:
+            self.stdout.write(self.style.WARNING(f"row {number}: {message}"))
+        unlisted = result.warning_count - len(result.warnings)
+        if unlisted:
+            self.stdout.write(self.style.WARNING(f"(and {unlisted} more warning(s))"))
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.booked} execution(s) booked, {result.skipped} already booked before."
+                f"{result.booked} execution(s) booked, {result.skipped} already booked before, "
+                f"{result.warning_count} warning(s)."
             )
         )
