@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from brokerportal.ratelimit import posted_address, rate_limited
 from compliance.middleware import second_factor_required
 from compliance.services import (
     audit_record,
@@ -270,6 +272,7 @@ def invitation_accept_view(request, token: str):
     return render(request, "clientportal/auth/invitation_accept.html", context)
 
 
+@method_decorator(rate_limited("password_reset", keys=posted_address), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "clientportal/auth/password_reset.html"
     email_template_name = "clientportal/auth/password_reset_email.txt"

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from brokerportal.uploads import upload_limit
 from compliance.services import client_ip
 
 from . import services
@@ -108,6 +109,7 @@ def act(request, application_id: int, action: str):
     return redirect("onboarding_admin:detail", application_id=application.pk)
 
 
+@upload_limit("document")
 @require_POST
 def document_add(request, application_id: int):
     """A reviewer attaches a document the applicant sent by other means."""

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from branding.selectors import disclosures_live
+from brokerportal.ratelimit import posted_address, rate_limited
+from brokerportal.uploads import upload_limit
 from compliance.services import client_ip
 
 from .access import access_own_application, access_resume_token
@@ -65,6 +67,7 @@ def _next_step(slug: str):
     return redirect("onboarding:step", slug=following)
 
 
+@rate_limited("application_start", keys=posted_address)
 @require_http_methods(["GET", "POST"])
 def start(request):
     form = StartForm(request.POST or None)
@@ -121,6 +124,12 @@ def step(request, slug: str):
     )
 
 
+def _application_key(request) -> dict[str, str]:
+    return {"application": request.session.get(SESSION_KEY) or ""}
+
+
+@upload_limit("document")
+@rate_limited("document_upload", keys=_application_key)
 @require_http_methods(["GET", "POST"])
 def documents(request):
     application = _own(request)

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "brokerportal.uploads.RequestSizeLimitMiddleware",  # before anything reads a body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -271,8 +272,26 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = ""
 STATEMENTS_ROOT = env.str("STATEMENTS_ROOT", default="")
 STATEMENTS_ACCEL_REDIRECT_PREFIX = env.str("STATEMENTS_ACCEL_REDIRECT_PREFIX", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies over their limit are refused with 413 before they are read
+# (brokerportal.uploads): forms and API calls without files at DATA_UPLOAD_MAX_MEMORY_SIZE,
+# bodies with files at UPLOAD_MAX_BYTES (the bulk import's 20 MB and the form around it), or at
+# a view's own UPLOAD_LIMITS entry (applicants' documents: 10 MB and the form around it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+UPLOAD_LIMITS = {"document": 10 * 1024 * 1024 + 64 * 1024}
+FILE_UPLOAD_HANDLERS = [
+    "brokerportal.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Attempts per window of the public forms, per client address (`ip`) and per e-mail address or
+# application they are about (brokerportal.ratelimit); over a limit: 429 with Retry-After.
+RATE_LIMITS = {
+    "application_start": {"ip": "20/hour", "address": "5/hour"},
+    "password_reset": {"ip": "20/hour", "address": "5/hour"},
+    "document_upload": {"ip": "60/hour", "application": "30/hour"},
+}
 
 # --- Wagtail (the Broker Portal) ----------------------------------------------------------
 WAGTAIL_SITE_NAME = "Broker Portal"
@@ -290,6 +309,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per user (token or session), and per client address for anonymous calls; 429 with
+    # Retry-After beyond. REMOTE_ADDR is the address (NUM_PROXIES 0): X-Forwarded-For is the
+    # client's to choose unless the proxy in front sets REMOTE_ADDR.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "brokerportal.throttles.ApiAnonThrottle",
+        "brokerportal.throttles.ApiUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Broker Portal API", "VERSION": "1"}
 
