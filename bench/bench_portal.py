@@ -39,6 +39,7 @@ MAX_REQUESTS = 6000
 MAX_SECONDS = 30.0
 WRK_THREADS = 2
 HOST = "bench-portal.test"
+SESSION_COOKIE = "__Host-sessionid"  # the production settings' session cookie
 
 
 def _session_cookie(fixture) -> str:
@@ -73,7 +74,7 @@ async def _load(base_url: str, cookie: str, account_id: int) -> tuple[list[float
     import httpx
 
     url = f"{base_url}/?account={account_id}"
-    headers = {"Host": HOST, "Cookie": f"sessionid={cookie}", "X-Forwarded-Proto": "https"}
+    headers = {"Host": HOST, "Cookie": f"{SESSION_COOKIE}={cookie}", "X-Forwarded-Proto": "https"}
     latencies: list[float] = []
     failures = 0
     issued = 0
@@ -142,7 +143,7 @@ def _load_wrk(wrk: str, base_url: str, cookie: str, account_id: int) -> dict[str
             "--timeout=30s",
             f"--script={script.name}",
             "--header=Host: " + HOST,
-            f"--header=Cookie: sessionid={cookie}",
+            f"--header=Cookie: {SESSION_COOKIE}={cookie}",
             "--header=X-Forwarded-Proto: https",
             url,
         ]
@@ -169,7 +170,7 @@ def _warm_up(base_url: str, cookie: str, account_id: int) -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     url = f"{base_url}/?account={account_id}"
-    headers = {"Host": HOST, "Cookie": f"sessionid={cookie}", "X-Forwarded-Proto": "https"}
+    headers = {"Host": HOST, "Cookie": f"{SESSION_COOKIE}={cookie}", "X-Forwarded-Proto": "https"}
     with httpx.Client(headers=headers, timeout=30) as client:
         for _ in range(WARMUP_REQUESTS):
             response = client.get(url)
@@ -219,6 +220,7 @@ def run() -> dict[str, float]:
     extra_env = {
         "DJANGO_SETTINGS_MODULE": "brokerportal.settings.production",
         "DEBUG": "false",
+        "PLATFORM_HOST": "platform.localhost",
         "SECRET_KEY": secret_key,
         "REDIS_URL": redis_url,
         "PORTAL_FIGURES_CACHE": "true" if redis_url else "false",

@@ -4,7 +4,8 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerportal.settings.dev")
+# Production unless told otherwise (the Makefile exports the development settings).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerportal.settings.production")
 
 app = CeleryApp("brokerportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -29,6 +29,8 @@ from tenants.services import tenant_provision
 
 # Publicly documented demo credential (README); never used outside the demo tenants.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
+# The demo's platform operator (public schema), with the same password and a derived TOTP.
+DEMO_OPERATOR = "operator@platform.example"
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,21 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def demo_refuse_unless_allowed() -> None:
+    """The demo logins' password and TOTP seed are published: development and test only."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not settings.DEMO_ALLOWED:
+        raise ImproperlyConfigured(
+            "The demo logins are refused with these settings (DEMO_ALLOWED is off): their "
+            "password and second-factor seed are public."
+        )
+
+
 @transaction.atomic
 def demo_seed() -> list[Tenant]:
+    demo_refuse_unless_allowed()
     tenants = []
     for demo in DEMO_TENANTS:
         tenant = Tenant.objects.filter(schema_name=demo.schema_name).first()
@@ -129,7 +144,29 @@ def demo_seed() -> list[Tenant]:
         allocations_demo_seed(tenant=tenant)
         statements_demo_seed(tenant=tenant)
         tenants.append(tenant)
+    demo_operator_ensure()
     return tenants
+
+
+def demo_operator_ensure() -> None:
+    """The demo's platform operator: DEMO_PASSWORD and a TOTP derived from the demo seed."""
+    from compliance.demo import demo_second_factors_ensure
+
+    demo_refuse_unless_allowed()
+    with schema_context("public"):
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=DEMO_OPERATOR).exists():
+            user = user_model(
+                username=DEMO_OPERATOR,
+                email=DEMO_OPERATOR,
+                first_name="Operator",
+                last_name="Demo",
+                is_staff=True,
+                is_superuser=True,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        demo_second_factors_ensure(schema_name="public", usernames=[DEMO_OPERATOR])
 
 
 def _demo_users_ensure(demo: DemoTenant) -> None:

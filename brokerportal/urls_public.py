@@ -4,10 +4,14 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from tenants.operator_views import operator_otp_verify
+
 from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The second login step; compliance.middleware sends unverified operator sessions here.
+    path("operator/verify/", operator_otp_verify, name="operator_otp_verify"),
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,4 +1,5 @@
-"""Request guards of a tenant host: session timeouts and the mandatory second factor.
+"""Request guards of a tenant host and of the operator's (public) host: session timeouts and
+the mandatory second factor.
 
 Order in MIDDLEWARE: after django_otp's OTPMiddleware (it sets `request.user.is_verified`).
 """
@@ -25,6 +26,12 @@ def _on_tenant(request) -> bool:
     return tenant is not None and tenant.schema_name != "public"
 
 
+def _on_public(request) -> bool:
+    """The operator's host: every login there is platform operator staff."""
+    tenant = getattr(request, "tenant", None)
+    return tenant is not None and tenant.schema_name == "public"
+
+
 def _security_settings(request):
     if not hasattr(request, "_security_settings"):
         from compliance.selectors import security_settings_get
@@ -39,15 +46,20 @@ def second_factor_required(request, user) -> bool:
 
 
 class SessionTimeoutMiddleware:
-    """Ends a session after the idle timeout (staff: settings.STAFF_IDLE_TIMEOUT_S; clients: the
-    tenant's setting) or the absolute timeout since login (tenant setting, hours)."""
+    """Ends a session after the idle timeout (staff and operators: settings.STAFF_IDLE_TIMEOUT_S;
+    clients: the tenant's setting) or the absolute timeout since login (tenant setting, hours;
+    operators: settings.OPERATOR_ABSOLUTE_SESSION_HOURS)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if _on_tenant(request) and user is not None and user.is_authenticated:
+        if (
+            (_on_tenant(request) or _on_public(request))
+            and user is not None
+            and user.is_authenticated
+        ):
             self._check(request, user)
         return self.get_response(request)
 
@@ -56,11 +68,15 @@ class SessionTimeoutMiddleware:
         session = request.session
         auth_at = session.setdefault(AUTH_AT, now)
         last_seen = session.get(LAST_SEEN, now)
-        if user.is_staff:
+        if _on_public(request):
             idle_limit = settings.STAFF_IDLE_TIMEOUT_S
+            absolute_limit = settings.OPERATOR_ABSOLUTE_SESSION_HOURS * 3600
         else:
-            idle_limit = _security_settings(request).client_idle_timeout_minutes * 60
-        absolute_limit = _security_settings(request).absolute_session_hours * 3600
+            if user.is_staff:
+                idle_limit = settings.STAFF_IDLE_TIMEOUT_S
+            else:
+                idle_limit = _security_settings(request).client_idle_timeout_minutes * 60
+            absolute_limit = _security_settings(request).absolute_session_hours * 3600
         if now - last_seen > idle_limit or now - auth_at > absolute_limit:
             logout(request)  # flushes the session and makes request.user anonymous
             messages.info(request, "Your session expired. Please log in again.")
@@ -72,6 +88,8 @@ class SessionTimeoutMiddleware:
 # Paths an authenticated but not yet verified user may reach: the login steps themselves (the
 # client portal keeps them under /auth/, plus its login and logout pages).
 SECOND_FACTOR_EXEMPT_PREFIXES = ("/auth/", "/login/", "/logout/", "/static/", "/media/", "/healthz")
+# On the operator's host: the admin's password step, its logout and our second-factor step.
+OPERATOR_EXEMPT_PREFIXES = ("/admin/login/", "/admin/logout/", "/operator/", "/static/", "/healthz")
 
 
 class SecondFactorMiddleware:
@@ -83,6 +101,8 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _on_public(request):
+            return self._operator(request)
         if not _on_tenant(request):
             return self.get_response(request)
         path = request.path
@@ -102,3 +122,17 @@ class SecondFactorMiddleware:
             return JsonResponse({"detail": "A second factor is required."}, status=403)
         step = "clientportal:otp_verify" if user_has_device(user) else "clientportal:otp_enrol"
         return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+
+    def _operator(self, request):
+        """Operators always need the second factor, for the admin and everything else."""
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or user.is_verified()
+            or request.path.startswith(OPERATOR_EXEMPT_PREFIXES)
+        ):
+            return self.get_response(request)
+        query = urlencode({"next": request.get_full_path()})
+        step = reverse("operator_otp_verify", urlconf=getattr(request, "urlconf", None))
+        return redirect(f"{step}?{query}")

@@ -16,4 +16,6 @@ class AccountAdmin(admin.ModelAdmin):
     )
     list_filter = ("account_type", "margin_type", "status", "tenant")
     search_fields = ("number", "title")
-    raw_id_fields = ("parent",)
+    # An account's owner and place in a master's tree are set when it is opened (onboarding,
+    # ledger services); changing either here would hand one tenant's books to another.
+    readonly_fields = ("tenant", "parent")

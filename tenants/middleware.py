@@ -1,7 +1,9 @@
 import threading
 import time
 
+from django.conf import settings
 from django.db import connection
+from django.http import Http404
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -19,7 +21,8 @@ def tenant_lookups_clear(**kwargs) -> None:
 
 class TenantMiddleware(TenantMainMiddleware):
     """Host → tenant schema. Unknown hosts get 404 (never the public site); suspended tenants a
-    403 page, before any of their data is touched.
+    403 page, before any of their data is touched. The public schema answers on
+    settings.PLATFORM_HOST only; its other host names (PLATFORM_HOSTS) serve /healthz alone.
 
     Wagtail renders page previews by sending a dummy request through the whole middleware chain
     inside the admin's request; that nested request may resolve to another host, so the schema
@@ -53,6 +56,12 @@ class TenantMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request.tenant
+        if (
+            tenant.schema_name == "public"
+            and self.hostname_from_request(request) != settings.PLATFORM_HOST
+            and request.path_info != "/healthz"
+        ):
+            raise Http404("The operator's host is PLATFORM_HOST.")
         if tenant.schema_name != "public" and not tenant.is_active:
             connection.set_schema_to_public()
             return render(

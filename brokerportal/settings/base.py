@@ -8,6 +8,7 @@ in-process.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -51,7 +52,10 @@ ROOT_URLCONF = "brokerportal.urls_tenant"
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_LIMIT_SET_CALLS = True
-PLATFORM_HOSTS = env.list("PLATFORM_HOSTS", default=["platform.localhost", "localhost"])
+# The operator's admin answers on PLATFORM_HOST only; PLATFORM_HOSTS are every host name of the
+# public schema (its Domain rows), the others of which serve /healthz alone.
+PLATFORM_HOST = env.str("PLATFORM_HOST", default="platform.localhost")
+PLATFORM_HOSTS = env.list("PLATFORM_HOSTS", default=[PLATFORM_HOST, "localhost"])
 
 SHARED_APPS = [
     "django_tenants",
@@ -67,6 +71,10 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    # The operator's second factor (the public schema's own users and devices).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 TENANT_APPS = [
@@ -109,6 +117,9 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 MIDDLEWARE = [
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "brokerportal.security.HttpsOnlyApiMiddleware",
+    "brokerportal.security.ContentSecurityPolicyMiddleware",
+    "brokerportal.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "brokerportal.uploads.RequestSizeLimitMiddleware",  # before anything reads a body
@@ -171,7 +182,7 @@ AXES_LOCKOUT_TEMPLATE = "clientportal/auth/locked.html"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_TIME = None  # stays locked until a Security Officer unlocks
-AXES_LOCKOUT_CALLABLE = None
+AXES_LOCKOUT_CALLABLE = "compliance.lockout.lockout_response"  # plain page on the operator's host
 
 # Sessions and CSRF cookies are host-only (no COOKIE_DOMAIN), so one tenant's cookie never
 # reaches another tenant's host; sessions live in the tenant's own schema.
@@ -182,8 +193,55 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute ceiling; idle timeouts are enforced per request
 STAFF_IDLE_TIMEOUT_S = 15 * 60
+# The platform operator (public host): the staff idle timeout and this absolute lifetime.
+OPERATOR_ABSOLUTE_SESSION_HOURS = 12
 PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links expire after an hour (and work once)
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# The demo logins (published password and TOTP seed): `brokerportal demo`/`bootstrap` and
+# `demo_totp` refuse to run unless this is on (development and test settings only), and a
+# production start refuses while any demo login exists (compliance.checks).
+DEMO_ALLOWED = False
+
+# --- browser security headers ------------------------------------------------------------------
+# One policy for every environment, so the browser tests prove the pages work under it. Scripts
+# only from our origin or with the response's nonce (request.csp_nonce); styles may be inline
+# (brand colours, Wagtail's admin). Wagtail previews are framed by the admin itself
+# (brokerportal.security.ContentSecurityPolicyMiddleware allows 'self' for them only).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page of the portal uses; WebAuthn (publickey-credentials-*) keeps its
+# default of our own origin.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
 
 # --- cache: tenant-aware keys (Wagtail caches would leak across tenants otherwise) ------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -300,6 +358,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILADMIN_LOGIN_URL = "clientportal:login"  # one login with the second factor
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# No avatars from gravatar.com: staff e-mail hashes stay with us, and img-src stays 'self'.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

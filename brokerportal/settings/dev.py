@@ -8,6 +8,7 @@ from .base import DATA_DIR, env
 DEBUG = env.bool("DEBUG", default=True)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+DEMO_ALLOWED = True
 
 
 def _dev_secret_key() -> str:

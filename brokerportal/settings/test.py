@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+DEMO_ALLOWED = True
 MEDIA_ROOT = env.str("MEDIA_ROOT", default="/tmp/brokerportal-test-media")  # noqa: S108
 ALLOWED_HOSTS = [".test", ".localhost", "localhost", "testserver"]
 # Tests run tasks eagerly. A test that needs real workers starts them on a broker it names
