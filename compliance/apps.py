@@ -9,7 +9,6 @@ class ComplianceConfig(AppConfig):
     def ready(self):
         from axes.signals import user_locked_out
 
-        from compliance import checks  # noqa: F401 - registers the deployment checks
         from compliance.receivers import lockout_audit
 
         # A library event we cannot call a service from: the receiver only records it.

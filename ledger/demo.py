@@ -164,7 +164,7 @@ def _instruments_and_prices(rng: random.Random, days: list[date]) -> list[Instru
 
 
 def _accounts(rng: random.Random, tenant, demo) -> list[Account]:
-    from brokerportal.demo import demo_logins
+    from demo.seed import demo_logins
     from tenants.roles import CLIENT
 
     plan = []  # (title, type, base, margin, parent index, external_ref)
@@ -428,7 +428,7 @@ def _market(rng: random.Random) -> tuple[list[date], list[Instrument], dict]:
 def ledger_demo_seed(*, tenant) -> int:
     """Seed one demo tenant's books (and the shared market data if missing); returns the
     number of accounts opened, 0 when the tenant is seeded already."""
-    from brokerportal.demo import DEMO_TENANTS
+    from demo.seed import DEMO_TENANTS
 
     demo = next((d for d in DEMO_TENANTS if d.schema_name == tenant.schema_name), None)
     if (

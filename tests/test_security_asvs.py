@@ -279,8 +279,8 @@ def test_v3_5_4_operator_admin_answers_only_on_the_platform_host(db):
 
 def test_v6_3_3_demo_operator_logs_in_with_the_demo_password_and_derived_code(db):
     # given the demo's operator
-    from brokerportal.demo import DEMO_OPERATOR, DEMO_PASSWORD, demo_operator_ensure
-    from compliance.demo import demo_totp_key
+    from demo.compliance import demo_totp_key
+    from demo.seed import DEMO_OPERATOR, DEMO_PASSWORD, demo_operator_ensure
 
     demo_operator_ensure()
     out = StringIO()
@@ -303,7 +303,7 @@ def test_v6_3_3_demo_operator_logs_in_with_the_demo_password_and_derived_code(db
 
 
 def test_v6_3_2_demo_commands_refuse_without_demo_allowed(db):
-    from brokerportal.demo import DEMO_OPERATOR, demo_operator_ensure
+    from demo.seed import DEMO_OPERATOR, demo_operator_ensure
 
     # given production's setting
     with override_settings(DEMO_ALLOWED=False):
@@ -323,8 +323,8 @@ def test_v6_3_2_demo_commands_refuse_without_demo_allowed(db):
 
 def test_v6_3_2_production_start_refuses_while_a_demo_login_exists(db, monkeypatch):
     from brokerportal import startup
-    from brokerportal.demo import DEMO_OPERATOR
-    from compliance.checks import demo_logins_check
+    from demo.checks import demo_logins_check
+    from demo.seed import DEMO_OPERATOR
     from tenants.services import tenant_provision
 
     # the start closes its connections for forked workers; here that would end the test's

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_tenants.utils import tenant_context
@@ -126,3 +127,12 @@ def test_tenant_b_host_never_serves_tenant_a_brand(tenant_a, tenant_b):
     assert a_client.get(page_url).status_code == 200
     assert b_client.get(page_url).status_code == 404
     assert b_client.get(f"/content/{page_id}/").status_code in (302, 404)
+
+
+def test_brand_editors_and_withdrawal_deciders_hold_their_permissions(in_tenant_a):
+    def perms(group):
+        return set(Group.objects.get(name=group).permissions.values_list("codename", flat=True))
+
+    assert "change_brand" in perms("Security Officer")
+    assert {"change_brand", "change_withdrawalrequest"} <= perms("Compliance Officer")
+    assert "change_withdrawalrequest" not in perms("Viewer")

@@ -60,6 +60,7 @@ PLATFORM_HOSTS = env.list("PLATFORM_HOSTS", default=[PLATFORM_HOST, "localhost"]
 SHARED_APPS = [
     "django_tenants",
     "brokerportal",
+    "demo",
     "tenants",
     "ledger",
     "django.contrib.postgres",
@@ -202,7 +203,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # The demo logins (published password and TOTP seed): `brokerportal demo`/`bootstrap` and
 # `demo_totp` refuse to run unless this is on (development and test settings only), and a
-# production start refuses while any demo login exists (compliance.checks).
+# production start refuses while any demo login exists (demo.checks).
 DEMO_ALLOWED = False
 
 # --- browser security headers ------------------------------------------------------------------

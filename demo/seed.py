@@ -11,11 +11,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from allocations.demo import allocations_demo_seed
-from branding.demo import branding_demo_seed
-from branding.statements.demo import statements_demo_seed
+from demo.allocations import allocations_demo_seed
+from demo.branding import branding_demo_seed
+from demo.onboarding import onboarding_demo_seed
+from demo.statements import statements_demo_seed
 from ledger.demo import ledger_demo_seed
-from onboarding.demo import onboarding_demo_seed
 from tenants.models import Tenant
 from tenants.roles import (
     ADVISOR,
@@ -150,7 +150,7 @@ def demo_seed() -> list[Tenant]:
 
 def demo_operator_ensure() -> None:
     """The demo's platform operator: DEMO_PASSWORD and a TOTP derived from the demo seed."""
-    from compliance.demo import demo_second_factors_ensure
+    from demo.compliance import demo_second_factors_ensure
 
     demo_refuse_unless_allowed()
     with schema_context("public"):
@@ -196,6 +196,6 @@ def _demo_users_ensure(demo: DemoTenant) -> None:
 
 
 def _demo_access_ensure(demo: DemoTenant) -> None:
-    from compliance.demo import demo_access_seed
+    from demo.compliance import demo_access_seed
 
     demo_access_seed(schema_name=demo.schema_name, usernames=[u for u, _ in demo_logins(demo)])

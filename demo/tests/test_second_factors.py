@@ -6,10 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
-from compliance.demo import demo_recovery_codes, demo_second_factors_ensure, demo_totp_code
+from demo.compliance import demo_recovery_codes, demo_second_factors_ensure, demo_totp_code
 from tenants.testing import tenant_client
-
-from .access_factories import PASSWORD, user_make
+from tests.access_factories import PASSWORD, user_make
 
 
 def test_demo_code_passes_the_second_factor(tenant_a):
@@ -59,7 +58,7 @@ def test_demo_totp_command_refuses_non_demo_tenants(tenant_a):
 
 def test_demo_clients_get_their_own_accounts_once(tenant_a):
     # given: accounts the ledger demo opened for a client login, and someone else's
-    from compliance.demo import demo_account_grants_ensure
+    from demo.compliance import demo_account_grants_ensure
     from ledger.access import accounts_visible
     from ledger.models import Account
 

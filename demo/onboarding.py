@@ -5,10 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
-
-from .models import Application
-from .services import (
+from onboarding.models import Application
+from onboarding.services import (
     application_create,
     application_information_request,
     application_review_start,
@@ -16,6 +14,7 @@ from .services import (
     document_upload,
     watchlist_replace,
 )
+from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
 
 # The smallest well-formed PDF header an upload needs to pass content sniffing.
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -2,8 +2,8 @@
 
 from django_tenants.utils import tenant_context
 
-from .brand import Brand
-from .pages import AnnouncementPage, DisclosurePage, FAQPage
+from branding.brand import Brand
+from branding.pages import AnnouncementPage, DisclosurePage, FAQPage
 
 DEMO_BRANDS = {
     "northwind": {

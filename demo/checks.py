@@ -1,9 +1,12 @@
-"""System checks of a deployment (`manage.py check --deploy`; the WSGI/ASGI start runs
-`demo_logins_check` too, brokerportal.startup)."""
+"""The deployment check on demo logins (`manage.py check --deploy`). The WSGI/ASGI start runs it
+too, by its tag (brokerportal.startup), so that no app imports the demo: this check is
+registered by the demo app, which every environment installs."""
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.db import DatabaseError
+
+from brokerportal.startup import DEMO_LOGINS_CHECK_TAG
 
 DEMO_LOGIN_EXISTS = "brokerportal.E001"
 
@@ -14,7 +17,7 @@ def demo_logins_present() -> list[str]:
     from django.contrib.auth import get_user_model
     from django_tenants.utils import schema_context
 
-    from brokerportal.demo import DEMO_OPERATOR, DEMO_TENANTS, demo_logins
+    from demo.seed import DEMO_OPERATOR, DEMO_TENANTS, demo_logins
     from tenants.models import Tenant
 
     user_model = get_user_model()
@@ -34,7 +37,7 @@ def demo_logins_present() -> list[str]:
     return found
 
 
-@register("security", deploy=True)
+@register("security", DEMO_LOGINS_CHECK_TAG, deploy=True)
 def demo_logins_check(app_configs=None, **kwargs):
     """Where the demo is not allowed (production), no demo login may exist: their password and
     TOTP seed are published."""

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from allocations.demo import allocations_demo_seed
 from allocations.models import Allocation, AllocationGroup, Block
 from allocations.tests.factories import master_with_subs
+from demo.allocations import allocations_demo_seed
 from ledger.tests.factories import instrument_make
 
 pytestmark = pytest.mark.django_db

@@ -97,7 +97,7 @@ def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int
 
 
 def demo_access_seed(*, schema_name: str, usernames: list[str]) -> None:
-    """Called by brokerportal.demo.demo_seed inside the demo tenant's schema, after the ledger
+    """Called by demo.seed.demo_seed inside the demo tenant's schema, after the ledger
     demo has opened the accounts."""
     demo_second_factors_ensure(schema_name=schema_name, usernames=usernames)
     demo_account_grants_ensure(schema_name=schema_name, usernames=usernames)

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["bootstrap", "demo", "logins"])
 
     def handle(self, *args, action, **options):
-        from brokerportal.demo import (
+        from demo.seed import (
             DEMO_OPERATOR,
             DEMO_PASSWORD,
             DEMO_TENANTS,

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from compliance.demo import demo_recovery_codes, demo_totp_code
+from demo.compliance import demo_recovery_codes, demo_totp_code
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, schema_name, username, **options):
         from django.contrib.auth import get_user_model
 
-        from brokerportal.demo import DEMO_OPERATOR, DEMO_TENANTS
+        from demo.seed import DEMO_OPERATOR, DEMO_TENANTS
 
         if not settings.DEMO_ALLOWED:
             raise CommandError("Demo logins are refused with these settings (DEMO_ALLOWED is off).")
