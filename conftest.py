@@ -2,8 +2,8 @@
 tenants (A and B) cloned from it once per session.
 
 Rules for tests in this project:
-- Request a tenant host with `tenants.testing.tenant_client(tenant)`; log in with
-  `tenants.testing.login(client, user, tenant)` (sessions live in the tenant's schema).
+- Request a tenant host with `tests.support.tenants.tenant_client(tenant)`; log in with
+  `tests.support.tenants.login(client, user, tenant)` (sessions live in the tenant's schema).
 - Create tenant-side rows inside `tenant_context(tenant)` (or use the `in_tenant_a` fixture).
 - Do not use `transaction=True` / TransactionTestCase: its flush truncates the shared tenant table.
   Tests that need real commits (concurrency, worker processes) use the `committed_db` fixture and

@@ -28,7 +28,7 @@ def run() -> dict[str, float]:
     from ledger.access import access_account, accounts_visible
     from ledger.models import Account
     from tenants.services import tenant_provision
-    from tenants.testing import login, tenant_client
+    from tests.support.tenants import login, tenant_client
 
     tenant = tenant_provision(
         name="Bench Access",

@@ -196,9 +196,9 @@ def run() -> dict[str, float]:
     from django.conf import settings
     from django.db import connection
 
-    from clientportal.liveserver import gunicorn_serve
-    from clientportal.testing import portal_fixture_create
     from tenants.services import tenant_provision
+    from tests.support.clientportal import portal_fixture_create
+    from tests.support.liveserver import gunicorn_serve
 
     tenant = tenant_provision(
         name="Bench Portal",

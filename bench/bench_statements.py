@@ -222,7 +222,7 @@ def _weasyprint_ratio() -> float:
     from weasyprint import HTML
 
     from branding.statements.pdf import statement_pdf
-    from branding.tests.statement_factories import BRAND, statement_make
+    from tests.support.statements import BRAND, statement_make
 
     statement = statement_make(trades=40)  # two pages
     statement_pdf(statement, BRAND)  # font registration and imports outside the clock
@@ -243,7 +243,7 @@ def _weasyprint_ratio() -> float:
 
 def _flex_trades_per_s() -> float:
     from branding.statements.flex_xml import statements_flex_write
-    from branding.tests.statement_factories import statement_make, trade_rows
+    from tests.support.statements import statement_make, trade_rows
 
     def peak_mb(trades: int) -> tuple[float, float]:
         statement = statement_make(trades=0)

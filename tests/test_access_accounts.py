@@ -9,8 +9,7 @@ from django_tenants.utils import tenant_context
 from compliance.models import AuditRecord
 from compliance.services import access_grant, access_revoke
 from ledger.access import access_account, accounts_visible
-
-from .access_factories import account_make, user_make
+from tests.support.factories import account_make, user_make
 
 
 @pytest.fixture

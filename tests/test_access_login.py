@@ -14,9 +14,8 @@ from django_tenants.utils import tenant_context
 from compliance.models import AuditRecord
 from compliance.services import lockout_unlock
 from compliance.sessions import LAST_SEEN
-from tenants.testing import login, tenant_client
-
-from .access_factories import PASSWORD, user_make
+from tests.support.factories import PASSWORD, user_make
+from tests.support.tenants import login, tenant_client
 
 
 def _code(device: TOTPDevice, offset_steps: int = 0) -> str:

@@ -9,9 +9,8 @@ from guardian.models import UserObjectPermission
 
 from compliance.models import AuditRecord
 from ledger.access import accounts_visible
-from tenants.testing import login, tenant_client
-
-from .access_factories import account_make, user_make
+from tests.support.factories import account_make, user_make
+from tests.support.tenants import login, tenant_client
 
 BASE = "/broker/security"
 

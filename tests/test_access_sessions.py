@@ -10,9 +10,8 @@ from django_tenants.utils import tenant_context
 from compliance.models import Invitation
 from compliance.services import client_user_create, invitation_create, security_settings_update
 from compliance.sessions import AUTH_AT
-from tenants.testing import login, tenant_client
-
-from .access_factories import PASSWORD, user_make
+from tests.support.factories import PASSWORD, user_make
+from tests.support.tenants import login, tenant_client
 
 
 def test_client_second_factor_follows_the_tenant_setting(tenant_a):

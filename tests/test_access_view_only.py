@@ -6,9 +6,8 @@ from django_tenants.utils import tenant_context
 
 from clientportal.models import DepositNotice
 from compliance.services import access_grant
-from tenants.testing import login, tenant_client
-
-from .access_factories import account_make, user_make
+from tests.support.factories import account_make, user_make
+from tests.support.tenants import login, tenant_client
 
 
 def test_view_only_client_gets_403_on_deposit_notice_and_nothing_is_written(tenant_a):

@@ -8,8 +8,7 @@ from guardian.shortcuts import assign_perm
 
 from compliance.services import access_grant, access_revoke
 from ledger.access import accounts_visible, accounts_visible_list
-
-from .access_factories import account_make, user_make
+from tests.support.factories import account_make, user_make
 
 
 def _both(user, tenant, **kwargs) -> tuple[list[int], list[int]]:

@@ -16,9 +16,8 @@ from django_tenants.utils import tenant_context
 
 from branding.statements.gains import LONG_TERM, SHORT_TERM, holding_term
 from branding.statements.staff_views import _last_month
-from tenants.testing import login, tenant_client
-
-from .access_factories import user_make
+from tests.support.factories import user_make
+from tests.support.tenants import login, tenant_client
 
 NEW_YORK = ZoneInfo("America/New_York")
 

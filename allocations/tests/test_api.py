@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 
 from allocations.models import Allocation
 from allocations.tests.factories import block_make, grant, group_make, master_with_subs, user_make
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from allocations.tests.factories import (
     user_make,
 )
 from ledger.models import JournalEntry, Position
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 SCHEMA_DIR = settings.BASE_DIR.parent / "shared" / "schemas" / "fixml-5.0-sp2"
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django_tenants.utils import tenant_context
 
 from branding.brand import Brand
 from branding.pages import AnnouncementPage
-from branding.testing import content_page_add, image_create
-from tenants.testing import login, tenant_client
+from tests.support.branding import content_page_add, image_create
+from tests.support.tenants import login, tenant_client
 
 
 def _admin(username):

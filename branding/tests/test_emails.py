@@ -14,7 +14,6 @@ from django_tenants.utils import tenant_context
 
 from branding.brand import Brand
 from branding.selectors import brand_cache_clear
-from branding.testing import image_create
 from clientportal.services import (
     message_post,
     message_thread_start,
@@ -22,10 +21,11 @@ from clientportal.services import (
     withdrawal_request_create,
     withdrawal_request_reject,
 )
-from clientportal.testing import account_for_client, client_user_make
 from compliance.services.invitations import invitation_create
 from ledger.services import cash_deposit
-from tenants.testing import tenant_client
+from tests.support.branding import image_create
+from tests.support.clientportal import account_for_client, client_user_make
+from tests.support.tenants import tenant_client
 
 BRANDS = {
     "tenant_a": {

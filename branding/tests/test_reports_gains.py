@@ -16,10 +16,10 @@ from branding.statements.gains import (
 )
 from branding.statements.layout import PLAIN, money
 from branding.statements.report_render import csv_sections, report_csv, report_pdf
-from branding.tests.report_factories import funded_account, pdf_pages, pdf_text, trade
-from branding.tests.statement_factories import BRAND
+from branding.tests.factories import funded_account, pdf_pages, pdf_text, trade
 from ledger.models import RealizedGain
 from ledger.tests.factories import instrument_make
+from tests.support.statements import BRAND
 
 D = Decimal
 

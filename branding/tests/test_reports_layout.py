@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from branding.statements.gains import SHORT_TERM, ClosedLot, GainsReport, gains_report
 from branding.statements.report_render import column_widths, report_pdf
-from branding.tests.report_factories import pdf_pages
-from branding.tests.statement_factories import BRAND, HOLDER
+from branding.tests.factories import pdf_pages
+from tests.support.statements import BRAND, HOLDER
 
 D = Decimal
 LOT_HEADER = (

@@ -10,10 +10,10 @@ from django_tenants.utils import tenant_context
 from branding.statements.layout import PLAIN, money, percent
 from branding.statements.performance_report import performance_overview, performance_report
 from branding.statements.report_render import csv_sections, report_csv, report_pdf
-from branding.tests.report_factories import END, START, master_with_subs, pdf_pages, pdf_text
-from branding.tests.statement_factories import BRAND
+from branding.tests.factories import END, START, master_with_subs, pdf_pages, pdf_text
 from ledger.selectors import performance_for
 from ledger.services import account_open
+from tests.support.statements import BRAND
 
 D = Decimal
 DAY_BEFORE = START - timedelta(days=1)

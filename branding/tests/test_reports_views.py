@@ -14,8 +14,7 @@ from pypdf import PdfReader
 
 from branding.brand import Brand
 from branding.statements.layout import percent
-from branding.testing import image_create
-from branding.tests.report_factories import (
+from branding.tests.factories import (
     END,
     START,
     TRADE_DAY,
@@ -26,7 +25,8 @@ from branding.tests.report_factories import (
 )
 from ledger.selectors import performance_for
 from ledger.tests.factories import instrument_make
-from tenants.testing import login, tenant_client
+from tests.support.branding import image_create
+from tests.support.tenants import login, tenant_client
 
 D = Decimal
 MOVES = (("Growth", "50", "55"), ("Laggard", "80", "76"))

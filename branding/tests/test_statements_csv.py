@@ -4,7 +4,7 @@ import csv
 import io
 
 from branding.statements.csv_export import statement_csv
-from branding.tests.statement_factories import BRAND, statement_make
+from tests.support.statements import BRAND, statement_make
 
 
 def test_csv_sections_headers_data_and_totals():

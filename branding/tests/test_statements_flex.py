@@ -9,7 +9,7 @@ from ibflex import enums, parser
 from lxml import etree
 
 from branding.statements.flex_xml import statements_flex_write
-from branding.tests.statement_factories import statement_make, trade_rows
+from tests.support.statements import statement_make, trade_rows
 
 
 def _parse(data: bytes):

@@ -17,7 +17,7 @@ from branding.statements.layout import (
     quantity,
     statement_sections,
 )
-from branding.tests.statement_factories import statement_make
+from tests.support.statements import statement_make
 
 amounts = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4)
 

@@ -17,7 +17,6 @@ from branding.statements.data import statement_gather, statements_gather
 from branding.statements.flex_xml import statements_flex_write
 from branding.statements.layout import money, percent
 from branding.statements.pdf import statement_pdf
-from branding.tests.statement_factories import BRAND
 from branding.tests.test_statements_pdf import PAGES_DIR
 from branding.tests.test_statements_run import _client
 from ledger.corporate_actions import dividend_book
@@ -31,6 +30,7 @@ from ledger.selectors import (
 )
 from ledger.services import account_open, cash_deposit, trade_book
 from ledger.tests.factories import instrument_make, price_set
+from tests.support.statements import BRAND
 
 D = Decimal
 START, END = date(2026, 10, 1), date(2026, 10, 31)

@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from branding.statements.pdf import statement_pdf
-from branding.tests.statement_factories import BRAND, HOLDER, statement_make
+from tests.support.statements import BRAND, HOLDER, statement_make
 
 # Page images of the multi-page statement land here (kept after the run for a human to look at).
 PAGES_DIR = Path(

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 from branding.statement_models import IssuedStatement, StatementRun
 from branding.statements.services import statement_issue
 from ledger.services import account_open, cash_deposit
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 OCT = {
     "period_kind": "monthly",

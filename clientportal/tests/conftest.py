@@ -5,14 +5,14 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from clientportal.testing import (
+from compliance.sessions import REAUTH_AT
+from tests.support.clientportal import (
     account_for_client,
     account_fund_and_buy,
     client_user_make,
     instruments_make,
 )
-from compliance.sessions import REAUTH_AT
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 _counter = iter(range(1, 1_000_000))
 

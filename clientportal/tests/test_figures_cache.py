@@ -12,15 +12,15 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from clientportal.selectors import figures_cache_key
-from clientportal.testing import (
+from ledger.models import Instrument, Price
+from ledger.selectors import account_valuation
+from ledger.services import cash_deposit, instrument_settlement_rule, trade_book
+from tests.support.clientportal import (
     account_for_client,
     account_fund_and_buy,
     client_user_make,
     instruments_make,
 )
-from ledger.models import Instrument, Price
-from ledger.selectors import account_valuation
-from ledger.services import cash_deposit, instrument_settlement_rule, trade_book
 
 from .conftest import portal_client
 

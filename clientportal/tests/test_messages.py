@@ -3,7 +3,7 @@ from django_tenants.utils import tenant_context
 
 from clientportal.models import Message
 from clientportal.selectors import unread_count_client, unread_count_staff
-from clientportal.testing import client_user_make
+from tests.support.clientportal import client_user_make
 
 from .conftest import portal_client, staff_make
 

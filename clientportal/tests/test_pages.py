@@ -8,14 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from clientportal.testing import (
+from ledger.models import Instrument
+from ledger.selectors import account_valuation
+from tests.support.clientportal import (
     account_for_client,
     account_fund_and_buy,
     client_user_make,
     instruments_make,
 )
-from ledger.models import Instrument
-from ledger.selectors import account_valuation
 
 from .conftest import portal_client
 
@@ -168,7 +168,7 @@ def test_consolidated_view_sums_the_accounts(tenant_a, holder):
 
 def test_announcements_are_on_the_dashboard(tenant_a, holder):
     from branding.pages import AnnouncementPage
-    from branding.testing import content_page_add
+    from tests.support.branding import content_page_add
 
     user, _ = holder
     with tenant_context(tenant_a):
@@ -227,7 +227,7 @@ def test_statements_page_lists_the_accounts_issued_statements(tenant_a, holder):
 def test_another_tenants_content_page_is_a_404(tenant_a, tenant_b):
     # given an announcement of tenant A and a logged-in client of tenant B
     from branding.pages import AnnouncementPage
-    from branding.testing import content_page_add
+    from tests.support.branding import content_page_add
 
     with tenant_context(tenant_a):
         page = content_page_add(AnnouncementPage(title="A only", summary="for A's clients"))

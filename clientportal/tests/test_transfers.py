@@ -7,10 +7,10 @@ from django_tenants.utils import tenant_context
 
 from clientportal.models import DepositNotice, WithdrawalRequest
 from clientportal.services import withdrawal_request_approve
-from clientportal.testing import account_for_client
 from ledger.errors import LedgerError
 from ledger.models import JournalEntry
 from ledger.selectors import cash_balances_for
+from tests.support.clientportal import account_for_client
 
 from .conftest import portal_client, staff_make
 

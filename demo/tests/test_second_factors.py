@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
 from demo.compliance import demo_recovery_codes, demo_second_factors_ensure, demo_totp_code
-from tenants.testing import tenant_client
-from tests.access_factories import PASSWORD, user_make
+from tests.support.factories import PASSWORD, user_make
+from tests.support.tenants import tenant_client
 
 
 def test_demo_code_passes_the_second_factor(tenant_a):

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from onboarding.models import Application
 from onboarding.services import application_create, application_submit, document_upload
 from tenants.roles import ADVISOR, ONBOARDING_OFFICER
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 from .factories import PDF_BYTES, PNG_BYTES, application_data, staff_user, upload
 from .test_bulk import csv_file, rows

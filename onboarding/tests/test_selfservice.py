@@ -7,7 +7,7 @@ from django.core import mail
 from django_tenants.utils import tenant_context
 
 from onboarding.models import Application
-from tenants.testing import tenant_client
+from tests.support.tenants import tenant_client
 
 from .factories import EXE_BYTES, PDF_BYTES, PNG_BYTES, upload
 

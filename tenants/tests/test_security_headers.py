@@ -12,8 +12,8 @@ import pytest
 from csp.constants import NONCE
 from django.test import Client, override_settings
 
-from tenants.testing import login, tenant_client
-from tests.access_factories import PASSWORD, user_make
+from tests.support.factories import PASSWORD, user_make
+from tests.support.tenants import login, tenant_client
 
 from .test_settings_and_health import PRODUCTION_HOSTS, _import_production
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from tenants.testing import tenant_client
+from tests.support.tenants import tenant_client
 
 PRODUCTION_VARIABLES = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PLATFORM_HOST", "PLATFORM_HOSTS"}
 # The least a production start needs besides DEBUG and SECRET_KEY.

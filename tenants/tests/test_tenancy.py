@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context, tenant_context
 from tenants.models import Domain, Tenant
 from tenants.roles import SECURITY_OFFICER
 from tenants.services import tenant_provision, tenant_set_status
-from tenants.testing import login, tenant_client
+from tests.support.tenants import login, tenant_client
 
 
 def _tables(schema: str) -> set[str]:

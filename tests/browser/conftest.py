@@ -40,8 +40,8 @@ def pytest_collection_modifyitems(items):
 def portal_data(django_db_setup, django_db_blocker):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from clientportal.testing import portal_fixture_create, portal_fixture_purge
     from tenants.models import Tenant
+    from tests.support.clientportal import portal_fixture_create, portal_fixture_purge
 
     with django_db_blocker.unblock():
         tenant = Tenant.objects.get(schema_name="tenant_a")
@@ -60,7 +60,7 @@ def portal_data(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def portal_url(portal_data, django_db_blocker):
     """http://tenant-a.test:<port> served by gunicorn (2 workers) on the test database."""
-    from clientportal.liveserver import gunicorn_serve
+    from tests.support.liveserver import gunicorn_serve
 
     log = BASE_DIR / "artifacts" / "gunicorn-browser.log"
     log.parent.mkdir(parents=True, exist_ok=True)

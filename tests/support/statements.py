@@ -1,4 +1,4 @@
-"""Synthetic statements for the renderer tests (no database)."""
+"""Synthetic statements for the renderer tests and the statement bench (no database)."""
 
 import datetime as dt
 from decimal import Decimal as D

@@ -1,4 +1,5 @@
-"""Factories for the access tests: tenant users with roles and second factors, ledger accounts."""
+"""Factories shared by the access, compliance and security tests: tenant users with roles and
+second factors, bare ledger accounts."""
 
 import itertools
 

@@ -1,4 +1,5 @@
-"""Ledger books for the report tests (call inside tenant_context)."""
+"""Factories for the branding tests: ledger books for the reports (call inside tenant_context)
+and the PDF text they are read by."""
 
 import io
 from datetime import date

@@ -1,4 +1,4 @@
-"""Tenant-aware helpers for tests."""
+"""Tenant-aware helpers for tests and benchmarks: a client on the tenant host, a login."""
 
 from django.db import connection
 from django.test import Client

@@ -125,8 +125,8 @@ def portal_fixture_create(
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from branding.pages import AnnouncementPage, FAQPage
-    from branding.testing import content_page_add
     from ledger.nav import nav_snapshots_rebuild
+    from tests.support.branding import content_page_add
 
     with tenant_context(tenant):
         user = client_user_make(username=f"{prefix}-client", password=password)
@@ -170,9 +170,8 @@ def portal_fixture_purge(fixture: PortalFixture) -> None:
     from django.db import connection, transaction
     from wagtail.models import Page
 
+    from clientportal.models import DepositNotice, Message, MessageThread, WithdrawalRequest
     from ledger.testing import ledger_purge
-
-    from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
 
     with tenant_context(fixture.tenant), transaction.atomic():
         user = fixture.user
