@@ -13,7 +13,6 @@ from ledger.selectors import activity_for
 from .common import csv_response
 
 KINDS = (("trade", "Trades"), ("cash", "Cash transactions"))
-CASH_KINDS = ("deposit", "withdrawal", "cash_transfer", "dividend", "interest", "fee")
 DEFAULT_DAYS = 90
 
 

@@ -1,12 +1,6 @@
 from django.http import HttpResponse
 
 from brokerportal import csvsafe
-from clientportal.scope import portal_scope
-
-
-def page_context(request, **extra) -> dict:
-    scope = extra.pop("portal", None) or portal_scope(request)
-    return {"portal": scope, **extra}
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
