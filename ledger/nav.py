@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from ledger.models import Account
+from ledger.sqlbulk import copy_rows
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -158,11 +159,12 @@ def nav_snapshots_rebuild(*, start: date, end: date, account_ids: list[int] | No
             "DELETE FROM ledger_navsnapshot WHERE account_id = ANY(%s) AND date BETWEEN %s AND %s",
             [ids, start, end],
         )
-        with cursor.copy(
-            "COPY ledger_navsnapshot (account_id, date, nav, cash, positions_value, flows, pnl) "
-            "FROM STDIN"
-        ) as copy:
-            copy.write(buffer.getvalue())
+        copy_rows(
+            cursor,
+            "ledger_navsnapshot",
+            "account_id, date, nav, cash, positions_value, flows, pnl",
+            [buffer.getvalue()],
+        )
     return count
 
 

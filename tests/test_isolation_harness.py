@@ -6,7 +6,9 @@ tenant B's objects, and on B's host with A's, by a superuser staff login and by 
 with rights on all of its own tenant's accounts (both past the second factor). Each tenant's
 objects carry marker strings; a response (body or Location) that contains the other tenant's
 markers fails the harness, and so does a server error. How each route is filled lives in
-tests/isolation_routes.py (read its header to add a route).
+tests/isolation_routes.py (read its header to add a route). The requests run once as the test
+database's superuser and once as a role like production's, which the ledger's row-level
+security binds.
 """
 
 import re
@@ -19,6 +21,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import tenant_context
 
+from tests.support.db_roles import app_role_create, requests_as
 from tests.support.tenants import login, tenant_client
 
 from . import isolation_routes as registry
@@ -219,8 +222,21 @@ def test_leak_detection_reads_body_and_redirect_target():
     assert leaks(HttpResponse("nothing here"), markers) == []
 
 
+@pytest.fixture(params=["owner", "app_role"])
+def database_role(request, db):
+    """Every request once as the test database's own role (a superuser, which row-level security
+    does not bind), once as a role like production's application role (neither superuser nor
+    owner: the ledger's row-level security applies, tests.support.db_roles)."""
+    if request.param == "owner":
+        yield
+        return
+    role = app_role_create(schemas=("public", "tenant_a", "tenant_b"))
+    with requests_as(role):
+        yield
+
+
 @pytest.mark.django_db
-def test_no_route_shows_the_other_tenants_data(tenant_a, tenant_b):
+def test_no_route_shows_the_other_tenants_data(tenant_a, tenant_b, database_role):
     # given: marked objects of every kind in both tenants, and probing logins in both
     nonce = secrets.token_hex(3)
     seeded = {"a": seed_tenant(tenant_a, "a", nonce), "b": seed_tenant(tenant_b, "b", nonce)}

@@ -35,7 +35,9 @@ else:
             "HOST": str(EMBEDDED_DB_SOCKET_DIR),
         }
     }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, which also sets `brokerportal.tenant` with the search path: the
+# ledger's row-level security reads the tenant from it (brokerportal/db_backend/base.py).
+DATABASES["default"]["ENGINE"] = "brokerportal.db_backend"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 # No JIT compilation: the portal's reads are short, and PostgreSQL compiles any query whose
 # estimate crosses `jit_above_cost`, such as a master's valuation over 1,000 sub-accounts, where
