@@ -67,13 +67,13 @@ def demo_second_factors_ensure(*, schema_name: str, usernames: list[str]) -> int
 
 
 def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int:
-    """Each demo client may view, trade and fund its own accounts (ledger.demo marks them with
+    """Each demo client may view, trade and fund its own accounts (demo.ledger marks them with
     `external_ref = demo:<username>`); a demo advisor may view, trade and report on its masters
     (which covers their subs). Logins that hold any grant already are left alone."""
     from guardian.models import UserObjectPermission
 
     from compliance.services import access_grant
-    from ledger.demo import demo_account_numbers
+    from demo.ledger import demo_account_numbers
     from ledger.models import Account
     from tenants.models import Tenant
 

@@ -13,9 +13,9 @@ from django_tenants.utils import schema_context
 
 from demo.allocations import allocations_demo_seed
 from demo.branding import branding_demo_seed
+from demo.ledger import ledger_demo_seed
 from demo.onboarding import onboarding_demo_seed
 from demo.statements import statements_demo_seed
-from ledger.demo import ledger_demo_seed
 from tenants.models import Tenant
 from tenants.roles import (
     ADVISOR,

@@ -8,8 +8,8 @@ from django.db import connection
 from ledger.errors import InsufficientFunds
 from ledger.models import CashBalance, JournalEntry
 from ledger.services import cash_deposit, cash_withdraw
-from ledger.testing import ledger_purge
 from ledger.tests.factories import account_make
+from tests.support.ledger import ledger_purge
 
 D = Decimal
 

@@ -171,7 +171,7 @@ def portal_fixture_purge(fixture: PortalFixture) -> None:
     from wagtail.models import Page
 
     from clientportal.models import DepositNotice, Message, MessageThread, WithdrawalRequest
-    from ledger.testing import ledger_purge
+    from tests.support.ledger import ledger_purge
 
     with tenant_context(fixture.tenant), transaction.atomic():
         user = fixture.user
