@@ -15,6 +15,7 @@ from django.http import Http404
 
 from allocations.models import Allocation, AllocationGroup, Block
 from ledger.access import accounts_visible
+from ledger.selectors import accounts_for
 
 
 def _int(value) -> int:
@@ -74,9 +75,9 @@ def trade_check(*, user, tenant, master_id: int, account_ids: Iterable[int]) -> 
     )
     missing = wanted - allowed
     if missing:
-        from ledger.models import Account
-
-        numbers = sorted(Account.objects.filter(pk__in=missing).values_list("number", flat=True))
+        numbers = sorted(
+            accounts_for(tenant=tenant, account_ids=missing).values_list("number", flat=True)
+        )
         shown = ", ".join(numbers[:10]) + (
             f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
         )

@@ -100,7 +100,7 @@ def _csv(path: Path, rows: int, accounts, instruments, tag: str) -> None:
 
 
 def _import_rate(path: Path, rows: int) -> float:
-    from ledger.executions import executions_import_csv
+    from ledger.imports import executions_import_csv
 
     started = time.perf_counter()
     with path.open() as stream:
@@ -186,7 +186,7 @@ def _timed_ms(function, repeat: int = 7) -> float:
 
 
 def _valuation_figures(tenant) -> dict[str, float]:
-    from ledger.executions_bulk import ExecutionBooking, chunk_book
+    from ledger.imports.executions_bulk import ExecutionBooking, chunk_book
     from ledger.selectors import account_valuation
     from ledger.services import account_open
 
@@ -229,10 +229,10 @@ def _valuation_figures(tenant) -> dict[str, float]:
 
 
 def _nav_figure(tenant) -> float:
-    from ledger.bulk import BulkCashEntry, CashLine, cash_entries_bulk_book
-    from ledger.executions_bulk import ExecutionBooking, chunk_book
-    from ledger.nav import nav_snapshot_take
+    from ledger.imports.executions_bulk import ExecutionBooking, chunk_book
+    from ledger.journal.bulk import BulkCashEntry, CashLine, cash_entries_bulk_book
     from ledger.platform import BANK, platform_account
+    from ledger.services import nav_snapshot_take
 
     accounts = _accounts(tenant, NAV_ACCOUNTS)
     instruments = _instruments(50, "NAV")

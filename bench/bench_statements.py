@@ -51,8 +51,7 @@ def _books(tenant, count: int) -> None:
     from django.db import connection
 
     from ledger.models import Account, Instrument, Price
-    from ledger.nav import nav_snapshots_rebuild
-    from ledger.services import account_number_next, cash_deposit, trade_book
+    from ledger.services import account_number_next, cash_deposit, nav_snapshots_rebuild, trade_book
 
     instruments = [
         Instrument.objects.get_or_create(

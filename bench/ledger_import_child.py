@@ -10,7 +10,7 @@ import django
 
 def main(path: str) -> None:
     django.setup()
-    from ledger.executions import executions_import_csv
+    from ledger.imports import executions_import_csv
 
     with open(path) as stream:
         result = executions_import_csv(stream=stream)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,12 +13,15 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from ledger.market import fx_factor, usd_rates_as_of
-from ledger.models import Account, JournalEntry, Posting
-from ledger.selectors import cash_balances_for
-from ledger.selectors_valuation import valuations_for_accounts
-from ledger.valuation import PositionValue, Valuation, consolidate
-from ledger.versions import accounts_versions, market_stamp
+from ledger.domain.valuation import PositionValue, Valuation
+from ledger.models import Account
+from ledger.selectors import (
+    RecentEntry,
+    cash_balances_for,
+    entries_recent_for,
+    ledger_state_for,
+    portfolio_valuation,
+)
 
 from .models import Message, MessageThread, WithdrawalRequest
 
@@ -28,6 +30,9 @@ ZERO = Decimal(0)
 UNREAD_CACHE_SECONDS = 60
 # Bounds staleness after an in-place price correction made without the ORM (raw SQL).
 FIGURES_CACHE_SECONDS = 10 * 60
+# Figures are cached pickled, naming the modules of their classes (`ledger.domain.valuation`):
+# a change of those modules or fields changes this, so entries of the old shape are not read.
+FIGURES_LAYOUT = "2"
 
 
 # --- cash -----------------------------------------------------------------------------------
@@ -65,27 +70,15 @@ class PortalValuation:
     positions: list[PositionRow]
 
 
-def _portal_valuation(*, accounts: list[Account]) -> PortalValuation:
-    valuations = valuations_for_accounts(accounts)
-    if len(accounts) == 1:
-        valuation = valuations[accounts[0].pk]
-        rows = [PositionRow(accounts[0].number, p) for p in valuation.positions]
-        return PortalValuation(valuation, rows)
-    base = accounts[0].base_currency
-    rates = usd_rates_as_of(as_of=timezone.localdate())
-    total = consolidate(
-        base_currency=base,
-        parts=[
-            (valuations[a.pk], fx_factor(rates, currency=a.base_currency, base=base))
-            for a in accounts
-        ],
-    )
-    rows = [PositionRow(a.number, p) for a in accounts for p in valuations[a.pk].positions]
-    return PortalValuation(total, rows)
-
-
-def _scoped(tenant, accounts: list[Account]) -> list[Account]:
-    return [a for a in accounts if a.tenant_id == tenant.pk]
+def _portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
+    """Several accounts are consolidated in the first one's base currency."""
+    valuation = portfolio_valuation(tenant=tenant, account_ids=accounts)
+    rows = [
+        PositionRow(a.number, p)
+        for a in valuation.accounts
+        for p in valuation.by_account[a.pk].positions
+    ]
+    return PortalValuation(valuation.total, rows)
 
 
 def figures_cache_key(kind: str, *, tenant, accounts: list[Account]) -> str:
@@ -98,11 +91,10 @@ def figures_cache_key(kind: str, *, tenant, accounts: list[Account]) -> str:
         str(tenant.pk),
         timezone.localdate().isoformat(),
         *(f"{a.pk}/{a.number}/{a.base_currency}/{a.margin_type}" for a in accounts),
-        accounts_versions(a.pk for a in accounts),
-        "{}/{}".format(*market_stamp()),
+        ledger_state_for(tenant=tenant, account_ids=accounts),
     ]
     digest = hashlib.blake2b("|".join(parts).encode(), digest_size=20).hexdigest()
-    return f"clientportal:figures:{kind}:{digest}"
+    return f"clientportal:figures:{FIGURES_LAYOUT}:{kind}:{digest}"
 
 
 def _cached(kind: str, *, tenant, accounts: list[Account], compute, key: str | None = None):
@@ -121,12 +113,11 @@ def portal_valuation(*, tenant, accounts: list[Account]) -> PortalValuation:
     accounts the caller obtained through `ledger.access`), several consolidated in the first
     account's base currency. A fixed number of queries whatever the number of positions;
     cached until the accounts' ledger state or the market changes (`figures_cache_key`)."""
-    accounts = _scoped(tenant, accounts)
     return _cached(
         "valuation",
         tenant=tenant,
         accounts=accounts,
-        compute=lambda: _portal_valuation(accounts=accounts),
+        compute=lambda: _portal_valuation(tenant=tenant, accounts=accounts),
     )
 
 
@@ -143,9 +134,7 @@ def dashboard_figures_key(*, tenant, accounts: list[Account], top: int, recent: 
     caches its rendered figures under it too."""
     if not settings.PORTAL_FIGURES_CACHE:
         return None
-    return figures_cache_key(
-        f"dashboard:{top}:{recent}", tenant=tenant, accounts=_scoped(tenant, accounts)
-    )
+    return figures_cache_key(f"dashboard:{top}:{recent}", tenant=tenant, accounts=accounts)
 
 
 def dashboard_figures(
@@ -154,65 +143,21 @@ def dashboard_figures(
     """What the dashboard shows of the ledger: the totals, the `top` positions by absolute
     market value, and the `recent` latest entries. Cached like `portal_valuation`, small: the
     dashboard neither loads nor renders every position."""
-    accounts = _scoped(tenant, accounts)
 
     def compute() -> DashboardFigures:
-        valuation = _portal_valuation(accounts=accounts)
+        valuation = _portal_valuation(tenant=tenant, accounts=accounts)
         ranked = sorted(valuation.positions, key=lambda r: abs(r.value.market_value), reverse=True)
         return DashboardFigures(
             # Without its positions: the totals are all the dashboard reads of it.
             total=dataclasses.replace(valuation.total, positions=()),
             top_positions=ranked[:top],
             position_count=len(valuation.positions),
-            recent=entries_recent(tenant=tenant, accounts=accounts, limit=recent),
+            recent=entries_recent_for(tenant=tenant, account_ids=accounts, limit=recent),
         )
 
     return _cached(
         f"dashboard:{top}:{recent}", tenant=tenant, accounts=accounts, compute=compute, key=key
     )
-
-
-# --- activity -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RecentEntry:
-    entry_id: int
-    trade_date: date
-    kind: str
-    description: str
-
-
-def entries_recent(*, tenant, accounts: list[Account], limit: int) -> list[RecentEntry]:
-    """The latest journal entries touching `accounts` (already obtained through ledger.access),
-    newest first, for the dashboard's short list: two queries whatever the history.
-    `ledger.selectors.activity_for` builds full rows for a date range and has no limit; with
-    thousands of postings it would load them all to show eight lines."""
-    ids = [a.pk for a in accounts if a.tenant_id == tenant.pk]
-    # From the accounts' postings (index on account) to their entries, not the other way round:
-    # the journal holds every tenant's entries, an account's postings are few.
-    entries = list(
-        Posting.objects.filter(account_id__in=ids)
-        .order_by("-entry__trade_date", "-entry_id")
-        .values_list("entry_id", "entry__trade_date", "entry__kind", "entry__memo")
-        .distinct()[:limit]
-    )
-    legs = {
-        p.entry_id: p
-        for p in Posting.objects.filter(
-            entry_id__in=[e[0] for e in entries], account_id__in=ids, instrument__isnull=False
-        ).select_related("instrument")
-    }
-    kinds = dict(JournalEntry.Kind.choices)
-    rows = []
-    for entry_id, trade_date, kind, memo in entries:
-        leg = legs.get(entry_id)
-        if leg is not None and kind == JournalEntry.Kind.TRADE:
-            side = "BUY" if leg.quantity > 0 else "SELL"
-            text = f"{side} {abs(leg.quantity).normalize():f} {leg.instrument.symbol}"
-            text += f" @ {leg.price.normalize():f}" if leg.price is not None else ""
-        else:
-            text = memo or kinds.get(kind, kind)
-        rows.append(RecentEntry(entry_id, trade_date, kind, text))
-    return rows
 
 
 # --- messages -------------------------------------------------------------------------------

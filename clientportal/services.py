@@ -99,7 +99,7 @@ def withdrawal_request_create(
     """Refused with InsufficientFunds when the amount exceeds withdrawable cash in `currency`
     less the requests still awaiting approval; nothing is written then."""
     # Serialise requests of one account so two concurrent requests cannot both pass the check.
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    ledger_services.account_lock(tenant=tenant, account=account)
     available = withdrawable_cash(tenant=tenant, account=account, currency=currency)
     if amount > available:
         raise InsufficientFunds(
@@ -189,7 +189,7 @@ def internal_transfer_book(
     idempotency_key: str,
 ):
     """Between two accounts of the same client: checked against withdrawable cash."""
-    Account.objects.select_for_update().filter(pk=from_account.pk).first()
+    ledger_services.account_lock(tenant=tenant, account=from_account)
     available = withdrawable_cash(tenant=tenant, account=from_account, currency=currency)
     if amount > available:
         raise InsufficientFunds(

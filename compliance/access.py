@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from ledger.models import Account
+from ledger.selectors import accounts_for
 from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER
 
 
@@ -43,7 +44,7 @@ def access_accounts_for_grant(*, actor, tenant, numbers: list[str]) -> list[Acco
     missing or another tenant's are reported alike."""
     security_officer_require(actor)
     wanted = [n.strip().upper() for n in numbers if n.strip()]
-    found = {a.number: a for a in Account.objects.filter(tenant_id=tenant.pk, number__in=wanted)}
+    found = {a.number: a for a in accounts_for(tenant=tenant).filter(number__in=wanted)}
     unknown = [n for n in wanted if n not in found]
     if unknown or not wanted:
         raise ValidationError(f"No such account: {', '.join(unknown) or '(none given)'}.")

@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from brokerportal import csvsafe
 from ledger.access import NEEDS
 from ledger.models import Account
+from ledger.selectors import accounts_for
 from tenants.roles import ALL_ROLES
 
 
@@ -42,9 +43,7 @@ def access_review_rows(
 ) -> list[AccessRow]:
     content_type = ContentType.objects.get_for_model(Account)
     users = {u.pk: u for u in get_user_model().objects.prefetch_related("groups")}
-    accounts = {
-        a.pk: a for a in Account.objects.filter(tenant_id=tenant.pk).prefetch_related("subs")
-    }
+    accounts = {a.pk: a for a in accounts_for(tenant=tenant).prefetch_related("subs")}
     grants = defaultdict(set)  # (user_id, account_id) -> {(need, via)}
 
     def add(user_id, account_id, codename, via):

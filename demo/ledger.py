@@ -19,12 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum import isin as stdnum_isin
 
-from ledger.bulk import BulkCashEntry, CashLine, cash_entries_bulk_book
-from ledger.executions_bulk import ExecutionBooking, chunk_book
+from ledger.imports.executions_bulk import ExecutionBooking, chunk_book
+from ledger.journal.bulk import BulkCashEntry, CashLine, cash_entries_bulk_book
 from ledger.models import Account, FxRate, Instrument, Price
-from ledger.nav import nav_snapshots_rebuild
 from ledger.platform import BANK, CORPORATE_ACTIONS, FX, TAX, platform_account
-from ledger.services import account_number_next, trade_settle_date
+from ledger.services import account_number_next, nav_snapshots_rebuild, trade_settle_date
 
 SEED = 20260101
 CENT = Decimal("0.01")

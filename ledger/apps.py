@@ -7,6 +7,6 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
-        from ledger.versions import market_receivers_connect
+        from ledger.journal.versions import market_receivers_connect
 
         market_receivers_connect()

@@ -1,11 +1,11 @@
-"""Celery tasks of the ledger (public schema, no tenant): thin calls into `ledger.nav`."""
+"""Celery tasks of the ledger (public schema, no tenant): thin calls into `ledger.services.nav`."""
 
 from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
-from ledger.nav import nav_snapshot_take, nav_snapshots_rebuild
+from ledger.services.nav import nav_snapshot_take, nav_snapshots_rebuild
 
 
 @shared_task(acks_late=True)

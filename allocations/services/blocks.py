@@ -11,7 +11,8 @@ from allocations.access import trade_check
 from allocations.models import AllocationGroup, Block, BlockFill
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record
-from ledger.models import Account, Instrument, JournalEntry, Posting
+from ledger.models import Account, Instrument, JournalEntry
+from ledger.selectors import execution_entry_for
 from ledger.services import trade_book
 
 
@@ -51,15 +52,15 @@ def block_create(
     return block
 
 
-def _imported_entry(block: Block, execution_id: str) -> JournalEntry | None:
+def _imported_entry(*, tenant, block: Block, execution_id: str) -> JournalEntry | None:
     """An execution already booked in the master by the ledger's execution import."""
-    entry = JournalEntry.objects.filter(execution_id=execution_id).first()
-    if entry is None:
-        return None
-    legs = Posting.objects.filter(
-        entry=entry, account_id=block.master_id, instrument_id=block.instrument_id
+    booked, entry = execution_entry_for(
+        tenant=tenant,
+        execution_id=execution_id,
+        account_id=block.master_id,
+        instrument_id=block.instrument_id,
     )
-    if not legs.exists():
+    if booked and entry is None:
         raise AllocationRefused(f"Execution {execution_id} is not a fill of this block.")
     return entry
 
@@ -85,7 +86,7 @@ def block_fill_add(
     quantity, price = Decimal(quantity), Decimal(price)
     if quantity <= 0:
         raise AllocationRefused("A fill has a positive quantity.")
-    entry = _imported_entry(block, execution_id) or trade_book(
+    entry = _imported_entry(tenant=tenant, block=block, execution_id=execution_id) or trade_book(
         account=block.master,
         instrument=block.instrument,
         side=block.side,

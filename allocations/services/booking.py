@@ -34,9 +34,10 @@ from allocations.models import Allocation, AllocationGroup, AllocationLine, Bloc
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record
 from ledger.journal import PostingLine, journal_post
-from ledger.models import Account, JournalEntry, Position
+from ledger.journal.sqlbulk import copy_rows, text
+from ledger.models import Account, JournalEntry
+from ledger.selectors import accounts_for, position_quantities_for, valuations_for_accounts
 from ledger.services import entry_reverse, trade_settle_date
-from ledger.sqlbulk import copy_rows, ids_in, text
 
 PRICE_PLACES = Decimal("0.0000000001")
 AMOUNT_PLACES = Decimal("0.00000001")
@@ -51,7 +52,7 @@ class _MemberRow(NamedTuple):
     value: Decimal | None
 
 
-def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Member]]:
+def _engine_members(*, tenant, group: AllocationGroup, block: Block) -> tuple[list, list[Member]]:
     """The group's members (ordered by priority, account number) and what the method weighs."""
     rows = [
         _MemberRow(*values)
@@ -61,23 +62,19 @@ def _engine_members(group: AllocationGroup, block: Block) -> tuple[list, list[Me
     ]
     method = Method(group.method)
     if method in (Method.NET_LIQUIDATION, Method.AVAILABLE_EQUITY):
-        # ledger.selectors first: it imports its valuation half (the other order is circular).
-        import ledger.selectors  # noqa: F401
-        from ledger.selectors_valuation import valuations_for_accounts
-
         # Members are sub-accounts of the group's master, so of this tenant (checked on save).
         valuations = valuations_for_accounts(
-            list(Account.objects.filter(pk__in=[r.account_id for r in rows]))
+            tenant=tenant, account_ids=[r.account_id for r in rows]
         )
         if method is Method.NET_LIQUIDATION:
             values = {pk: v.nlv for pk, v in valuations.items()}
         else:
             values = {pk: v.nlv - v.initial_margin for pk, v in valuations.items()}
     elif method is Method.PCT_CHANGE:
-        values = dict(
-            Position.objects.filter(
-                account_id__in=[r.account_id for r in rows], instrument_id=block.instrument_id
-            ).values_list("account_id", "quantity")
+        values = position_quantities_for(
+            tenant=tenant,
+            account_ids=[r.account_id for r in rows],
+            instrument_id=block.instrument_id,
         )
     else:
         values = {r.account_id: r.value for r in rows}
@@ -148,7 +145,7 @@ def allocation_preview(
     avg_price = (sum((f.quantity * f.price for f in fills), ZERO) / quantity).quantize(PRICE_PLACES)
     commission = sum((f.commission for f in fills), ZERO)
     fees = sum((f.fees for f in fills), ZERO)
-    rows, members = _engine_members(group, block)
+    rows, members = _engine_members(tenant=tenant, group=group, block=block)
     previous = _previously_allocated(block, group)
     try:
         increment = allocate_increment(
@@ -313,7 +310,7 @@ def allocation_book(*, user, tenant, allocation: Allocation) -> Allocation:
         .order_by("id")
         .values_list("account_id", "quantity", "principal", "commission", "fees")
     )
-    accounts = {a.pk: a for a in Account.objects.filter(pk__in=ids_in(row[0] for row in rows))}
+    accounts = {a.pk: a for a in accounts_for(tenant=tenant, account_ids=[row[0] for row in rows])}
     lines = [_BookedLine(accounts[row[0]], *row) for row in rows]
     trade_check(
         user=user,

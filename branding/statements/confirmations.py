@@ -27,7 +27,7 @@ from django.utils import timezone
 from branding.statements.layout import DISPLAY, Column, Formats, Section
 from branding.statements.report_render import Report
 from ledger.models import Account, JournalEntry, Posting
-from ledger.selectors import accounts_for
+from ledger.selectors import accounts_for, postings_for
 
 ZERO = Decimal(0)
 FEE_ROLES = (Posting.Role.FEE, Posting.Role.TAX)
@@ -101,13 +101,9 @@ def holder_name(account: Account) -> str:
 
 def executions_for(*, tenant, account_ids, trade_date: dt.date) -> list[Execution]:
     """The trade executions of the tenant's `account_ids` on `trade_date`, in booking order."""
-    ids = list(accounts_for(tenant=tenant, account_ids=account_ids).values_list("pk", flat=True))
     postings = (
-        Posting.objects.filter(
-            account_id__in=ids,
-            entry__kind=JournalEntry.Kind.TRADE,
-            entry__trade_date=trade_date,
-        )
+        postings_for(tenant=tenant, account_ids=account_ids)
+        .filter(entry__kind=JournalEntry.Kind.TRADE, entry__trade_date=trade_date)
         .select_related("entry", "entry__reversed_by", "instrument", "account")
         .order_by("entry_id", "account_id", "leg")
     )
@@ -168,11 +164,9 @@ def confirmation_gather(*, tenant, account: Account, trade_date: dt.date) -> Con
 def confirmation_dates_for(*, tenant, account_ids, limit: int = 30) -> list[dict]:
     """The latest trade dates with executions per account: `account_id`, `number`,
     `trade_date`, `executions`, newest first."""
-    ids = list(accounts_for(tenant=tenant, account_ids=account_ids).values_list("pk", flat=True))
     return list(
-        Posting.objects.filter(
-            account_id__in=ids, entry__kind=JournalEntry.Kind.TRADE, instrument__isnull=False
-        )
+        postings_for(tenant=tenant, account_ids=account_ids)
+        .filter(entry__kind=JournalEntry.Kind.TRADE, instrument__isnull=False)
         .values("account_id", number=F("account__number"), trade_date=F("entry__trade_date"))
         .annotate(executions=Count("entry_id", distinct=True))
         .order_by("-trade_date", "number")[:limit]

@@ -39,12 +39,11 @@ from branding.statements.layout import (
     Trade,
 )
 from ledger import selectors as ledger_selectors
-from ledger.lots import lots_cost
-from ledger.market import fx_factor
+from ledger.domain.fx import fx_factor
+from ledger.domain.lots import lots_cost, pair_events_replay
+from ledger.domain.performance import DayPoint, benchmark_return, history_points, mwr, twr
+from ledger.domain.valuation import Valuation
 from ledger.models import Account
-from ledger.performance import DayPoint, benchmark_return, history_points, mwr, twr
-from ledger.projections import pair_events_replay
-from ledger.valuation import Valuation, consolidate
 
 ZERO = Decimal(0)
 CASH_KINDS = {
@@ -120,20 +119,10 @@ def _valuation(batch: LedgerReads, scope: list[Account], *, before: bool) -> Val
     """The ledger's valuation of the statement's account (`account_valuation`): a master's
     is the consolidation of the master and its subs in the master's base currency."""
     account = scope[0]
-    valuations = batch.before if before else batch.after
+    valuation = batch.before if before else batch.after
     if account.account_type != Account.Type.MASTER:
-        return valuations[account.pk]
-    rates = batch.before_rates if before else batch.rates
-    return consolidate(
-        base_currency=account.base_currency,
-        parts=[
-            (
-                valuations[a.pk],
-                fx_factor(rates, currency=a.base_currency, base=account.base_currency),
-            )
-            for a in scope
-        ],
-    )
+        return valuation.by_account[account.pk]
+    return valuation.consolidated([a.pk for a in scope], base_currency=account.base_currency)
 
 
 def _statement_build(batch: LedgerReads, scope: list[Account], period_kind: str) -> Statement:
@@ -330,7 +319,7 @@ def _positions(batch: LedgerReads, scope: list[Account]) -> tuple[Position, ...]
     base currency), summed per instrument over a master's accounts."""
     held = defaultdict(lambda: [ZERO, ZERO, ZERO])  # symbol -> quantity, value, price
     for account in scope:
-        for p in batch.after[account.pk].positions:
+        for p in batch.after.by_account[account.pk].positions:
             row = held[p.symbol]
             row[0] += p.quantity
             row[1] += p.market_value

@@ -13,12 +13,8 @@ from decimal import Decimal
 from django.db.models import Max
 
 from ledger import selectors as ledger_selectors
-from ledger.market import usd_rates_as_of
-from ledger.models import Account, Instrument, Price
-from ledger.projections import pair_events_load_many
-from ledger.selectors import Activity
-from ledger.selectors_valuation import cash_as_of, valuations_for_accounts
-from ledger.valuation import Valuation
+from ledger.models import Account, Instrument
+from ledger.selectors import Activity, PortfolioValuation
 
 # The benchmark shown beside the account's returns when the ledger has its prices.
 BENCHMARK_SYMBOL = "SPY"
@@ -34,9 +30,8 @@ class LedgerReads:
     end: dt.date
     day_before: dt.date
     rates: dict  # USD rates at the period's end: every amount is converted at them
-    before: dict[int, Valuation]  # account id → valuation at the close before the period
-    after: dict[int, Valuation]  # ... and at the close of its last day
-    before_rates: dict  # USD rates the day before (a master's starting value is consolidated)
+    before: PortfolioValuation  # every account at the close before the period
+    after: PortfolioValuation  # ... and at the close of its last day
     activity: dict[int, list[Activity]]
     realized: dict[int, list]
     instruments: dict[str, Instrument]
@@ -67,8 +62,7 @@ def ledger_reads(tenant, scopes, start: dt.date, end: dt.date) -> LedgerReads:
     everyone = list({a.pk: a for scope in scopes.values() for a in scope}.values())
     ids = [a.pk for a in everyone]
     day_before = start - dt.timedelta(days=1)
-    has_masters = any(s[0].account_type == Account.Type.MASTER for s in scopes.values())
-    after = valuations_for_accounts(everyone, as_of=end)
+    after = ledger_selectors.portfolio_valuation(tenant=tenant, account_ids=everyone, as_of=end)
     activity: dict[int, list[Activity]] = defaultdict(list)
     for row in ledger_selectors.activity_for(tenant=tenant, account_ids=ids, start=start, end=end):
         activity[row.account_id].append(row)
@@ -76,9 +70,14 @@ def ledger_reads(tenant, scopes, start: dt.date, end: dt.date) -> LedgerReads:
     for gain in ledger_selectors.realized_for(tenant=tenant, account_ids=ids, start=start, end=end):
         realized[gain.account_id].append(gain)
     symbols = {a.symbol for rows in activity.values() for a in rows if a.symbol}
-    symbols |= {p.symbol for v in after.values() for p in v.positions}
-    instruments = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
-    held_ids = {instruments[p.symbol].pk for v in after.values() for p in v.positions if p.quantity}
+    symbols |= {p.symbol for v in after.by_account.values() for p in v.positions}
+    instruments = ledger_selectors.instruments_by_symbol(tenant=tenant, symbols=symbols)
+    held_ids = {
+        instruments[p.symbol].pk
+        for v in after.by_account.values()
+        for p in v.positions
+        if p.quantity
+    }
     # Returns open on the last NAV on or before the close before the period (a period that
     # starts after a weekend opens on the Friday); with none, the accounts opened inside it.
     opening = ledger_selectors.nav_history_for(
@@ -94,24 +93,24 @@ def ledger_reads(tenant, scopes, start: dt.date, end: dt.date) -> LedgerReads:
         start=start,
         end=end,
         day_before=day_before,
-        rates=usd_rates_as_of(as_of=end),
-        before=valuations_for_accounts(everyone, as_of=day_before),
+        rates=after.rates,
+        before=ledger_selectors.portfolio_valuation(
+            tenant=tenant, account_ids=everyone, as_of=day_before
+        ),
         after=after,
-        before_rates=usd_rates_as_of(as_of=day_before) if has_masters else {},
         activity=activity,
         realized=realized,
         instruments=instruments,
-        cash_before=cash_as_of(ids, day_before),
-        cash_after=cash_as_of(ids, end),
-        pair_events=pair_events_load_many(ids, sorted(held_ids)),
+        cash_before=ledger_selectors.cash_as_of_for(
+            tenant=tenant, account_ids=everyone, as_of=day_before
+        ),
+        cash_after=ledger_selectors.cash_as_of_for(tenant=tenant, account_ids=everyone, as_of=end),
+        pair_events=ledger_selectors.pair_events_for(
+            tenant=tenant, account_ids=everyone, instrument_ids=sorted(held_ids)
+        ),
         nav_rows=nav_rows,
-        benchmark=list(
-            Price.objects.filter(
-                instrument__in=Instrument.objects.filter(symbol=BENCHMARK_SYMBOL),
-                date__range=(day_before, end),
-            )
-            .order_by("date")
-            .values_list("date", "close")
+        benchmark=ledger_selectors.benchmark_closes_for(
+            tenant=tenant, symbol=BENCHMARK_SYMBOL, start=day_before, end=end
         ),
         holders=holder_names([scope[0] for scope in scopes.values()]),
     )

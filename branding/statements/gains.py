@@ -35,7 +35,7 @@ from branding.statements.confirmations import holder_name, report_scope
 from branding.statements.layout import DISPLAY, Column, Formats, Section
 from branding.statements.report_render import Report
 from ledger.models import Account, RealizedGain
-from ledger.selectors import accounts_for, realized_for
+from ledger.selectors import realized_for
 
 ZERO = Decimal(0)
 AMOUNT_PLACES = Decimal("0.00000001")
@@ -142,9 +142,8 @@ def gains_gather(*, tenant, account: Account, year: int) -> GainsReport:
 def gains_years_for(*, tenant, account_ids) -> list[dict]:
     """Per account, the years with realized gains or losses: `account_id`, `number`, `year`,
     newest first."""
-    ids = list(accounts_for(tenant=tenant, account_ids=account_ids).values_list("pk", flat=True))
     return list(
-        RealizedGain.objects.filter(account_id__in=ids)
+        realized_for(tenant=tenant, account_ids=account_ids)
         .annotate(year=ExtractYear("close_date"), number=F("account__number"))
         .values("account_id", "number", "year")
         .distinct()

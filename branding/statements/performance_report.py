@@ -2,9 +2,9 @@
 
 For each sub-account, over the period (returns from the close of the day before it starts, as in
 the activity statement): starting NAV, net external flows, P&L (= ending − starting − flows),
-ending NAV, and TWR and MWR computed by `ledger.performance` on the account's NAV history (read
-for all the subs in one query: the same points `ledger.selectors.performance_for` takes, so the
-figures are the ledger's own), with the TWR's excess over the benchmark's price return.
+ending NAV, and TWR and MWR computed by `ledger.domain.performance` on the account's NAV history
+(read for all the subs in one query: the same points `ledger.selectors.performance_for` takes, so
+the figures are the ledger's own), with the TWR's excess over the benchmark's price return.
 Sub-accounts are ranked by TWR, best first (an account without enough NAV history last, then by
 number). The total row is the master consolidated: sums of the NAV columns, and TWR/MWR of the
 summed NAV history of the master and all its subs (`performance_for`, which also gives the
@@ -29,10 +29,9 @@ from django.utils import timezone
 
 from branding.statements.layout import DISPLAY, PLAIN, Column, Formats, Section, percent
 from branding.statements.report_render import BarChart, Report
+from ledger.domain.performance import DayPoint, MwrResult, TwrResult, TwrStep, mwr, twr
 from ledger.models import Account
-from ledger.performance import DayPoint, MwrResult, TwrResult, TwrStep, mwr, twr
-from ledger.selectors import accounts_for, performance_for
-from ledger.selectors_performance import nav_points_by_account
+from ledger.selectors import accounts_for, nav_points_by_account, performance_for
 
 ZERO = Decimal(0)
 DEFAULT_BENCHMARK = "SPY"
@@ -109,7 +108,7 @@ def _nav_summary(points: list[DayPoint]) -> tuple[Decimal, Decimal, Decimal]:
 
 
 def _account_returns(points: list[DayPoint]) -> tuple[TwrResult | None, MwrResult | None, str]:
-    """TWR and MWR of one account's history by `ledger.performance`, on the same points as
+    """TWR and MWR of one account's history by `ledger.domain.performance`, on the same points as
     `ledger.selectors.performance_for` takes. The note says why a return is not shown."""
     if len(points) < 2:
         return None, None, "Not enough NAV history in the range."

@@ -10,6 +10,7 @@ from django.http import Http404
 from branding.statement_models import IssuedStatement, StatementFailure, StatementRun
 from ledger.access import accounts_visible
 from ledger.models import Account
+from ledger.selectors import accounts_for
 
 
 def clients_of_accounts(*, account_ids) -> dict[int, list]:
@@ -58,12 +59,7 @@ def clients_of_accounts(*, account_ids) -> dict[int, list]:
 def run_accounts(*, tenant) -> QuerySet[Account]:
     """The accounts a month-end run issues a statement for: every open or restricted account of
     the tenant (a master gets one consolidated over its subs)."""
-    return (
-        Account.objects.filter(tenant_id=tenant.pk)
-        .exclude(account_type=Account.Type.PLATFORM)
-        .exclude(status=Account.Status.CLOSED)
-        .order_by("number")
-    )
+    return accounts_for(tenant=tenant).exclude(status=Account.Status.CLOSED).order_by("number")
 
 
 def run_accounts_missing(*, tenant, run: StatementRun) -> QuerySet[Account]:

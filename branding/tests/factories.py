@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from pypdf import PdfReader
 
-from ledger.nav import nav_snapshots_rebuild
-from ledger.services import account_open, cash_deposit, trade_book
+from ledger.services import account_open, cash_deposit, nav_snapshots_rebuild, trade_book
 from ledger.tests.factories import instrument_make, price_set
 
 D = Decimal

@@ -19,16 +19,20 @@ from branding.statements.layout import money, percent
 from branding.statements.pdf import statement_pdf
 from branding.tests.test_statements_pdf import PAGES_DIR
 from branding.tests.test_statements_run import _client
-from ledger.corporate_actions import dividend_book
 from ledger.models import Account
-from ledger.nav import nav_snapshots_rebuild
 from ledger.selectors import (
     account_valuation,
     activity_for,
     cash_balances_for,
     performance_for,
 )
-from ledger.services import account_open, cash_deposit, trade_book
+from ledger.services import (
+    account_open,
+    cash_deposit,
+    dividend_book,
+    nav_snapshots_rebuild,
+    trade_book,
+)
 from ledger.tests.factories import instrument_make, price_set
 from tests.support.statements import BRAND
 

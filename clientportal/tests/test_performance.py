@@ -13,8 +13,8 @@ from django_tenants.utils import tenant_context
 
 from clientportal.charts import Series, line_chart_svg
 from ledger.models import NavSnapshot
-from ledger.nav import nav_snapshots_rebuild
-from ledger.selectors_performance import PERIODS, performance_for, period_range
+from ledger.selectors import PERIODS, performance_for, period_range
+from ledger.services import nav_snapshots_rebuild
 from tests.support.clientportal import account_for_client, client_user_make
 
 from .conftest import portal_client

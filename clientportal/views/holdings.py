@@ -2,12 +2,10 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 
 from clientportal.scope import portal_scope
 from clientportal.selectors import portal_valuation
-from ledger.market import fx_factor, usd_rates_as_of
-from ledger.selectors import cash_balances_for
+from ledger.selectors import cash_for
 
 from .common import csv_response
 
@@ -89,20 +87,14 @@ def cash(request):
     """Balances by currency, trade-date and settled, with totals in the base currency of the
     (first) selected account at today's FX."""
     scope = portal_scope(request)
-    rows = cash_balances_for(tenant=request.tenant, account_ids=scope.selected_ids)
     base = scope.selected[0].base_currency if scope.selected else "USD"
-    rates = usd_rates_as_of(as_of=timezone.localdate()) if rows else {}
-    total = settled_total = Decimal(0)
-    for row in rows:
-        fx = fx_factor(rates, currency=row.currency, base=base)
-        total += row.balance * fx
-        settled_total += row.settled * fx
+    cash = cash_for(tenant=request.tenant, account_ids=scope.selected_ids, base_currency=base)
     numbers = {a.pk: a.number for a in scope.selected}
     context = {
         "portal": scope,
-        "rows": [(numbers.get(r.account_id, ""), r) for r in rows],
+        "rows": [(numbers.get(r.account_id, ""), r) for r in cash.rows],
         "base_currency": base,
-        "total": total,
-        "settled_total": settled_total,
+        "total": cash.total,
+        "settled_total": cash.settled_total,
     }
     return render(request, "clientportal/cash.html", context)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clientportal.charts import Series, line_chart_svg
 from clientportal.scope import portal_scope
-from ledger.selectors_performance import PERIODS, performance_for, period_range
+from ledger.selectors import PERIODS, performance_for, period_range
 
 BENCHMARK = "SPY"
 PERIOD_LABELS = {

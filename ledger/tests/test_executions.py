@@ -7,16 +7,16 @@ from decimal import Decimal
 import pytest
 
 from ledger.errors import ImportRefused
-from ledger.executions import (
+from ledger.imports import (
     CSV_COLUMNS,
     executions_import_csv_text,
     executions_import_fixml,
     executions_import_flex,
 )
+from ledger.journal.verify import ledger_verify
 from ledger.models import CashBalance, JournalEntry, Position, RealizedGain
 from ledger.services import cash_deposit
 from ledger.tests.factories import account_make, instrument_make
-from ledger.verify import ledger_verify
 
 D = Decimal
 HEADER = ",".join(CSV_COLUMNS) + "\n"
@@ -123,9 +123,9 @@ def test_flex_xml_with_entities_is_refused(book):
 def test_import_in_many_chunks_keeps_lots_equal_to_a_rebuild(book, monkeypatch):
     # given: chunks of 2 executions; a pair closed flat and reopened (lot sequences restart),
     # partial closes and a short across chunk boundaries
-    import ledger.executions
+    import ledger.imports.executions
 
-    monkeypatch.setattr(ledger.executions, "CHUNK", 2)
+    monkeypatch.setattr(ledger.imports.executions, "CHUNK", 2)
     account, stock = book
     rows = [
         ("G1", "BUY", 10, 10, 0),
@@ -244,9 +244,9 @@ def test_execution_ids_with_control_characters_are_stored_as_given(book):
 @pytest.mark.parametrize("chunk", [100_000, 2])
 def test_an_execution_id_twice_in_one_file_refuses_the_file(book, monkeypatch, chunk):
     # given: the same id on rows 1 and 4, in one chunk or in different chunks
-    import ledger.executions
+    import ledger.imports.executions
 
-    monkeypatch.setattr(ledger.executions, "CHUNK", chunk)
+    monkeypatch.setattr(ledger.imports.executions, "CHUNK", chunk)
     account, _ = book
     text = _csv(
         account,

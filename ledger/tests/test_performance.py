@@ -8,7 +8,7 @@ import pyxirr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.performance import (
+from ledger.domain.performance import (
     NEAREST_ZERO,
     NOT_MEANINGFUL,
     SINGLE_RATE,

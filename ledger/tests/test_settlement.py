@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 import time_machine
 
-from ledger import settlement
-from ledger.settlement import settlement_rule
+from ledger.domain import settlement
+from ledger.domain.settlement import settlement_rule
 
 US_STOCK = settlement_rule(asset_class="STK", currency="USD", exchange="NYSE")
 UK_STOCK = settlement_rule(asset_class="STK", currency="GBP", exchange="LSE")

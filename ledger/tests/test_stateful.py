@@ -15,19 +15,19 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from ledger.corporate_actions import split_book
 from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused
+from ledger.journal.verify import ledger_verify
 from ledger.models import JournalEntry
-from ledger.selectors import cash_rows_for_ids
+from ledger.selectors.holdings import cash_rows_for_ids
 from ledger.services import (
     cash_deposit,
     cash_transfer,
     cash_withdraw,
     entry_reverse,
+    split_book,
     trade_book,
 )
 from ledger.tests.factories import account_make, instrument_make
-from ledger.verify import ledger_verify
 
 amounts = st.integers(min_value=1, max_value=5000).map(Decimal)
 quantities = st.integers(min_value=1, max_value=60).map(Decimal)

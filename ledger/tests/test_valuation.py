@@ -5,7 +5,13 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.valuation import CashInput, PositionInput, account_value, consolidate, position_value
+from ledger.domain.valuation import (
+    CashInput,
+    PositionInput,
+    account_value,
+    consolidate,
+    position_value,
+)
 
 money = st.decimals(min_value=-(10**6), max_value=10**6, places=2)
 price = st.decimals(min_value=Decimal("0.01"), max_value=10**4, places=2)

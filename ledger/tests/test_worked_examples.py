@@ -7,10 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from ledger.corporate_actions import split_book
 from ledger.models import Position, Posting, RealizedGain, TaxLot
 from ledger.selectors import account_valuation
-from ledger.services import cash_deposit, trade_book
+from ledger.services import cash_deposit, split_book, trade_book
 from ledger.tests.factories import account_make, instrument_make, price_set
 
 D = Decimal

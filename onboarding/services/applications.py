@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from compliance.services import audit_record
 from ledger.models import Account
+from ledger.selectors import masters_for
 
 from ..models import Application
 from ..notifications import applicant_notify_on_commit
@@ -25,9 +26,7 @@ EDITABLE_STATES = (State.DRAFT, State.NEEDS_INFORMATION)
 
 
 def master_account_resolve(number: str) -> Account:
-    master = Account.objects.filter(
-        tenant_id=connection.tenant.pk, number=number, account_type=Account.Type.MASTER
-    ).first()
+    master = masters_for(tenant=connection.tenant).filter(number=number).first()
     if master is None:
         raise ValidationError({"master_account": "is not an advisor master account of this firm"})
     return master

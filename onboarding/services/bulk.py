@@ -15,6 +15,7 @@ from django.utils import timezone
 from brokerportal import csvsafe
 from compliance.services import audit_record
 from ledger.models import Account
+from ledger.selectors import masters_for
 
 from .. import checks as rules
 from ..bulkfiles import bulk_file_parse
@@ -161,12 +162,7 @@ def bulk_import(*, actor, upload: UploadedFile, ip: str | None = None) -> BulkIm
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.bulk"]
         )
-    masters = {
-        a.number: a
-        for a in Account.objects.filter(
-            tenant_id=connection.tenant.pk, account_type=Account.Type.MASTER
-        )
-    }
+    masters = {a.number: a for a in masters_for(tenant=connection.tenant)}
     cleaned_rows, errors = _rows_clean(parsed.rows, masters)
     if errors:
         return _refuse(bulk=bulk, errors=errors, actor=actor, ip=ip)

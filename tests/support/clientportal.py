@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
-from ledger.executions import ExecutionRow, executions_import
+from ledger.imports import ExecutionRow, executions_import
 from ledger.models import Account, Instrument, Price
 from ledger.services import account_open, cash_deposit
 from tenants.roles import CLIENT
@@ -125,7 +125,7 @@ def portal_fixture_create(
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from branding.pages import AnnouncementPage, FAQPage
-    from ledger.nav import nav_snapshots_rebuild
+    from ledger.services import nav_snapshots_rebuild
     from tests.support.branding import content_page_add
 
     with tenant_context(tenant):

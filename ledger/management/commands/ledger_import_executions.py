@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.errors import ImportRefused
-from ledger.executions import (
+from ledger.imports import (
     executions_import_csv,
     executions_import_fixml,
     executions_import_flex,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.verify import ledger_verify
+from ledger.journal.verify import ledger_verify
 
 
 class Command(BaseCommand):

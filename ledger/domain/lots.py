@@ -93,3 +93,47 @@ def lots_quantity(lots: list[Lot]) -> Decimal:
 
 def lots_cost(lots: list[Lot]) -> Decimal:
     return q(sum((lot.quantity * lot.price for lot in lots), ZERO))
+
+
+STOCK_SPLIT = "stock_split"  # the journal entry kind of a split (`JournalEntry.Kind`)
+
+
+@dataclass(frozen=True)
+class PairEvent:
+    """One entry's change of an (account, instrument) pair, as the journal records it."""
+
+    entry_id: int
+    kind: str
+    on: date
+    quantity: Decimal
+    price: Decimal | None
+    split_ratio: Decimal | None
+
+
+def pair_event_apply(
+    lots: list[Lot], event: PairEvent, multiplier: Decimal
+) -> tuple[list[Lot], list[Closed]]:
+    if event.kind == STOCK_SPLIT:
+        if event.split_ratio is None:
+            raise ValueError(f"Split entry #{event.entry_id} has no ratio.")
+        return lots_split(lots, ratio=event.split_ratio), []
+    return lots_apply(
+        lots,
+        quantity=event.quantity,
+        price=event.price if event.price is not None else ZERO,
+        on=event.on,
+        entry_id=event.entry_id,
+        multiplier=multiplier,
+    )
+
+
+def pair_events_replay(
+    events: list[PairEvent], *, multiplier: Decimal
+) -> tuple[list[Lot], list[Closed]]:
+    """A pair's lots and closed lots after its whole history (`events` in booking order)."""
+    lots: list[Lot] = []
+    closed: list[Closed] = []
+    for event in events:
+        lots, new_closed = pair_event_apply(lots, event, multiplier)
+        closed.extend(new_closed)
+    return lots, closed

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
 import pyxirr
 
@@ -212,7 +213,7 @@ class MwrResult:
     cash_flows: tuple[tuple[date, Decimal], ...]  # investor's view: − put in, + taken out
     rule: str  # SINGLE_RATE, NEAREST_ZERO or NOT_MEANINGFUL
     reason: str  # the rule in words, for the page
-    rates: tuple[Decimal, ...] = ()  # every period rate found, lowest first
+    rates: tuple[Decimal | None, ...] = ()  # every period rate found, lowest first
     sign_changes: int = 0
     log_growth: float | None = None  # log(1 + R) of the chosen rate, before rounding
 
@@ -254,7 +255,7 @@ class _PeriodAxis:
     def rho(self, u: float) -> float:
         return math.expm1(self.exponent * u)
 
-    def present_values(self, us) -> list[float | None]:
+    def present_values(self, us: list[float]) -> list[float | None]:
         rates = [self.rho(u) for u in us]
         return pyxirr.xnpv(rates, list(zip(self.dates, self.amounts, strict=True)), silent=True)
 
@@ -349,7 +350,11 @@ def mwr_of_flows(cash_flows: list[tuple[date, Decimal]]) -> MwrResult:
     flows = [(d, cf) for d, cf in sorted(merged.items()) if cf]
     days = (flows[-1][0] - flows[0][0]).days if flows else 0
     amounts = [cf for _, cf in flows]
-    known = {"days": days, "cash_flows": tuple(flows), "sign_changes": _sign_changes(amounts)}
+    known: dict[str, Any] = {
+        "days": days,
+        "cash_flows": tuple(flows),
+        "sign_changes": _sign_changes(amounts),
+    }
     if not (any(cf > 0 for cf in amounts) and any(cf < 0 for cf in amounts)):
         return MwrResult(
             None,

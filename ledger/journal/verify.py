@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from ledger.lots import lots_cost, lots_quantity
-from ledger.projections import PairEvent, pair_events_replay
+from ledger.domain.lots import PairEvent, lots_cost, lots_quantity, pair_events_replay
 
 ZERO = Decimal(0)
 

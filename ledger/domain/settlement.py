@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 # IBKR exchange codes, common names and MICs → exchange_calendars calendar. Another MIC the
 # package knows (four letters: XWAR, XKLS, ...) is taken as it is.
@@ -165,7 +166,7 @@ class _Sessions:
 _WEEKDAYS = _Sessions(date.max, date.min, frozenset(), (True,) * 5 + (False,) * 2)
 
 
-def _build(name: str, **window):
+def _build(name: str, **window: str) -> Any:
     """An exchange_calendars calendar, or None when the package cannot build it over `window`
     (an unknown name, holidays not recorded that far, a start before the calendar's first)."""
     import exchange_calendars

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from ledger.market import fx_factor, usd_rates_as_of
-from ledger.performance import DayPoint, contribution
+from ledger.domain.fx import fx_factor
+from ledger.domain.performance import DayPoint, contribution
+from ledger.selectors.market import usd_rates_as_of
 
 ZERO = Decimal(0)
 OTHER = "Cash and other"

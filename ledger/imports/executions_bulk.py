@@ -3,7 +3,7 @@ entries, postings, lots, realized gains, positions and cash balances with COPY a
 upserts — a fixed number of statements per chunk, not a statement per row.
 
 The rows written are exactly what `trade_book` writes for one execution, and the lots come from
-the same pure `ledger.lots` functions, so `ledger_verify` finds no difference."""
+the same pure `ledger.domain.lots` functions, so `ledger_verify` finds no difference."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger import platform
-from ledger.sqlbulk import (
+from ledger.journal.sqlbulk import (
     LotEvent,
     cash_add,
     copy_rows,
@@ -27,7 +27,7 @@ from ledger.sqlbulk import (
     text,
     text_array,
 )
-from ledger.versions import accounts_touch
+from ledger.journal.versions import accounts_touch
 
 Q8 = Decimal("0.00000001")
 ZERO = Decimal(0)

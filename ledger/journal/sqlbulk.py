@@ -15,7 +15,15 @@ from decimal import Decimal
 from django.db.models.expressions import RawSQL
 from psycopg.copy import QueuedLibpqWriter
 
-from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity
+from ledger.domain.lots import (
+    Closed,
+    Lot,
+    lots_apply,
+    lots_cost,
+    lots_quantity,
+    pair_events_replay,
+)
+from ledger.journal.projections import pair_events_load_many
 
 ZERO = Decimal(0)
 COPY_BLOCK = 10_000
@@ -255,7 +263,7 @@ def pairs_fold(cursor, by_pair: dict[tuple[int, int], list[LotEvent]], *, during
     """Fold new events (in booking order per pair) into the stored lots of each pair, with a
     fixed number of statements whatever the number of pairs: positions are created and locked
     in (account, instrument) order, the pairs' lots read in one query, folded with the pure
-    `ledger.lots` functions, and only the lots that changed written back.
+    `ledger.domain.lots` functions, and only the lots that changed written back.
 
     `during(steps)`, if given, is called between the read and the write with the fold as an
     iterator of steps (one per pair): the caller may advance it while the database works on
@@ -338,8 +346,6 @@ def pairs_rebuild(cursor, pairs) -> dict:
     statements whatever the number of pairs. Used when an entry is reversed.
 
     Returns {pair: new position quantity}."""
-    from ledger.projections import pair_events_load_many, pair_events_replay
-
     pairs = sorted(set(pairs))
     if not pairs:
         return {}

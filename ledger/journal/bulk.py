@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.errors import UnbalancedEntry
+from ledger.journal.sqlbulk import cash_add, copy_rows, entry_ids_reserve, text
+from ledger.journal.versions import accounts_touch
 from ledger.models import Account
-from ledger.sqlbulk import cash_add, copy_rows, entry_ids_reserve, text
-from ledger.versions import accounts_touch
 
 
 @dataclass(frozen=True)

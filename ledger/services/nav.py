@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from ledger.journal.sqlbulk import copy_rows
 from ledger.models import Account
-from ledger.sqlbulk import copy_rows
 
 ZERO = Decimal(0)
 ONE = Decimal(1)

@@ -1,4 +1,4 @@
-"""NAV history and performance reads (tenant-scoped), computed by `ledger.performance`."""
+"""NAV history and performance reads (tenant-scoped), computed by `ledger.domain.performance`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Max, QuerySet, Sum
 
-from ledger.models import Instrument, NavSnapshot, Price
-from ledger.performance import (
+from ledger.domain.performance import (
     DayPoint,
     MwrResult,
     TwrResult,
@@ -19,8 +18,10 @@ from ledger.performance import (
     mwr,
     twr,
 )
-from ledger.selectors import accounts_for
-from ledger.selectors_contribution import contributions_for_ids
+from ledger.models import NavSnapshot
+from ledger.selectors.accounts import Accounts, accounts_for
+from ledger.selectors.contribution import contributions_for_ids
+from ledger.selectors.market import benchmark_closes_for
 
 PERIODS = ("1W", "MTD", "1M", "YTD", "1Y")
 
@@ -54,17 +55,19 @@ def period_range(code: str, *, today: date) -> tuple[date, date]:
     raise ValueError(f"Unknown period {code!r}; one of {PERIODS}.")
 
 
-def nav_history_for(*, tenant, account_ids, start: date, end: date) -> QuerySet[NavSnapshot]:
+def nav_history_for(
+    *, tenant, account_ids: Accounts, start: date, end: date
+) -> QuerySet[NavSnapshot]:
     ids = accounts_for(tenant=tenant, account_ids=account_ids).values("pk")
     return NavSnapshot.objects.filter(account_id__in=ids, date__range=(start, end)).order_by(
         "date", "account_id"
     )
 
 
-def nav_points_for(*, tenant, account_ids, start: date, end: date) -> list[DayPoint]:
+def nav_points_for(*, tenant, account_ids: Accounts, start: date, end: date) -> list[DayPoint]:
     """Daily NAV and flows summed over the accounts (all in one base currency), from the last
     NAV on or before `start` (the opening: a weekend or holiday start reads the close before
-    it) to `end`, as `ledger.performance.history_points` reads them: without any NAV on or
+    it) to `end`, as `ledger.domain.performance.history_points` reads them: without any NAV on or
     before `start` the accounts opened inside the range and start from a NAV of 0."""
     ids = accounts_for(tenant=tenant, account_ids=account_ids).values("pk")
     opening = NavSnapshot.objects.filter(account_id__in=ids, date__lte=start).aggregate(
@@ -81,7 +84,7 @@ def nav_points_for(*, tenant, account_ids, start: date, end: date) -> list[DayPo
 
 
 def nav_points_by_account(
-    *, tenant, account_ids, start: date, end: date
+    *, tenant, account_ids: Accounts, start: date, end: date
 ) -> dict[int, list[DayPoint]]:
     """Per account, the points `nav_points_for` gives for that account alone (two queries for
     all the accounts)."""
@@ -117,7 +120,7 @@ class PerformanceReport:
 
 
 def performance_for(
-    *, tenant, account_ids, start: date, end: date, benchmark_symbol: str | None = None
+    *, tenant, account_ids: Accounts, start: date, end: date, benchmark_symbol: str | None = None
 ) -> PerformanceReport:
     accounts = list(accounts_for(tenant=tenant, account_ids=account_ids))
     base = accounts[0].base_currency if accounts else "USD"
@@ -140,14 +143,7 @@ def performance_for(
     )
     bench = None
     if benchmark_symbol:
-        closes = list(
-            Price.objects.filter(
-                instrument__in=Instrument.objects.filter(symbol=benchmark_symbol),
-                date__range=(start, end),
-            )
-            .order_by("date")
-            .values_list("date", "close")
-        )
+        closes = benchmark_closes_for(tenant=tenant, symbol=benchmark_symbol, start=start, end=end)
         bench = benchmark_return(closes) if len(closes) >= 2 else None
     return PerformanceReport(
         start=start,

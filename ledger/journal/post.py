@@ -11,13 +11,13 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ledger.domain.lots import PX, QTY
 from ledger.errors import InsufficientFunds, LedgerError, ShortSaleRefused, UnbalancedEntry
-from ledger.lots import PX, QTY
+from ledger.journal.projections import pairs_apply
+from ledger.journal.sqlbulk import LotEvent, array, cash_add, pairs_fold, pairs_rebuild
+from ledger.journal.versions import accounts_touch
 from ledger.models import Account, Instrument, JournalEntry, Posting
-from ledger.projections import pairs_apply
 from ledger.reference import validate_currency
-from ledger.sqlbulk import LotEvent, array, cash_add, pairs_fold, pairs_rebuild
-from ledger.versions import accounts_touch
 
 Kind = JournalEntry.Kind
 ZERO = Decimal(0)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
 ZERO = Decimal(0)
 Q8 = Decimal("0.00000001")
@@ -179,7 +180,7 @@ def account_value(
 
 def consolidate(*, base_currency: str, parts: Iterable[tuple[Valuation, Decimal]]) -> Valuation:
     """Sum of valuations, each converted with its fx (base units per unit of its base)."""
-    totals = dict.fromkeys(MONEY_FIELDS, ZERO)
+    totals: dict[str, Any] = dict.fromkeys(MONEY_FIELDS, ZERO)
     for valuation, fx in parts:
         for name in MONEY_FIELDS:
             totals[name] += getattr(valuation, name) * fx
@@ -188,5 +189,5 @@ def consolidate(*, base_currency: str, parts: Iterable[tuple[Valuation, Decimal]
 
 def _rounded(valuation: Valuation) -> Valuation:
     """Money to 8 decimal places (the scale of the ledger's amounts)."""
-    rounded = {name: getattr(valuation, name).quantize(Q8) for name in MONEY_FIELDS}
+    rounded: dict[str, Any] = {name: getattr(valuation, name).quantize(Q8) for name in MONEY_FIELDS}
     return Valuation(valuation.base_currency, positions=valuation.positions, **rounded)

@@ -1,62 +1,33 @@
 """Positions, tax lots and realized gains as projections of the journal.
 
 `pairs_apply` folds a stock split into the stored lots of each (account, instrument) it
-touches (other entries are folded set-based by `ledger.sqlbulk.pairs_fold`);
-`pair_events_replay` folds a pair's whole history and is used for reversals
-(`ledger.sqlbulk.pairs_rebuild`: a reversed entry and its reversal are left out, so the lots are
-as if the entry never happened) and by `ledger_verify`. All use the same pure functions of
-`ledger.lots`, so they agree.
+touches (other entries are folded set-based by `ledger.journal.sqlbulk.pairs_fold`);
+`ledger.domain.lots.pair_events_replay` folds a pair's whole history from the events
+`pair_events_load_many` reads, and is used for reversals (`ledger.journal.sqlbulk.pairs_rebuild`:
+a reversed entry and its reversal are left out, so the lots are as if the entry never happened)
+and by `ledger_verify`. All use the same pure functions of `ledger.domain.lots`, so they agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 
-from ledger.lots import Closed, Lot, lots_apply, lots_cost, lots_quantity, lots_split
+from ledger.domain.lots import (
+    Closed,
+    Lot,
+    PairEvent,
+    lots_cost,
+    lots_quantity,
+    pair_event_apply,
+)
 from ledger.models import JournalEntry, Position, RealizedGain, TaxLot
 
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class PairEvent:
-    entry_id: int
-    kind: str
-    on: date
-    quantity: Decimal
-    price: Decimal | None
-    split_ratio: Decimal | None
-
-
-def pair_events_replay(
-    events: list[PairEvent], *, multiplier: Decimal
-) -> tuple[list[Lot], list[Closed]]:
-    lots: list[Lot] = []
-    closed: list[Closed] = []
-    for event in events:
-        lots, new_closed = _event_apply(lots, event, multiplier)
-        closed.extend(new_closed)
-    return lots, closed
-
-
-def _event_apply(lots: list[Lot], event: PairEvent, multiplier: Decimal):
-    if event.kind == JournalEntry.Kind.STOCK_SPLIT:
-        return lots_split(lots, ratio=event.split_ratio), []
-    return lots_apply(
-        lots,
-        quantity=event.quantity,
-        price=event.price if event.price is not None else ZERO,
-        on=event.on,
-        entry_id=event.entry_id,
-        multiplier=multiplier,
-    )
-
-
-def _lots_load(account_id: int, instrument_id: int) -> list[Lot]:
+def lots_load(account_id: int, instrument_id: int) -> list[Lot]:
     return [
         Lot(row.quantity, row.price, row.open_date, row.opened_by_id, row.sequence)
         for row in TaxLot.objects.filter(account_id=account_id, instrument_id=instrument_id)
@@ -112,7 +83,7 @@ def pairs_apply(entry: JournalEntry, pairs: dict) -> None:
     for (account_id, instrument_id), lines in pairs.items():
         position = _position_lock(account_id, instrument_id)
         multiplier = lines[0].instrument.multiplier
-        lots = _lots_load(account_id, instrument_id)
+        lots = lots_load(account_id, instrument_id)
         closed_all: list[Closed] = []
         for line in lines:
             event = PairEvent(
@@ -123,7 +94,7 @@ def pairs_apply(entry: JournalEntry, pairs: dict) -> None:
                 line.price,
                 entry.split_ratio,
             )
-            lots, closed = _event_apply(lots, event, multiplier)
+            lots, closed = pair_event_apply(lots, event, multiplier)
             closed_all.extend(closed)
             if entry.kind == JournalEntry.Kind.STOCK_SPLIT:
                 break  # one split per pair, whatever the number of lines

@@ -1,0 +1,66 @@
+"""A tenant's accounts. Every read of `ledger.selectors` scopes its accounts here: a platform
+account or another tenant's account is as if it did not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from ledger.journal.sqlbulk import ids_in
+from ledger.models import Account
+
+# Accounts as the selectors take them: ids, or `Account` objects the caller already obtained
+# through `ledger.access` (then no query is made to scope them).
+Accounts = Iterable[int | Account]
+
+
+def account_ids_of(accounts: Accounts) -> list[int]:
+    """The ids of `accounts` (ids or `Account` objects), in the order given."""
+    return [a.pk if isinstance(a, Account) else int(a) for a in accounts]
+
+
+def accounts_for(*, tenant, account_ids: Accounts | None = None) -> QuerySet[Account]:
+    qs = Account.objects.filter(tenant=tenant).exclude(account_type=Account.Type.PLATFORM)
+    if account_ids is not None:
+        # One array parameter whatever the number of ids (an allocation books to thousands).
+        qs = qs.filter(pk__in=ids_in(account_ids_of(account_ids)))
+    return qs.select_related("parent")
+
+
+def account_get(*, tenant, account_id) -> Account:
+    """Raises Account.DoesNotExist for another tenant's account."""
+    return accounts_for(tenant=tenant).get(pk=account_id)
+
+
+def account_by_number(*, tenant, number: str) -> Account:
+    return accounts_for(tenant=tenant).get(number=number)
+
+
+def masters_for(*, tenant) -> QuerySet[Account]:
+    """The tenant's advisor masters."""
+    return accounts_for(tenant=tenant).filter(account_type=Account.Type.MASTER)
+
+
+def accounts_scoped(*, tenant, account_ids: Accounts) -> list[Account]:
+    """The tenant's accounts among `account_ids`, once each, in the order given: `Account`
+    objects are checked as they are, ids are read (one query)."""
+    given = list(account_ids)
+    ids = [a for a in given if not isinstance(a, Account)]
+    read = {a.pk: a for a in accounts_for(tenant=tenant, account_ids=ids)} if ids else {}
+    out: dict[int, Account] = {}
+    for a in given:
+        if isinstance(a, Account):
+            if a.tenant_id == tenant.pk and not a.is_platform:
+                out.setdefault(a.pk, a)
+        elif int(a) in read:
+            out.setdefault(int(a), read[int(a)])
+    return list(out.values())
+
+
+def account_ids_scoped(*, tenant, account_ids: Accounts) -> list[int]:
+    """The ids of the tenant's accounts among `account_ids` (see `accounts_scoped`)."""
+    given = list(account_ids)
+    if all(isinstance(a, Account) for a in given):
+        return [a.pk for a in accounts_scoped(tenant=tenant, account_ids=given)]
+    return list(accounts_for(tenant=tenant, account_ids=given).values_list("pk", flat=True))
