@@ -43,6 +43,7 @@ test: db
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict ledger/domain
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
