@@ -256,7 +256,7 @@ if REDIS_URL:
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         },
-        # Shared-ledger state (ledger.versions): the same keys whatever the tenant schema.
+        # Shared-ledger state (ledger.journal.versions): the same keys whatever the tenant schema.
         "ledger": {
             "BACKEND": "brokerportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
@@ -282,8 +282,8 @@ SESSION_ENGINE = (
     if REDIS_URL
     else "django.contrib.sessions.backends.db"
 )
-# The client portal caches valuations under the ledger's cache versions (ledger.versions): only
-# correct when every process that books or serves shares the cache.
+# The client portal caches valuations under the ledger's cache versions
+# (ledger.journal.versions): only correct when every process that books or serves shares the cache.
 PORTAL_FIGURES_CACHE = env.bool("PORTAL_FIGURES_CACHE", default=bool(REDIS_URL))
 
 # --- Celery --------------------------------------------------------------------------------
