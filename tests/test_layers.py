@@ -23,8 +23,6 @@ MANAGERS = {"objects", "_default_manager", "_base_manager"}
 TENANT_APPS = {"branding", "onboarding", "allocations", "clientportal", "compliance"}
 # Not imported by the ledger: the project package and the demo seeds.
 LEDGER_FORBIDDEN = TENANT_APPS | {"brokerportal", "demo"}
-# The ledger's demo seed and test helpers, until they move to demo/ and tests/support/.
-LEDGER_IMPORTS_IGNORED = {LEDGER / "demo.py", LEDGER / "testing.py"}
 
 
 def _modules(root: Path):
@@ -51,14 +49,14 @@ def _ledger_models() -> set[str]:
 
 
 def _is_outside_the_rule(path: Path) -> bool:
-    """Tests, test support, benchmarks, demo seeds and the ledger itself."""
+    """Tests and their support, benchmarks, demo seeds and the ledger itself."""
     relative = path.relative_to(ROOT)
     top = relative.parts[0]
     return (
         top in ("ledger", "tests", "bench", "demo")
         or "tests" in relative.parts[:-1]
         or path.name.startswith("test_")
-        or path.name in ("conftest.py", "demo.py", "testing.py")
+        or path.name in ("conftest.py", "demo.py")
     )
 
 
@@ -99,8 +97,6 @@ def test_no_module_outside_the_ledger_queries_a_ledger_model_manager():
 def test_the_ledger_imports_no_tenant_app_nor_the_project():
     offenders = []
     for path in _modules(LEDGER):
-        if path in LEDGER_IMPORTS_IGNORED:
-            continue
         for line, module in _imported(_tree(path)):
             if module.split(".")[0] in LEDGER_FORBIDDEN:
                 offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
