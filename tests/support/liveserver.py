@@ -35,6 +35,8 @@ def _database_url() -> str:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    if host.startswith("/"):  # the embedded server listens on a unix socket only
+        return f"postgres://{user}{password}@/{db['NAME']}?host={host}&port={port}"
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
