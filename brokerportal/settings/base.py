@@ -5,6 +5,7 @@ Development defaults are safe: without DATABASE_URL the project-local embedded P
 in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -133,6 +134,7 @@ MIDDLEWARE = [
     "compliance.middleware.SessionTimeoutMiddleware",
     "compliance.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "compliance.login_attempts.LoginRetryAfterMiddleware",  # on axes' lockout page
     "axes.middleware.AxesMiddleware",
     "tenants.middleware.TenantOnlyRedirectMiddleware",
 ]
@@ -180,11 +182,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "clientportal:login"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row in each tenant schema
 
-AXES_FAILURE_LIMIT = 6  # the sixth wrong password locks the login
+# Failed logins (compliance.login_attempts): the sixth wrong password for a username from one
+# client address locks that pair until AXES_COOLOFF_TIME after the last failure, or until a
+# Security Officer unlocks it; guesses from other addresses lock nobody. Per username, whatever
+# the address, attempts after its sixth failure wait 1 s, 2 s, 4 s, ... up to 15 minutes
+# (LOGIN_DELAY). Refused attempts are not checked and prolong neither.
+AXES_FAILURE_LIMIT = 6
 AXES_LOCKOUT_TEMPLATE = "clientportal/auth/locked.html"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_TIME = None  # stays locked until a Security Officer unlocks
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "compliance.login_attempts.LoginAttemptsHandler"
+LOGIN_DELAY = {
+    "free_failures": 6,
+    "first_seconds": 1,
+    "max_seconds": 15 * 60,
+    "memory_seconds": 24 * 60 * 60,
+}
+# The client's address from trusted proxies only (compliance.services.client_ip, also for audit
+# records and rate limits): how many proxies in front append to the header (0: none, the address
+# is REMOTE_ADDR), and which headers to read, first one set wins.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(
+    env.list(
+        "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    )
+)
+AXES_CLIENT_IP_CALLABLE = "compliance.services.client_ip"
 AXES_LOCKOUT_CALLABLE = "compliance.lockout.lockout_response"  # plain page on the operator's host
 
 # Sessions and CSRF cookies are host-only (no COOKIE_DOMAIN), so one tenant's cookie never

@@ -1,13 +1,44 @@
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from compliance.models import AuditRecord
 
 
 def client_ip(request) -> str | None:
-    """The client's address as the web server saw it (REMOTE_ADDR; a proxy in front sets it)."""
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    """The client's address, read from trusted proxies only (ASVS 5.0 4.1.3): REMOTE_ADDR when
+    no proxy is trusted (`AXES_IPWARE_PROXY_COUNT` 0, the default); with n proxies in front, the
+    address the outermost one saw, which is the n-th entry from the right of the first header of
+    `AXES_IPWARE_META_PRECEDENCE_ORDER` that is set (each proxy appends the address it was
+    called from). Entries further left are the client's own to write and are never read. A
+    header with fewer entries than proxies, or no address there, falls back to REMOTE_ADDR.
+
+    The one reading of the client's address: audit records, rate limits and login lockouts
+    (`AXES_CLIENT_IP_CALLABLE`) agree."""
+    if request is None:
+        return None
+    meta = request.META
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    if proxies > 0:
+        for header in getattr(settings, "AXES_IPWARE_META_PRECEDENCE_ORDER", ()):
+            if header == "REMOTE_ADDR":
+                break
+            hops = [hop.strip() for hop in meta.get(header, "").split(",") if hop.strip()]
+            if hops:
+                if len(hops) >= proxies and _is_address(hops[-proxies]):
+                    return hops[-proxies]
+                break
+    return meta.get("REMOTE_ADDR") or None
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 @transaction.atomic

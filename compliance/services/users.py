@@ -8,6 +8,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 from guardian.models import UserObjectPermission
 
+from compliance.login_attempts import login_failures_clear
 from tenants.roles import ALL_ROLES, CLIENT, STAFF_ROLES, VIEWER
 
 from .audit import audit_record
@@ -151,8 +152,10 @@ def user_2fa_reset(*, actor, user, ip: str | None = None) -> int:
 
 @transaction.atomic
 def lockout_unlock(*, actor, username: str, ip: str | None = None) -> int:
-    """Clear the failed-login lockouts of `username` (from every IP address)."""
+    """Clear the failed-login lockouts of `username` (from every IP address) and its
+    per-username wait."""
     cleared = axes_reset(username=username)
+    login_failures_clear(username)
     audit_record(
         actor=actor,
         action="lockout.unlock",
