@@ -18,6 +18,7 @@ urlpatterns = [
     path("brand/", include("branding.urls")),
     path("statements/", include("branding.statements.urls")),
     path("apply/", include("onboarding.urls")),
+    path("auth/passkeys/", include("clientportal.passkeys")),
     path("", include("clientportal.urls")),
 ]
 

@@ -20,3 +20,17 @@ def access_thread(*, user, thread_id, as_staff: bool = False) -> MessageThread:
     if thread is None:
         raise Http404("No such conversation.")
     return thread
+
+
+def access_passkey(*, user, passkey_id):
+    """One of the user's own passkeys."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    try:
+        pk = int(passkey_id)
+    except (TypeError, ValueError):
+        raise Http404("No such passkey.") from None
+    passkey = WebAuthnCredential.objects.filter(pk=pk, user_id=user.pk).first()
+    if passkey is None:
+        raise Http404("No such passkey.")
+    return passkey

@@ -22,16 +22,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from brokerportal.ratelimit import posted_address, rate_limited
 from compliance.middleware import second_factor_required
+from compliance.selectors import security_settings_get
 from compliance.services import (
     audit_record,
     client_ip,
     invitation_accept,
     recovery_codes_regenerate,
+    second_factor_verify,
     totp_device_confirm,
     totp_device_start,
 )
@@ -107,11 +110,17 @@ class PortalLoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return "/broker/" if self.request.user.is_staff else reverse("clientportal:home")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["passkey_login_allowed"] = security_settings_get().passkey_login_allowed
+        return context
+
 
 @login_required
 def otp_verify(request):
-    """Step two: a code from the authenticator app or a one-time recovery code. A TOTP code is
-    accepted once (django-otp keeps the last used time step); failures are throttled."""
+    """Step two: a code from the authenticator app, a one-time recovery code, or a passkey
+    (clientportal/passkeys.py). A code is accepted once (the device row is locked while it is
+    checked); failures are throttled and audited."""
     next_url = _next_url(request)
     if request.user.is_verified():
         return redirect(next_url)
@@ -119,19 +128,20 @@ def otp_verify(request):
         return redirect(_with_next("clientportal:otp_enrol", next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"].replace(" ", ""))
+        device = second_factor_verify(
+            user=request.user, token=form.cleaned_data["code"], ip=client_ip(request)
+        )
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()
             return redirect(next_url)
-        audit_record(
-            actor=request.user,
-            action="2fa.failed",
-            target=f"user:{request.user.get_username()}",
-            ip=client_ip(request),
-        )
         form.add_error("code", "This code is not valid. Codes can be used only once.")
-    return render(request, "clientportal/auth/otp_verify.html", {"form": form, "next": next_url})
+    context = {
+        "form": form,
+        "next": next_url,
+        "passkeys": WebAuthnCredential.objects.filter(user=request.user, confirmed=True).exists(),
+    }
+    return render(request, "clientportal/auth/otp_verify.html", context)
 
 
 def _b32(device: TOTPDevice) -> str:
@@ -161,14 +171,15 @@ def _qr_svg(data: str) -> str:
 @login_required
 def otp_enrol(request):
     """Enrol (or replace) the TOTP authenticator: scan the QR code, confirm with a code, note
-    the recovery codes. Replacing an existing factor needs it verified and a fresh password."""
+    the recovery codes. Replacing an existing factor needs it verified; every enrolment needs
+    the password entered within the last minutes, the first one after a 2FA reset too (a
+    session that outlived the reset must not enrol an authenticator of its own)."""
     next_url = _next_url(request)
     user = request.user
-    if user_has_device(user):
-        if not user.is_verified():
-            return redirect(_with_next("clientportal:otp_verify", request.get_full_path()))
-        if not reauth_recent(request):
-            return reauth_redirect(request)
+    if user_has_device(user) and not user.is_verified():
+        return redirect(_with_next("clientportal:otp_verify", request.get_full_path()))
+    if not reauth_recent(request):
+        return reauth_redirect(request)
     device = TOTPDevice.objects.filter(
         pk=request.session.get(ENROL_DEVICE_KEY), user=user, confirmed=False
     ).first()
@@ -219,7 +230,8 @@ def recovery_codes_renew(request):
 
 @login_required
 def reauth(request):
-    """Enter the password again before a sensitive action (counts towards the lockout)."""
+    """Enter the password again before a sensitive action (counts towards the lockout). A
+    re-authentication gets a new session key, as a login does."""
     next_url = _next_url(request)
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -228,6 +240,7 @@ def reauth(request):
         )
         if user is not None and user.pk == request.user.pk:
             reauth_mark(request)
+            request.session.cycle_key()
             return redirect(next_url)
         form.add_error("password", "The password is not correct.")
     return render(request, "clientportal/auth/reauth.html", {"form": form, "next": next_url})

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import auth, views
+from . import auth, security, views
 from .urls_portal import portal_urlpatterns
 
 app_name = "clientportal"
@@ -15,6 +15,9 @@ urlpatterns = [
     path("auth/enrol/", auth.otp_enrol, name="otp_enrol"),
     path("auth/recovery-codes/", auth.recovery_codes_renew, name="recovery_codes_renew"),
     path("auth/reauth/", auth.reauth, name="reauth"),
+    # second factors and passkeys of the logged-in user (passkey ceremonies: passkeys.py)
+    path("security/", security.security, name="security"),
+    path("security/passkeys/remove/", security.passkey_remove_view, name="passkey_remove"),
     path("auth/invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
     path("auth/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("auth/reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
@@ -26,6 +27,7 @@ from compliance.access import (
 from compliance.access_review import access_review_csv, access_review_rows
 from compliance.models import AuditRecord
 from compliance.selectors import security_settings_get
+from compliance.sessions import reauth_recent, reauth_redirect
 from ledger.access import NEEDS
 from tenants.roles import ALL_ROLES, STAFF_ROLES
 
@@ -60,10 +62,25 @@ class SecuritySettingsForm(forms.Form):
     client_2fa_required = forms.BooleanField(required=False, label="Clients need a second factor")
     client_idle_timeout_minutes = forms.IntegerField(min_value=1, max_value=720)
     absolute_session_hours = forms.IntegerField(min_value=1, max_value=72)
+    passkey_login_allowed = forms.BooleanField(
+        required=False, label="Passkeys may sign in without the password"
+    )
 
 
 def _ip(request):
     return services.client_ip(request)
+
+
+def _reauth_first(request, *, back_to: str):
+    """Actions that weaken security need the officer's password from the last minutes: to the
+    password page, then back to the form, which is sent again."""
+    messages.info(request, "Confirm your password, then repeat the change.")
+    return reauth_redirect(request, next_url=back_to)
+
+
+def _act_weakens(action: str, data) -> bool:
+    """A 2FA reset, and a grant that lets the user move money (fund)."""
+    return action == "reset-2fa" or (action == "grant" and "fund" in data.getlist("rights"))
 
 
 def users(request):
@@ -127,6 +144,8 @@ def user_detail(request, user_id):
 def user_act(request, user_id, action):
     person = access_tenant_user(actor=request.user, user_id=user_id)
     actor, ip = request.user, _ip(request)
+    if _act_weakens(action, request.POST) and not reauth_recent(request):
+        return _reauth_first(request, back_to=reverse("compliance_admin:user", args=[person.pk]))
     try:
         if action == "roles":
             form = RolesForm(request.POST)
@@ -227,6 +246,11 @@ def security_settings(request):
     initial = {name: getattr(current, name) for name in services.settings.EDITABLE}
     form = SecuritySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        weakened = services.settings.security_settings_weakened(
+            current=current, changes=form.cleaned_data
+        )
+        if weakened and not reauth_recent(request):
+            return _reauth_first(request, back_to=reverse("compliance_admin:settings"))
         services.security_settings_update(actor=request.user, ip=_ip(request), **form.cleaned_data)
         messages.success(request, "Security settings saved.")
         return redirect("compliance_admin:settings")

@@ -41,8 +41,9 @@ def _security_settings(request):
 
 
 def second_factor_required(request, user) -> bool:
-    """Staff always; clients when the tenant requires it (the default)."""
-    return user.is_staff or _security_settings(request).client_2fa_required
+    """Staff always; clients when the tenant requires it (the default), and any client who has
+    a confirmed second factor: a factor that exists is always asked for."""
+    return user.is_staff or _security_settings(request).client_2fa_required or user_has_device(user)
 
 
 class SessionTimeoutMiddleware:

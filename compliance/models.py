@@ -42,6 +42,13 @@ class SecuritySettings(models.Model):
     absolute_session_hours = models.PositiveSmallIntegerField(
         default=12, help_text="Every session ends this many hours after login."
     )
+    passkey_login_allowed = models.BooleanField(
+        default=False,
+        help_text=(
+            "Users may sign in with a passkey alone, without their password (the passkey "
+            "checks a PIN or fingerprint on the device)."
+        ),
+    )
 
     class Meta:
         verbose_name = "security settings"

@@ -37,8 +37,10 @@ def reauth_recent(request, max_age_s: int = REAUTH_MAX_AGE_S) -> bool:
     return stamp is not None and time.time() - stamp <= max_age_s
 
 
-def reauth_redirect(request):
-    query = urlencode({"next": request.get_full_path()})
+def reauth_redirect(request, next_url: str | None = None):
+    """To the password page, then back to `next_url` (default: this page). A form posted
+    without a fresh password comes back to the page the form is on, to be sent again."""
+    query = urlencode({"next": next_url or request.get_full_path()})
     return redirect(f"{reverse('clientportal:reauth')}?{query}")
 
 

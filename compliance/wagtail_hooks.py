@@ -8,6 +8,7 @@ from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER
 
 from . import admin_views
 from .access import has_role
+from .account_panels import EmailSettingsPanel
 
 admin_urlpatterns = [
     path("users/", admin_views.users, name="users"),
@@ -20,6 +21,20 @@ admin_urlpatterns = [
     path("access-review/", admin_views.access_review, name="access_review"),
     path("settings/", admin_views.security_settings, name="settings"),
 ]
+
+
+@hooks.register("register_account_settings_panel")
+def register_email_panel(request, user, profile):
+    return EmailSettingsPanel(request, user, profile)
+
+
+@hooks.register("register_account_menu_item")
+def register_second_factors_link(request):
+    return {
+        "url": reverse("clientportal:security"),
+        "label": "Second factors and passkeys",
+        "help_text": "Your authenticator app, recovery codes and passkeys.",
+    }
 
 
 @hooks.register("register_admin_urls")

@@ -9,7 +9,7 @@ from guardian.models import UserObjectPermission
 
 from compliance.models import AuditRecord
 from ledger.access import accounts_visible
-from tests.support.factories import account_make, user_make
+from tests.support.factories import PASSWORD, account_make, user_make
 from tests.support.tenants import login, tenant_client
 
 BASE = "/broker/security"
@@ -126,6 +126,7 @@ def test_role_change_view_only_2fa_reset_and_deactivate_are_audited(tenant_a):
     # when
     client.post(f"{BASE}/users/{person.pk}/roles/", {"roles": ["Compliance Officer"]})
     client.post(f"{BASE}/users/{person.pk}/view-only/")
+    client.post("/auth/reauth/", {"password": PASSWORD})  # a 2FA reset needs a fresh password
     client.post(f"{BASE}/users/{person.pk}/reset-2fa/")
     client.post(f"{BASE}/users/{person.pk}/deactivate/")
     # then

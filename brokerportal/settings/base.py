@@ -79,6 +79,8 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "compliance.otp_recovery",
+    "django_otp_webauthn",
 ]
 
 TENANT_APPS = [
@@ -91,6 +93,8 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "compliance.otp_recovery",  # recovery codes, stored as salted hashes
+    "django_otp_webauthn",  # passkeys
     "axes",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -224,6 +228,17 @@ STAFF_IDLE_TIMEOUT_S = 15 * 60
 # The platform operator (public host): the staff idle timeout and this absolute lifetime.
 OPERATOR_ABSOLUTE_SESSION_HOURS = 12
 PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links expire after an hour (and work once)
+
+# Passkeys (django-otp-webauthn): the relying party is the tenant host the request came to, so a
+# passkey works on the host where it was made and nowhere else; origins likewise
+# (compliance.passkeys.TenantWebAuthnHelper). Passwordless sign-in is a tenant security setting,
+# off by default; the library's global switch stays off and our views ask the tenant.
+OTP_WEBAUTHN_RP_ID_CALLABLE = "compliance.passkeys.passkey_rp_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "compliance.passkeys.passkey_rp_name"
+OTP_WEBAUTHN_HELPER_CLASS = "compliance.passkeys.TenantWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The library checks for a fixed list of origins; ours come from the request's tenant host.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -388,6 +403,11 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # No avatars from gravatar.com: staff e-mail hashes stay with us, and img-src stays 'self'.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# One password reset for everybody, the audited one at /auth/reset/: Wagtail's own at
+# /broker/password_reset/ answers 404. Staff change their e-mail address in the account panel
+# that asks for the password (compliance/wagtail_hooks.py), not in Wagtail's name panel.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

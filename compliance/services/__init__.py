@@ -5,10 +5,13 @@ from .audit import audit_record, client_ip
 from .grants import access_grant, access_revoke
 from .invitations import invitation_accept, invitation_create
 from .otp import (
+    recovery_codes_left,
     recovery_codes_regenerate,
+    second_factor_verify,
     totp_device_confirm,
     totp_device_start,
 )
+from .passkeys import passkey_register, passkey_remove
 from .settings import security_settings_update
 from .users import (
     client_user_create,
@@ -16,6 +19,7 @@ from .users import (
     staff_user_create,
     user_2fa_reset,
     user_deactivate,
+    user_email_change,
     user_make_view_only,
     user_roles_set,
 )
@@ -29,13 +33,18 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "lockout_unlock",
+    "passkey_register",
+    "passkey_remove",
+    "recovery_codes_left",
     "recovery_codes_regenerate",
+    "second_factor_verify",
     "security_settings_update",
     "staff_user_create",
     "totp_device_confirm",
     "totp_device_start",
     "user_2fa_reset",
     "user_deactivate",
+    "user_email_change",
     "user_make_view_only",
     "user_roles_set",
 ]

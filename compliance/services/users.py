@@ -164,3 +164,24 @@ def lockout_unlock(*, actor, username: str, ip: str | None = None) -> int:
         ip=ip,
     )
     return cleared
+
+
+@transaction.atomic
+def user_email_change(*, actor, user, email: str, ip: str | None = None):
+    """The address password resets are sent to: the caller has checked the password (ASVS 5.0
+    7.5.1). The login name stays as it is."""
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(email).strip()
+    before = user.email
+    if email == before:
+        return user
+    user.email = email
+    user.save(update_fields=["email"])
+    audit_record(
+        actor=actor,
+        action="user.email_change",
+        target=_target(user),
+        details={"before": before, "after": email},
+        ip=ip,
+    )
+    return user
