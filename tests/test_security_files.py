@@ -7,7 +7,6 @@ import importlib
 import os
 import re
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,7 @@ from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
 from branding.statement_models import IssuedStatement
-from branding.statements.services import statement_issue
-from ledger.services import account_open, cash_deposit
+from branding.tests.factories import statement_issued
 from tests.support.tenants import login, tenant_client
 
 FORMATS = ("pdf", "csv", "xml")
@@ -38,16 +36,7 @@ migration = importlib.import_module("branding.migrations.0004_statements_private
 
 
 def _issued(tenant, title="Zoë Łukasiewicz"):
-    account = account_open(tenant=tenant, title=title, account_type="individual")
-    cash_deposit(
-        account=account,
-        amount=Decimal(500),
-        currency="USD",
-        idempotency_key=f"sec-{account.pk}",
-        value_date=date(2026, 10, 2),
-    )
-    statement, _ = statement_issue(account=account, **OCT)
-    return account, statement
+    return statement_issued(tenant, title=title)
 
 
 def _client_of(tenant, account, username):

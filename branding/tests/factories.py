@@ -97,3 +97,26 @@ def master_with_subs(tenant, *, moves, benchmark_prices=("400", "412")):
         start=date(2026, 9, 30), end=END, account_ids=[master.pk, *(s.pk for s in subs)]
     )
     return master, subs, benchmark
+
+
+OCTOBER_2026 = {
+    "period_kind": "monthly",
+    "period_start": date(2026, 10, 1),
+    "period_end": date(2026, 10, 31),
+}
+
+
+def statement_issued(tenant, *, title="Zoë Łukasiewicz"):
+    """An account with 500 USD deposited on 2 October 2026 and its October statement issued."""
+    from branding.statements.services import statement_issue
+
+    account = account_open(tenant=tenant, title=title, account_type="individual")
+    cash_deposit(
+        account=account,
+        amount=D(500),
+        currency="USD",
+        idempotency_key=f"issued-{account.pk}",
+        value_date=date(2026, 10, 2),
+    )
+    statement, _ = statement_issue(account=account, **OCTOBER_2026)
+    return account, statement

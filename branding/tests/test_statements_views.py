@@ -2,7 +2,6 @@
 
 import hashlib
 from datetime import date
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -11,8 +10,7 @@ from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
 from branding.statement_models import IssuedStatement, StatementRun
-from branding.statements.services import statement_issue
-from ledger.services import account_open, cash_deposit
+from branding.tests.factories import statement_issued
 from tests.support.tenants import login, tenant_client
 
 OCT = {
@@ -23,16 +21,7 @@ OCT = {
 
 
 def _issued(tenant, title="Zoë Łukasiewicz"):
-    account = account_open(tenant=tenant, title=title, account_type="individual")
-    cash_deposit(
-        account=account,
-        amount=Decimal(500),
-        currency="USD",
-        idempotency_key=f"v-{account.pk}",
-        value_date=date(2026, 10, 2),
-    )
-    statement, _ = statement_issue(account=account, **OCT)
-    return account, statement
+    return statement_issued(tenant, title=title)
 
 
 def _user(username, **extra):

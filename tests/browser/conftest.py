@@ -5,6 +5,7 @@ One browser and one logged-in session serve every test; the data is removed afte
 Tenant hosts (tenant-a.test) resolve to loopback through Chromium's host resolver rules.
 """
 
+import contextlib
 import os
 import shutil
 import time
@@ -142,3 +143,49 @@ def console_errors(page) -> list[str]:
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+def serve_static(route) -> None:
+    """gunicorn does not serve static files (the proxy in front does, in production): the browser
+    gets them from the static finders through Playwright's request routing."""
+    import mimetypes
+
+    from django.contrib.staticfiles import finders
+
+    relative = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
+    found = finders.find(relative)
+    if not found:
+        route.fulfill(status=404, body="")
+        return
+    content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+    route.fulfill(status=200, body=Path(found).read_bytes(), content_type=content_type)
+
+
+@contextlib.contextmanager
+def committed_staff_with_totp(tenant, django_db_blocker, *, prefix, password, **fields):
+    """A committed staff login with a confirmed TOTP device, made outside any test transaction so
+    the server sees it; yields (user, device key) and removes the user afterwards."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_tenants.utils import tenant_context
+
+    username = f"{prefix}-{secrets.token_hex(3)}@example.com"
+    groups = fields.pop("groups", ())
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        user = get_user_model().objects.create_user(
+            username=username, email=username, password=password, is_staff=True, **fields
+        )
+        if groups:
+            from django.contrib.auth.models import Group
+
+            user.groups.add(*Group.objects.filter(name__in=groups))
+        device = TOTPDevice.objects.create(user=user, name="browser", confirmed=True)
+    connection.set_schema_to_public()
+    try:
+        yield user, device.key
+    finally:
+        with django_db_blocker.unblock(), tenant_context(tenant):
+            get_user_model().objects.filter(pk=user.pk).delete()
+        connection.set_schema_to_public()

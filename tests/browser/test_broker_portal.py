@@ -7,16 +7,9 @@ gunicorn does not serve static files (the proxy in front does, in production); t
 them from the static finders through Playwright's request routing.
 """
 
-import mimetypes
-import secrets
-from pathlib import Path
-
 import pytest
-from django.contrib.staticfiles import finders
-from django.db import connection
-from django_tenants.utils import tenant_context
 
-from .conftest import console_errors, totp_now
+from .conftest import committed_staff_with_totp, console_errors, serve_static, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -26,43 +19,21 @@ STAFF_PASSWORD = "broker-browser-pass-2026"  # test-only credential of a throwaw
 @pytest.fixture(scope="session")
 def staff_login(portal_data, django_db_blocker):
     """A committed Broker Portal superuser with a confirmed TOTP device; removed afterwards."""
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    username = f"csp-staff-{secrets.token_hex(3)}@example.com"
-    with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
-        user = get_user_model().objects.create_user(
-            username=username,
-            email=username,
-            password=STAFF_PASSWORD,
-            is_staff=True,
-            is_superuser=True,
-        )
-        device = TOTPDevice.objects.create(user=user, name="browser", confirmed=True)
-    connection.set_schema_to_public()
-    try:
-        yield user, device.key
-    finally:
-        with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
-            get_user_model().objects.filter(pk=user.pk).delete()
-        connection.set_schema_to_public()
-
-
-def _serve_static(route):
-    relative = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
-    found = finders.find(relative)
-    if not found:
-        route.fulfill(status=404, body="")
-        return
-    content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
-    route.fulfill(status=200, body=Path(found).read_bytes(), content_type=content_type)
+    with committed_staff_with_totp(
+        portal_data.tenant,
+        django_db_blocker,
+        prefix="csp-staff",
+        password=STAFF_PASSWORD,
+        is_superuser=True,
+    ) as login:
+        yield login
 
 
 @pytest.fixture(scope="session")
 def broker_context(browser, portal_url, staff_login):
     user, key = staff_login
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/static/**", _serve_static)
+    context.route("**/static/**", serve_static)
     page = context.new_page()
     page.goto(f"{portal_url}/broker/")
     page.fill("#id_username", user.username)

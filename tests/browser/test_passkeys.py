@@ -8,16 +8,11 @@ them, the library's WebAuthn scripts among them, from the static finders through
 request routing.
 """
 
-import mimetypes
-import secrets
-from pathlib import Path
-
 import pytest
-from django.contrib.staticfiles import finders
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from .conftest import console_errors, totp_now
+from .conftest import committed_staff_with_totp, console_errors, serve_static, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -28,34 +23,14 @@ PASSKEY_PASSWORD = "passkey-browser-pass-2026"  # test-only credential of a thro
 def passkey_user(portal_data, django_db_blocker):
     """A committed staff login (Viewer) with a confirmed TOTP device; removed afterwards with its
     passkeys. Module-scoped: made before the test's transaction, so the server sees it."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    username = f"passkey-{secrets.token_hex(3)}@example.com"
-    with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
-        user = get_user_model().objects.create_user(
-            username=username, email=username, password=PASSKEY_PASSWORD, is_staff=True
-        )
-        user.groups.add(Group.objects.get(name="Viewer"))
-        device = TOTPDevice.objects.create(user=user, name="browser", confirmed=True)
-    connection.set_schema_to_public()
-    try:
-        yield user, device.key
-    finally:
-        with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
-            get_user_model().objects.filter(pk=user.pk).delete()
-        connection.set_schema_to_public()
-
-
-def _serve_static(route):
-    relative = route.request.url.split("/static/", 1)[1].split("?", 1)[0]
-    found = finders.find(relative)
-    if not found:
-        route.fulfill(status=404, body="")
-        return
-    content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
-    route.fulfill(status=200, body=Path(found).read_bytes(), content_type=content_type)
+    with committed_staff_with_totp(
+        portal_data.tenant,
+        django_db_blocker,
+        prefix="passkey",
+        password=PASSKEY_PASSWORD,
+        groups=["Viewer"],
+    ) as login:
+        yield login
 
 
 def _password_step(page, portal_url, username):
@@ -86,7 +61,7 @@ def test_v6_3_3_passkey_enrolled_with_a_virtual_authenticator_is_the_second_fact
 
     user, totp_key = passkey_user
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/static/**", _serve_static)
+    context.route("**/static/**", serve_static)
     page = context.new_page()
     errors = console_errors(page)
     cdp = context.new_cdp_session(page)
