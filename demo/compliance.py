@@ -12,9 +12,9 @@ import time
 
 from django.contrib.auth import get_user_model
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from compliance.otp_recovery.models import RecoveryCodeDevice
 from compliance.services.otp import RECOVERY_DEVICE_NAME, recovery_codes_regenerate
 
 # Publicly documented (README); derives the demo logins' TOTP secrets.
@@ -58,7 +58,7 @@ def demo_second_factors_ensure(*, schema_name: str, usernames: list[str]) -> int
             key=demo_totp_key(schema_name, user.username),
             confirmed=True,
         )
-        if not StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).exists():
+        if not RecoveryCodeDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).exists():
             recovery_codes_regenerate(
                 user=user, audit=False, codes=demo_recovery_codes(schema_name, user.username)
             )
