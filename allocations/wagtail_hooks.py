@@ -5,11 +5,17 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from allocations import views
+from allocations import capture_views, views
 
 urlpatterns = [
     path("", views.blocks_index, name="allocations_blocks"),
+    path("blocks/new/", capture_views.block_new, name="allocations_block_new"),
     path("blocks/<int:block_id>/", views.block_detail, name="allocations_block"),
+    path(
+        "blocks/<int:block_id>/fills/",
+        capture_views.block_fill_add,
+        name="allocations_block_fill_add",
+    ),
     path("blocks/<int:block_id>/preview/", views.block_preview, name="allocations_block_preview"),
     path("<int:allocation_id>/", views.allocation_detail, name="allocations_allocation"),
     path("<int:allocation_id>/book/", views.allocation_book, name="allocations_book"),
@@ -32,6 +38,9 @@ def register_allocations_menu():
     submenu = Menu(
         items=[
             MenuItem("Blocks", reverse("allocations_blocks"), icon_name="list-ul", order=100),
+            MenuItem(
+                "Capture a block", reverse("allocations_block_new"), icon_name="plus", order=150
+            ),
             MenuItem("Groups", reverse("allocations_groups"), icon_name="group", order=200),
             MenuItem(
                 "Today's FIXML", reverse("allocations_day_fixml"), icon_name="download", order=300

@@ -326,6 +326,7 @@ ROUTES = {
     "allocations_group": fill(group_id="allocation_group"),
     "allocations_block": fill(block_id="block"),
     "allocations_block_preview": fill(block_id="block"),
+    "allocations_block_fill_add": fill(block_id="block"),
     # allocations are made by the engine from fills; id 1 is whatever the tenant has (none here)
     "allocations_allocation": fill(allocation_id=ANY_ID),
     "allocations_book": fill(allocation_id=ANY_ID),

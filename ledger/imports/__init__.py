@@ -10,15 +10,18 @@ from ledger.imports.executions import (
     executions_import_fixml,
     executions_import_flex,
 )
+from ledger.imports.hooks import MasterExecution, master_executions_subscribe
 from ledger.imports.parsers import CSV_COLUMNS, ExecutionRow
 
 __all__ = [
     "CSV_COLUMNS",
     "ExecutionRow",
     "ImportResult",
+    "MasterExecution",
     "executions_import",
     "executions_import_csv",
     "executions_import_csv_text",
     "executions_import_fixml",
     "executions_import_flex",
+    "master_executions_subscribe",
 ]

@@ -29,6 +29,7 @@ from ledger.domain.lots import PX, QTY
 from ledger.domain.settlement import SettlementRule, settlement_rule
 from ledger.errors import ImportRefused
 from ledger.imports.executions_bulk import BookedChunk, ExecutionBooking, chunk_book
+from ledger.imports.hooks import MasterExecution, master_executions_publish
 from ledger.imports.parsers import ExecutionRow, csv_rows, fixml_rows, flex_rows
 from ledger.models import Account, Instrument
 
@@ -67,11 +68,16 @@ class _Resolver:
     """Account and instrument look-ups for a whole import, loaded once."""
 
     def __init__(self):
-        self.accounts = dict(
+        self.accounts = {}
+        self.masters: dict[int, int] = {}  # advisor master's id → its tenant's id
+        for number, pk, account_type, tenant_id in (
             Account.objects.exclude(account_type=Account.Type.PLATFORM)
             .exclude(status=Account.Status.CLOSED)
-            .values_list("number", "pk")
-        )
+            .values_list("number", "pk", "account_type", "tenant_id")
+        ):
+            self.accounts[number] = pk
+            if account_type == Account.Type.MASTER and tenant_id is not None:
+                self.masters[pk] = tenant_id
         self.by_symbol, self.by_conid = {}, {}
         by_rule: dict[SettlementRule, _SettleDates] = {}
         for inst in Instrument.objects.all():
@@ -145,6 +151,21 @@ def _validate(row: ExecutionRow, resolver: _Resolver, number: int) -> ExecutionB
     )
 
 
+def _master_execution(booking: ExecutionBooking, tenant_id: int) -> MasterExecution:
+    return MasterExecution(
+        execution_id=booking.execution_id,
+        tenant_id=tenant_id,
+        account_id=booking.account_id,
+        instrument_id=booking.instrument_id,
+        side="buy" if booking.quantity > 0 else "sell",
+        quantity=abs(booking.quantity),
+        price=booking.price,
+        trade_date=booking.trade_date,
+        commission=booking.commission,
+        fees=booking.fees,
+    )
+
+
 @contextlib.contextmanager
 def _cyclic_gc_paused():
     """An import allocates millions of short-lived objects, none of them in reference cycles;
@@ -163,11 +184,13 @@ def _cyclic_gc_paused():
 @_cyclic_gc_paused()
 def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResult:
     """Book executions (numbered from 1 in the order given). Rows may be exceptions raised
-    while reading them; each becomes a row error."""
+    while reading them; each becomes a row error. Executions in advisor master accounts are
+    then handed to the subscribers of `ledger.imports.hooks`, in the same transaction."""
     resolver = _Resolver()
     errors: list[tuple[int, str]] = []
     seen: set[str] = set()
     chunk: list[ExecutionBooking] = []
+    in_masters: list[MasterExecution] = []
     booked = BookedChunk()
     for number, row in enumerate(rows, start=1):
         try:
@@ -183,6 +206,9 @@ def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResu
         if errors:
             continue  # keep validating to name every bad row; nothing will be kept
         chunk.append(booking)
+        tenant_id = resolver.masters.get(booking.account_id)
+        if tenant_id is not None:
+            in_masters.append(_master_execution(booking, tenant_id))
         if len(chunk) >= CHUNK:
             booked += chunk_book(chunk)
             chunk = []
@@ -190,6 +216,7 @@ def executions_import(*, rows: Iterable[ExecutionRow | Exception]) -> ImportResu
         booked += chunk_book(chunk)
     if errors:
         raise ImportRefused(errors)
+    master_executions_publish(in_masters)
     return ImportResult(
         booked=booked.booked,
         skipped=booked.skipped,

@@ -17,6 +17,7 @@ from ledger.selectors.activity import (
     RecentEntry,
     activity_for,
     entries_recent_for,
+    execution_entries_for,
     execution_entry_for,
     postings_for,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "cash_balances_for",
     "cash_for",
     "entries_recent_for",
+    "execution_entries_for",
     "execution_entry_for",
     "instruments_by_symbol",
     "ledger_state_for",

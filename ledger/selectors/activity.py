@@ -145,3 +145,15 @@ def execution_entry_for(
         entry=entry, account_id=account_id, account__tenant=tenant, instrument_id=instrument_id
     )
     return True, entry if legs.exists() else None
+
+
+def execution_entries_for(*, tenant, execution_ids: list[str]) -> dict[str, JournalEntry]:
+    """execution id → its trade entry, for the ids booked with a leg in one of the tenant's
+    accounts (one query; ids booked elsewhere or not at all are absent)."""
+    if not execution_ids:
+        return {}
+    entries = JournalEntry.objects.filter(
+        execution_id__in=list(execution_ids),
+        postings__account__tenant=tenant,
+    ).distinct()
+    return {entry.execution_id: entry for entry in entries}
