@@ -27,3 +27,80 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+
+
+class ResilientRedisCacheClient(ReusedClientRedisCacheClient):
+    """Redis down is a cache miss, not an error page.
+
+    Every read answers its default and every write is dropped while Redis does not answer
+    (connection refused, timeout); the failure is logged once per outage. Sessions use the
+    `cached_db` engine, so a miss falls through to the database and logins survive; portal
+    figures are recomputed from the ledger. Connection and socket timeouts are short (see
+    `CACHES[...]["OPTIONS"]` in settings) so a dead Redis costs milliseconds, not seconds.
+    """
+
+    _down = False
+
+    def _guard(self, default, method, *args, **kwargs):
+        import logging
+
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        try:
+            result = method(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            if not ResilientRedisCacheClient._down:
+                logging.getLogger("brokerportal.cache").warning("cache unreachable: %s", error)
+            ResilientRedisCacheClient._down = True
+            return default
+        ResilientRedisCacheClient._down = False
+        return result
+
+    def get(self, key, default):
+        return self._guard(default, super().get, key, default)
+
+    def get_many(self, keys):
+        return self._guard({}, super().get_many, keys)
+
+    def has_key(self, key):
+        return self._guard(False, super().has_key, key)
+
+    def add(self, key, value, timeout):
+        return self._guard(False, super().add, key, value, timeout)
+
+    def set(self, key, value, timeout):
+        return self._guard(None, super().set, key, value, timeout)
+
+    def set_many(self, data, timeout):
+        return self._guard(list(data), super().set_many, data, timeout)
+
+    def touch(self, key, timeout):
+        return self._guard(False, super().touch, key, timeout)
+
+    def delete(self, key):
+        return self._guard(False, super().delete, key)
+
+    def delete_many(self, keys):
+        return self._guard(None, super().delete_many, keys)
+
+    def incr(self, key, delta):
+        return self._guard(None, super().incr, key, delta)
+
+    def clear(self):
+        return self._guard(False, super().clear)
+
+
+class ResilientRedisCache(RedisCache):
+    """`RedisCache` that serves without Redis (`ResilientRedisCacheClient`)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ResilientRedisCacheClient
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        value = self._cache.incr(key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found (or the cache is unreachable).")
+        return value

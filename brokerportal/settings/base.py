@@ -288,19 +288,27 @@ PERMISSIONS_POLICY = {
 
 # --- cache: tenant-aware keys (Wagtail caches would leak across tenants otherwise) ------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis down is a cache miss (brokerportal.cache.ResilientRedisCache): short timeouts keep a dead
+# Redis from holding a page for seconds.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "brokerportal.cache.RedisCache",
+            "BACKEND": "brokerportal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         },
         # Shared-ledger state (ledger.journal.versions): the same keys whatever the tenant schema.
         "ledger": {
-            "BACKEND": "brokerportal.cache.RedisCache",
+            "BACKEND": "brokerportal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ledger",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         },
     }
 else:
