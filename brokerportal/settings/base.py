@@ -209,9 +209,7 @@ LOGIN_DELAY = {
 # is REMOTE_ADDR), and which headers to read, first one set wins.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(
-    env.list(
-        "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    )
+    env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"])
 )
 AXES_CLIENT_IP_CALLABLE = "compliance.services.client_ip"
 AXES_LOCKOUT_CALLABLE = "compliance.lockout.lockout_response"  # plain page on the operator's host
