@@ -1,29 +1,28 @@
 """Fetch-and-check for the Security Officer screens: the same 404 for missing and not allowed."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from ledger.models import Account
 from ledger.selectors import accounts_for
-from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER, role_required
 
-
-def has_role(user, *roles: str) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.groups.filter(name__in=roles).exists()
+SECURITY_OFFICER_REFUSAL = "Only a Security Officer may manage users and access."
 
 
 def security_officer_require(user) -> None:
-    if not has_role(user, SECURITY_OFFICER):
-        raise PermissionDenied("Only a Security Officer may manage users and access.")
+    role_required(user, SECURITY_OFFICER, refusal=SECURITY_OFFICER_REFUSAL)
 
 
 def reviewer_require(user) -> None:
     """Audit trail and access review: Security and Compliance Officers."""
-    if not has_role(user, SECURITY_OFFICER, COMPLIANCE_OFFICER):
-        raise PermissionDenied("Only a Security or Compliance Officer may see this.")
+    role_required(
+        user,
+        SECURITY_OFFICER,
+        COMPLIANCE_OFFICER,
+        refusal="Only a Security or Compliance Officer may see this.",
+    )
 
 
 def access_tenant_user(*, actor, user_id):

@@ -4,10 +4,9 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER, has_role
 
 from . import admin_views
-from .access import has_role
 from .account_panels import EmailSettingsPanel
 
 admin_urlpatterns = [

@@ -7,12 +7,11 @@ from django.core import signing
 from django.db import connection
 from django.http import Http404
 
-from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER, has_role
 
 from .models import Application, ApplicationDocument, BulkImport
 from .services.applications import EDITABLE_STATES
 from .services.links import RESUME_MAX_AGE_S, RESUME_SALT
-from .services.workflow import has_role
 
 REVIEWER_ROLES = (ONBOARDING_OFFICER, COMPLIANCE_OFFICER)
 

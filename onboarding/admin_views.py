@@ -2,34 +2,35 @@
 checks, documents and actions, documents download, bulk upload with its report, watch list."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from brokerportal.uploads import upload_limit
-from compliance.services import client_ip
+from compliance.actions import action_submit, action_view, read_view
+from tenants.roles import role_required
 
 from . import services
 from .access import access_application, access_bulk_import, access_document
+from .actions import APPLICATION_ACTIONS, BulkImport, DocumentAdd, WatchlistReplace
 from .checks import CHECK_NAMES
 from .models import Application, ApplicationDocument
 from .selectors import application_detail, application_queue, bulk_imports_recent, watchlist_size
-from .services.workflow import REVIEWER_ROLES, has_role
+from .services.workflow import REVIEWER_ROLES
 
 PAGE_SIZE = 50
 
 
 def _reviewer(request) -> None:
-    if not has_role(request.user, *REVIEWER_ROLES):
-        raise Http404("Not found.")
+    role_required(request.user, *REVIEWER_ROLES, refusal="Not found.", hide=True)
 
 
 def _int_or_none(value):
     return int(value) if value and str(value).isdigit() else None
 
 
+@read_view
 def queue(request):
     _reviewer(request)
     params = request.GET
@@ -52,6 +53,7 @@ def queue(request):
     )
 
 
+@read_view
 def detail(request, application_id: int):
     application = access_application(
         user=request.user, tenant=request.tenant, application_id=application_id
@@ -63,52 +65,26 @@ def detail(request, application_id: int):
     return render(request, "onboarding/admin/detail.html", context)
 
 
-ACTIONS = {
-    "review_start": lambda a, r, reason: services.application_review_start(
-        application=a, actor=r.user, ip=client_ip(r)
-    ),
-    "information_request": lambda a, r, reason: services.application_information_request(
-        application=a, actor=r.user, reason=reason, ip=client_ip(r)
-    ),
-    "approve": lambda a, r, reason: services.application_approve(
-        application=a, actor=r.user, reason=reason, ip=client_ip(r)
-    ),
-    "reject": lambda a, r, reason: services.application_reject(
-        application=a, actor=r.user, reason=reason, ip=client_ip(r)
-    ),
-    "withdraw": lambda a, r, reason: services.application_withdraw(
-        application=a, actor=r.user, reason=reason, ip=client_ip(r)
-    ),
-    "checks_run": lambda a, r, reason: services.application_checks_run(application=a),
-    "override": lambda a, r, reason: services.check_override(
-        application=a,
-        check_name=r.POST.get("check_name", ""),
-        actor=r.user,
-        reason=reason,
-        ip=client_ip(r),
-    ),
-}
-
-
+@action_view(*APPLICATION_ACTIONS.values())
 @require_POST
 def act(request, application_id: int, action: str):
     application = access_application(
         user=request.user, tenant=request.tenant, application_id=application_id
     )
-    if action not in ACTIONS:
+    if action not in APPLICATION_ACTIONS:
         raise Http404("No such action.")
-    try:
-        ACTIONS[action](application, request, request.POST.get("reason", ""))
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, text)
-    else:
-        messages.success(
-            request, f"Application #{application.pk}: {action.replace('_', ' ')} done."
-        )
+    values = {"application": application, "reason": request.POST.get("reason", "")}
+    if action == "override":
+        values["check_name"] = request.POST.get("check_name", "")
+    action_submit(
+        request,
+        APPLICATION_ACTIONS[action].from_request(request, **values),
+        done=f"Application #{application.pk}: {action.replace('_', ' ')} done.",
+    )
     return redirect("onboarding_admin:detail", application_id=application.pk)
 
 
+@action_view(DocumentAdd)
 @upload_limit("document")
 @require_POST
 def document_add(request, application_id: int):
@@ -117,24 +93,17 @@ def document_add(request, application_id: int):
         user=request.user, tenant=request.tenant, application_id=application_id
     )
     upload = request.FILES.get("file")
-    try:
-        if upload is None:
-            raise ValidationError("Choose a PDF, PNG or JPEG file.")
-        services.document_upload(
-            application=application,
-            kind=request.POST.get("kind", ""),
-            upload=upload,
-            actor=request.user,
-            ip=client_ip(request),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, text)
+    if upload is None:
+        messages.error(request, "Choose a PDF, PNG or JPEG file.")
     else:
-        messages.success(request, "Document added.")
+        action = DocumentAdd.from_request(
+            request, application=application, kind=request.POST.get("kind", ""), upload=upload
+        )
+        action_submit(request, action, done="Document added.")
     return redirect("onboarding_admin:detail", application_id=application.pk)
 
 
+@read_view
 def document_download(request, document_id: int):
     document = access_document(user=request.user, tenant=request.tenant, document_id=document_id)
     response = FileResponse(
@@ -148,6 +117,7 @@ def document_download(request, document_id: int):
     return response
 
 
+@action_view(BulkImport)
 def bulk(request):
     _reviewer(request)
     if request.method == "POST":
@@ -155,14 +125,9 @@ def bulk(request):
         if upload is None:
             messages.error(request, "Choose a CSV or XML file.")
         else:
-            try:
-                result = services.bulk_import(
-                    actor=request.user, upload=upload, ip=client_ip(request)
-                )
-            except PermissionDenied as error:
-                messages.error(request, str(error))
-            else:
-                return redirect("onboarding_admin:bulk_detail", bulk_import_id=result.pk)
+            outcome = action_submit(request, BulkImport.from_request(request, upload=upload))
+            if outcome.ok:
+                return redirect("onboarding_admin:bulk_detail", bulk_import_id=outcome.result.pk)
     return render(
         request,
         "onboarding/admin/bulk.html",
@@ -170,6 +135,7 @@ def bulk(request):
     )
 
 
+@read_view
 def bulk_detail(request, bulk_import_id: int):
     result = access_bulk_import(
         user=request.user, tenant=request.tenant, bulk_import_id=bulk_import_id
@@ -177,6 +143,7 @@ def bulk_detail(request, bulk_import_id: int):
     return render(request, "onboarding/admin/bulk_detail.html", {"result": result})
 
 
+@read_view
 def bulk_report(request, bulk_import_id: int):
     result = access_bulk_import(
         user=request.user, tenant=request.tenant, bulk_import_id=bulk_import_id
@@ -186,25 +153,22 @@ def bulk_report(request, bulk_import_id: int):
     return response
 
 
+@action_view(WatchlistReplace)
 def watchlist(request):
     _reviewer(request)
     if request.method == "POST":
         upload = request.FILES.get("file")
-        try:
-            if upload is None:
-                raise ValidationError("Choose a CSV file with name and date_of_birth columns.")
-            count = services.watchlist_replace(
-                actor=request.user,
-                data=upload.read(services.watchlist.WATCHLIST_MAX_BYTES + 1),
-                source=upload.name or "upload",
-                ip=client_ip(request),
-            )
-        except (ValidationError, PermissionDenied) as error:
-            text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            messages.error(request, text)
+        if upload is None:
+            messages.error(request, "Choose a CSV file with name and date_of_birth columns.")
         else:
-            messages.success(request, f"The watch list now holds {count} names.")
-            return redirect("onboarding_admin:watchlist")
+            outcome = action_submit(
+                request,
+                WatchlistReplace.from_request(request, upload=upload),
+                done=lambda count: f"The watch list now holds {count} names.",
+                sep="; ",
+            )
+            if outcome.ok:
+                return redirect("onboarding_admin:watchlist")
     return render(
         request, "onboarding/admin/watchlist.html", {"size": watchlist_size(tenant=request.tenant)}
     )

@@ -4,8 +4,10 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from tenants.roles import has_role
+
 from . import admin_views
-from .services.workflow import REVIEWER_ROLES, has_role
+from .services.workflow import REVIEWER_ROLES
 
 admin_urlpatterns = [
     path("", admin_views.queue, name="queue"),

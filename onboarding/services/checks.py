@@ -7,11 +7,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from compliance.services import audit_record
-from tenants.roles import COMPLIANCE_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, has_role
 
 from .. import checks as rules
 from ..models import Application, CheckOverride, WatchListEntry
-from .workflow import has_role
 
 FINAL_STATES = (Application.State.REJECTED, Application.State.WITHDRAWN)
 

@@ -8,11 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from compliance.services import audit_record
-from tenants.roles import COMPLIANCE_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, has_role
 
 from ..models import WatchListEntry
 from ..validation import date_clean
-from .workflow import has_role
 
 WATCHLIST_MAX_BYTES = 5 * 1024 * 1024
 

@@ -2,12 +2,12 @@
 leaves behind (a transition row, an audit record, an e-mail to the applicant after commit)."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from compliance.services import audit_record
-from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER, role_required
 
 from ..models import Application, ApplicationTransition
 from ..notifications import applicant_notify_on_commit
@@ -39,15 +39,11 @@ NOTIFIED = {
 }  # "opened" is sent by the approval itself, with the invitation link
 
 
-def has_role(user, *roles: str) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.groups.filter(name__in=roles).exists()
+REVIEWER_REFUSAL = "Only an Onboarding or Compliance Officer may review applications."
 
 
 def reviewer_require(actor) -> None:
-    if not has_role(actor, *REVIEWER_ROLES):
-        raise PermissionDenied("Only an Onboarding or Compliance Officer may review applications.")
+    role_required(actor, *REVIEWER_ROLES, refusal=REVIEWER_REFUSAL)
 
 
 def transition_allowed(from_state: str, to_state: str) -> bool:
