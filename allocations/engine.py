@@ -87,7 +87,9 @@ class Line:
     @property
     def explanation(self) -> str:
         exact = Decimal(self.numerator) / Decimal(self.denominator) / Decimal(10) ** self.scale
-        parts = [f"exact share {exact.normalize():f}", f"rounded down {self.floor_quantity:f}"]
+        shown = exact.quantize(Decimal("0.0001")).normalize()
+        share = f"exact share {shown:f}" if shown == exact else f"exact share ≈ {shown:f}"
+        parts = [share, f"rounded down {self.floor_quantity:f}"]
         if self.odd_lot is not None:
             parts.append(f"odd-lot residual {self.odd_lot:f} (next in remainder order)")
         elif self.remainder_rank is not None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from allocations import selectors, services
 from allocations.access import access_allocation, access_block, access_group
 from allocations.engine import Method
+from allocations.funding import allocation_funding
 from allocations.models import AllocationSettings
 from allocations.services.groups import MemberSpec
 from ledger.access import access_account, access_account_by_number, accounts_visible
@@ -85,11 +86,22 @@ def allocation_detail(request, allocation_id: int):
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
     )
-    lines = selectors.allocation_lines(allocation=allocation)
+    lines = list(selectors.allocation_lines(allocation=allocation)[:2000])
+    funding = {}
+    if allocation.state == allocation.State.PREVIEWED:
+        funding = allocation_funding(tenant=request.tenant, block=allocation.block, lines=lines)
+    rows = [(line, funding.get(line.account_id)) for line in lines]
     return render(
         request,
         "allocations/allocation_detail.html",
-        {"allocation": allocation, "lines": lines[:2000], "line_count": lines.count()},
+        {
+            "allocation": allocation,
+            "rows": rows,
+            "shown": len(rows),
+            "line_count": allocation.lines.count(),
+            "refused": [f for f in funding.values() if f.refused],
+            "margin_calls": [f for f in funding.values() if not f.ok and not f.refused],
+        },
     )
 
 
@@ -156,6 +168,11 @@ def groups_index(request):
     return render(request, "allocations/groups_index.html", {"groups": groups})
 
 
+def _plain(value: Decimal | None) -> str:
+    """50, 0.5: never "5E+1"."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
 def _members_parse(request, text: str) -> list[MemberSpec]:
     """One member a line: `account number[, priority[, value]]`."""
     members = []
@@ -212,7 +229,7 @@ def group_edit(request, group_id: int | None = None):
             _refused(request, error)
     members_text = (
         "\n".join(
-            f"{m.account.number}, {m.priority}, {'' if m.value is None else m.value.normalize()}"
+            f"{m.account.number}, {m.priority}, {_plain(m.value)}"
             for m in group.members.select_related("account")
         )
         if group

@@ -19,6 +19,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from tenants.links import tenant_base_url
+
 from .brand import Brand
 from .selectors import brand_current
 from .theme import theme_css
@@ -37,10 +39,9 @@ def email_sender(brand: Brand) -> str:
 
 
 def email_base_url() -> str:
-    """https://<the tenant's primary host>, for links and the logo in e-mails."""
-    tenant = getattr(connection, "tenant", None)
-    domain = tenant.get_primary_domain() if tenant is not None else None
-    return f"https://{domain.domain}" if domain is not None else ""
+    """The tenant's site (the request's scheme, host and port while one is served), for links
+    and the logo in e-mails."""
+    return tenant_base_url()
 
 
 def email_context(brand: Brand | None = None) -> dict:

@@ -61,7 +61,7 @@ def test_apply_review_approve_invite_enrol_login_and_see_the_account(
     # then the client gets the invitation, sets a password and enrols TOTP
     invitation = next(m for m in mail.outbox if m.subject == "Your login to Tenant A Securities")
     assert invitation.to == [email]
-    path = re.search(r"https://tenant-a\.test(/\S+/)", invitation.body).group(1)
+    path = re.search(r"https?://tenant-a\.test(/\S+/)", invitation.body).group(1)
     client = tenant_client(tenant_a)
     assert client.get(path).status_code == 200
     response = client.post(path, {"password1": PASSWORD, "password2": PASSWORD})

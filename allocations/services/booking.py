@@ -29,6 +29,7 @@ from allocations.engine import (
     Method,
     split_in_proportion,
 )
+from allocations.funding import allocation_funding, allocation_shortfalls
 from allocations.increments import allocate_increment
 from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
 from allocations.services.errors import AllocationRefused
@@ -126,7 +127,8 @@ def allocation_preview(
     *, user, tenant, block: Block, group: AllocationGroup | None = None
 ) -> Allocation:
     """Allocate the block's fills not yet allocated over `group` (default: the block's group)
-    and store the result with an explanation per account. Nothing is booked."""
+    and store the result with an explanation per account. Nothing is booked. The block's
+    earlier previews are replaced: only the latest one can be booked."""
     group = group or block.group
     if group is None:
         raise AllocationRefused("Choose an allocation group for this block.")
@@ -161,6 +163,7 @@ def allocation_preview(
     except AllocationError as error:
         raise AllocationRefused(str(error)) from None
     quantities = increment.quantities
+    Allocation.objects.filter(block=block, state=Allocation.State.PREVIEWED).delete()
     principals = split_in_proportion(amount=principal, quantities=quantities, places=8)
     commissions = split_in_proportion(amount=commission, quantities=quantities)
     fee_shares = split_in_proportion(amount=fees, quantities=quantities)
@@ -224,12 +227,18 @@ def _locked(allocation: Allocation) -> tuple[Block, Allocation]:
         .select_related("master", "instrument")
         .get(pk=allocation.block_id)
     )
-    allocation = (
+    current = (
         Allocation.objects.select_for_update(of=("self",))
         .select_related("booked_by", "group")
-        .get(pk=allocation.pk)
+        .filter(pk=allocation.pk)
+        .first()
     )
-    return block, allocation
+    if current is None:
+        raise AllocationRefused(
+            f"{allocation.reference} was replaced by a newer preview of block "
+            f"{block.reference}; nothing was booked. Book the latest preview."
+        )
+    return block, current
 
 
 def _who(user, when) -> str:
@@ -318,6 +327,15 @@ def allocation_book(*, user, tenant, allocation: Allocation) -> Allocation:
         master_id=block.master_id,
         account_ids=[line.account_id for line in lines],
     )
+    shortfalls = allocation_shortfalls(
+        allocation_funding(tenant=tenant, block=block, lines=lines),
+        {line.account_id: line.account.number for line in lines},
+    )
+    if shortfalls:
+        raise AllocationRefused(
+            f"{allocation.reference} was not booked: " + "; ".join(shortfalls) + ". Fund the "
+            "accounts or leave them out of the group, then preview again."
+        )
     entry = journal_post(
         kind=JournalEntry.Kind.TRADE,
         lines=_booking_lines(block, allocation, lines),

@@ -172,12 +172,10 @@ def test_odd_lot_residual_goes_to_the_next_in_remainder_order():
 def test_explanation_names_exact_and_rounded_share():
     result = allocate(quantity=D(10), members=_members([1, 1, 1]), method="equal")
     assert result.lines[0].explanation == (
-        "exact share 3.333333333333333333333333333; rounded down 3; +1 lot of the remainder "
+        "exact share ≈ 3.3333; rounded down 3; +1 lot of the remainder "
         "(rank 1 by fractional part, then priority, then account number) → 4"
     )
-    assert result.lines[1].explanation == (
-        "exact share 3.333333333333333333333333333; rounded down 3 → 3"
-    )
+    assert result.lines[1].explanation == ("exact share ≈ 3.3333; rounded down 3 → 3")
 
 
 @pytest.mark.parametrize(

@@ -118,15 +118,35 @@ def test_booking_twice_books_once_and_says_who_booked(desk):
     assert _positions(subs, block.instrument) == [D(180), D(120)]
 
 
-def test_a_second_preview_of_the_same_fills_cannot_be_booked(desk):
+def test_a_new_preview_replaces_the_previous_one_which_cannot_be_booked(desk):
     tenant, advisor, master, subs, group, block = desk
+    # given two previews of the block, one after the other
     first = allocation_preview(user=advisor, tenant=tenant, block=block)
     second = allocation_preview(user=advisor, tenant=tenant, block=block)
+    # then only the latest is kept
+    assert list(Allocation.objects.filter(block=block).values_list("pk", flat=True)) == [second.pk]
+    # and booking the replaced one is refused, naming the block, with nothing booked
+    with pytest.raises(AllocationRefused, match=f"{first.reference} was replaced"):
+        allocation_book(user=advisor, tenant=tenant, allocation=first)
+    assert _positions(subs, block.instrument) == [D(0), D(0)]
+    # and the latest books
+    allocation_book(user=advisor, tenant=tenant, allocation=second)
+    assert _positions(subs, block.instrument) == [D(180), D(120)]
+
+
+def test_a_preview_made_before_fills_were_taken_cannot_be_booked(desk):
+    tenant, advisor, master, subs, group, block = desk
+    # given a preview, and its fills booked by another allocation meanwhile (a preview made at
+    # the same moment by someone else survives the replacement)
+    first = allocation_preview(user=advisor, tenant=tenant, block=block)
+    stale = Allocation.objects.get(pk=first.pk)
+    stale.pk = None
+    stale.save()
     allocation_book(user=advisor, tenant=tenant, allocation=first)
     with pytest.raises(AllocationRefused, match=f"allocated by {first.reference}"):
-        allocation_book(user=advisor, tenant=tenant, allocation=second)
-    second.refresh_from_db()
-    assert second.state == Allocation.State.PREVIEWED
+        allocation_book(user=advisor, tenant=tenant, allocation=stale)
+    stale.refresh_from_db()
+    assert stale.state == Allocation.State.PREVIEWED
     assert _positions(subs, block.instrument) == [D(180), D(120)]
 
 
@@ -272,7 +292,7 @@ def test_a_later_fill_evens_out_earlier_rounding(in_tenant_a):
     # then the block is shared 67/67/66, as if it had been allocated at once
     assert _positions(subs, block.instrument) == [D(67), D(67), D(66)]
     second_line = later.lines.order_by("account__number")[1]
-    assert second_line.explanation.startswith("block so far: exact share 66.666")
+    assert second_line.explanation.startswith("block so far: exact share ≈ 66.6667")
     assert second_line.explanation.endswith("less 33 allocated from earlier fills → 34")
     assert second_line.exact_share == D("33.666666666667")
 

@@ -142,3 +142,48 @@ def test_group_created_from_the_form(portal):
         assert list(
             created.members.order_by("priority").values_list("account_id", "priority", "value")
         ) == [(subs[0].pk, 1, D(50)), (subs[1].pk, 2, D(30)), (subs[2].pk, 3, D(20))]
+
+
+def test_preview_shows_who_cannot_pay_and_booking_refuses_before_the_ledger(tenant_a):
+    """Cash accounts pay from withdrawable cash (the ledger's own rule): the preview marks the
+    unfunded account and booking is refused naming it, with nothing booked."""
+    from ledger.services import cash_deposit
+
+    # given two cash sub-accounts, one with 1,000 USD and one with 10 USD, and a block of
+    # 20 @ 40 (commission 2.00) split equally: 400 + 1.00 each
+    with tenant_context(tenant_a):
+        master, subs = master_with_subs(tenant_a, 2, margin_type="cash")
+        for sub, amount in zip(subs, ("1000", "10"), strict=True):
+            cash_deposit(
+                account=sub,
+                amount=D(amount),
+                currency="USD",
+                idempotency_key=f"fund-{sub.pk}",
+            )
+        advisor = _staff(tenant_a, [master], ("trade",))
+        group = group_make(advisor, tenant_a, master, subs, method="equal")
+        block = block_make(advisor, tenant_a, master, group, fills=[("20", "40", "2.00")])
+    connection.set_schema_to_public()
+    client = login(tenant_client(tenant_a), advisor, tenant_a)
+    entries = JournalEntry.objects.count()
+    # when previewed
+    response = client.post(reverse("allocations_block_preview", args=[block.pk]))
+    page = client.get(response["Location"]).content.decode()
+    # then each line says whether the account can pay, and there is no Book button
+    funded, short = subs
+    assert f'data-account="{funded.number}"' in page
+    assert "Yes: cash 1,000.00 → 599.00 USD" in page
+    assert "<strong>Refused</strong>: cash 10.00 → -391.00 USD" in page
+    assert "1 account cannot pay" in page
+    assert ">Book</button>" not in page
+    # and booking anyway is refused with the account named; nothing reached the ledger
+    with tenant_context(tenant_a):
+        allocation = Allocation.objects.get(block=block)
+    refused = client.post(reverse("allocations_book", args=[allocation.pk]), follow=True)
+    text = refused.content.decode()
+    assert f"{short.number} has 10.00 USD of withdrawable cash and needs 401.00 USD" in text
+    with tenant_context(tenant_a):
+        allocation.refresh_from_db()
+    assert allocation.state == Allocation.State.PREVIEWED
+    assert JournalEntry.objects.count() == entries
+    assert not Position.objects.filter(account__in=subs, instrument=block.instrument).exists()

@@ -213,7 +213,7 @@ def _statement_build(batch: LedgerReads, scope: list[Account], period_kind: str)
         **components,
     )
 
-    cash = _cash_report(batch, ids, flows)
+    cash = _cash_report(batch, ids, flows, to_base)
     positions = _positions(batch, scope)
     performance, history = _performance(batch, scope)
     master = account.parent.number if account.parent_id else ""
@@ -282,7 +282,7 @@ def _flex_asset_class(asset_class: str) -> str:
     return "STK" if asset_class == "ETF" else asset_class
 
 
-def _cash_report(batch: LedgerReads, ids: list[int], flows) -> tuple[CashBalance, ...]:
+def _cash_report(batch: LedgerReads, ids: list[int], flows, to_base) -> tuple[CashBalance, ...]:
     start = defaultdict(list)
     end = defaultdict(list)
     for pk in ids:
@@ -309,6 +309,7 @@ def _cash_report(batch: LedgerReads, ids: list[int], flows) -> tuple[CashBalance
                 interest=f.get("interest", ZERO),
                 commissions=f.get("commissions", ZERO),
                 fees=f.get("fees", ZERO),
+                ending_base=to_base(ending, currency),
             )
         )
     return tuple(out)

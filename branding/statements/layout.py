@@ -88,6 +88,7 @@ class CashBalance:
     interest: Decimal = ZERO
     commissions: Decimal = ZERO
     fees: Decimal = ZERO
+    ending_base: Decimal | None = None  # the ending balance in the account's base currency
 
 
 @dataclass(frozen=True)
@@ -235,14 +236,21 @@ def period_label(start: dt.date, end: dt.date) -> str:
 # --- analysis -----------------------------------------------------------------------------------
 
 
-def allocation_by_asset_class(positions: Iterable[Position]) -> list[tuple[str, Decimal]]:
-    """Absolute market value per asset class, largest first (ties by name)."""
+def allocation_by_asset_class(
+    positions: Iterable[Position], cash: Iterable[CashBalance] = ()
+) -> list[tuple[str, Decimal]]:
+    """Absolute market value per asset class, largest first (ties by name). Cash counts as the
+    class CASH with its ending balances in the base currency when they add up to a credit (a
+    margin loan is no holding)."""
     totals: dict[str, Decimal] = {}
     for position in positions:
         value = position.market_value_base
         if value is None:
             value = position.market_value
         totals[position.asset_class] = totals.get(position.asset_class, ZERO) + abs(value)
+    cash_total = sum((c.ending if c.ending_base is None else c.ending_base for c in cash), ZERO)
+    if cash_total > 0:
+        totals["CASH"] = totals.get("CASH", ZERO) + cash_total
     return sorted(
         ((name, value) for name, value in totals.items() if value), key=lambda kv: (-kv[1], kv[0])
     )

@@ -293,7 +293,7 @@ def _nav_chart(statement: Statement, styles: _Styles, width: float) -> Drawing |
 
 def _allocation_chart(statement: Statement, width: float) -> Drawing | None:
     """The market value by asset class as a pie with a legend, drawn from plain shapes."""
-    allocation = allocation_by_asset_class(statement.positions)
+    allocation = allocation_by_asset_class(statement.positions, statement.cash)
     if not allocation:
         return None
     drawing = Drawing(width, 50 * mm)

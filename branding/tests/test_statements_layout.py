@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from branding.statements.layout import (
     CENT,
     PLAIN,
+    CashBalance,
     NavChange,
     Position,
     allocation_by_asset_class,
@@ -80,6 +81,20 @@ def test_allocation_sums_absolute_values_largest_first(rows):
     values = [v for _, v in allocation]
     assert values == sorted(values, reverse=True)
     assert all(v > 0 for v in values)
+
+
+def test_allocation_counts_cash_in_the_base_currency_and_no_margin_loan():
+    # given stock worth 27,000 and cash of 50,000 USD plus 20,000 EUR worth 23,000 USD
+    stock = Position("S", "", "STK", "USD", Decimal(1), Decimal(27000), Decimal(27000), 0, 0)
+    usd = CashBalance("USD", Decimal(0), Decimal(50000), Decimal(50000), ending_base=Decimal(50000))
+    eur = CashBalance("EUR", Decimal(0), Decimal(20000), Decimal(20000), ending_base=Decimal(23000))
+    loan = CashBalance("USD", Decimal(0), Decimal(-5000), Decimal(-5000))
+    # when / then
+    assert allocation_by_asset_class([stock], [usd, eur]) == [
+        ("CASH", Decimal(73000)),
+        ("STK", Decimal(27000)),
+    ]
+    assert allocation_by_asset_class([stock], [loan]) == [("STK", Decimal(27000))]
 
 
 def test_percent_of_a_fraction_and_of_nothing():

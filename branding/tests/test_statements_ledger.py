@@ -302,3 +302,45 @@ def test_a_batch_gathers_each_statement_as_alone_and_reports_foreign_accounts(te
     # and another tenant's account is a failure, never a statement
     assert list(gathered.failures) == [foreign.pk]
     assert isinstance(gathered.failures[foreign.pk], Account.DoesNotExist)
+
+
+def test_allocation_chart_counts_the_cash_an_account_holds(tenant_a):
+    """An account that holds 73 % cash: the statement's "Allocation by asset class" shows it."""
+    with tenant_context(tenant_a):
+        # given 100,000 USD deposited and 27,000 of it in one stock, valued at cost at the end
+        account = account_open(tenant=tenant_a, title="Mostly cash", account_type="individual")
+        stock = instrument_make(description="Cash-test stock")
+        price_set(stock, date(2026, 9, 30), "270")
+        price_set(stock, END, "270")
+        cash_deposit(
+            account=account,
+            amount=D("100000"),
+            currency="USD",
+            idempotency_key=f"d-{account.pk}",
+            value_date=START,
+        )
+        trade_book(
+            account=account,
+            instrument=stock,
+            side="BUY",
+            quantity=D(100),
+            price=D("270"),
+            trade_date=date(2026, 10, 5),
+            idempotency_key=f"t-{account.pk}",
+            execution_id=f"C1-{account.pk}",
+        )
+        nav_snapshots_rebuild(start=date(2026, 9, 30), end=END, account_ids=[account.pk])
+        # when
+        statement = statement_gather(
+            tenant=tenant_a,
+            account=account,
+            period_kind="monthly",
+            period_start=START,
+            period_end=END,
+        )
+        text = _text(statement_pdf(statement, BRAND))
+    # then: cash is the larger slice, with the stock's share beside it
+    assert "Allocation by asset class" in text
+    assert "Cash 73%" in text
+    assert "Stocks 27%" in text
+    assert "Stocks 100%" not in text

@@ -125,6 +125,7 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 MIDDLEWARE = [
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tenants.links.RequestBaseUrlMiddleware",  # after the host is validated
     "brokerportal.security.HttpsOnlyApiMiddleware",
     "brokerportal.security.ContentSecurityPolicyMiddleware",
     "brokerportal.security.PermissionsPolicyMiddleware",
@@ -355,6 +356,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- e-mail ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Links in e-mails sent outside a request (workers): tenants.links.tenant_base_url.
+LINK_SCHEME = env.str("LINK_SCHEME", default="https")
+LINK_PORT = env.str("LINK_PORT", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@platform.localhost")
 
 # --- i18n, static, media ------------------------------------------------------------------

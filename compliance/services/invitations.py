@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import Invitation
+from tenants.links import tenant_base_url
 
 from .audit import audit_record
 
@@ -25,9 +26,7 @@ def invitation_token_hash(raw_token: str) -> str:
 def invitation_url(*, raw_token: str, base_url: str | None = None) -> str:
     path = reverse("clientportal:invitation_accept", kwargs={"token": raw_token})
     if base_url is None:
-        tenant = getattr(connection, "tenant", None)
-        domain = tenant.get_primary_domain().domain if tenant is not None else "localhost"
-        base_url = f"https://{domain}"
+        base_url = tenant_base_url() or "https://localhost"
     return base_url.rstrip("/") + path
 
 

@@ -33,7 +33,7 @@ from ledger.selectors.holdings import (
     positions_for,
     realized_for,
 )
-from ledger.selectors.market import benchmark_closes_for, instruments_by_symbol
+from ledger.selectors.market import benchmark_closes_for, instruments_by_symbol, usd_rates_as_of
 from ledger.selectors.performance import (
     PERIODS,
     PerformanceReport,
@@ -88,5 +88,6 @@ __all__ = [
     "positions_for",
     "postings_for",
     "realized_for",
+    "usd_rates_as_of",
     "valuations_for_accounts",
 ]

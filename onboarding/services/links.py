@@ -3,6 +3,8 @@
 from django.core import signing
 from django.db import connection
 
+from tenants.links import tenant_base_url
+
 from ..models import Application
 
 RESUME_SALT = "onboarding.resume"
@@ -17,5 +19,4 @@ def application_resume_token(application: Application) -> str:
 
 
 def application_resume_link(application: Application) -> str:
-    domain = connection.tenant.get_primary_domain().domain
-    return f"https://{domain}/apply/resume/{application_resume_token(application)}/"
+    return f"{tenant_base_url()}/apply/resume/{application_resume_token(application)}/"

@@ -132,7 +132,7 @@ def test_resume_link_continues_on_another_device_but_not_on_another_tenant(
     # given an applicant who started and got the resume e-mail
     with django_capture_on_commit_callbacks(execute=True):
         tenant_client(tenant_a).post("/apply/", {"email": "resume@example.com"})
-    link = re.search(r"https://[^/]+(/apply/resume/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://[^/]+(/apply/resume/\S+/)", mail.outbox[0].body).group(1)
     # when they open it on a fresh device of the same tenant, they continue
     other_device = tenant_client(tenant_a)
     response = other_device.get(link)
@@ -166,7 +166,7 @@ def test_applicant_asked_for_information_gets_the_link_back_and_resubmits(
     message = mail.outbox[-1]
     assert message.subject == "Tenant A Securities: Your account application needs more information"
     assert "Your bill is unreadable." in message.body
-    link = re.search(r"https://[^/]+(/apply/resume/\S+/)", message.body).group(1)
+    link = re.search(r"https?://[^/]+(/apply/resume/\S+/)", message.body).group(1)
     device = tenant_client(tenant_a)
     assert device.get(link)["Location"] == "/apply/step/identity/"
     # then they can add a document and submit again
