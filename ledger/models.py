@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from ledger.reference import validate_currency, validate_isin
+from ledger.reference import validate_currency, validate_cusip, validate_figi, validate_isin
 
 AMOUNT = {"max_digits": 28, "decimal_places": 8}
 PRICE = {"max_digits": 28, "decimal_places": 10}
@@ -11,34 +11,96 @@ PRICE = {"max_digits": 28, "decimal_places": 10}
 
 class Instrument(models.Model):
     """A tradable instrument. Quantities are in units (shares, contracts); value is
-    quantity × price × multiplier in the instrument's currency."""
+    quantity × price × multiplier in the instrument's currency.
+
+    Keyed by the carrying broker's contract id (`conid`) where known, else by (symbol,
+    exchange, currency): the same symbol trades on several exchanges and in several currencies,
+    and an option's symbol means nothing without its underlying, expiry, strike and right.
+    Every change through `ledger.services.instruments` bumps `version` and writes an
+    `InstrumentChange`."""
 
     class AssetClass(models.TextChoices):
         STK = "STK", "Stock"
         ETF = "ETF", "ETF"
         OPT = "OPT", "Option"
         FUT = "FUT", "Future"
+        FOP = "FOP", "Future option"
         BOND = "BOND", "Bond"
-        FUND = "FUND", "Mutual fund"
-        CASH = "CASH", "Cash / FX"
+        FUND = "FUND", "Fund"
+        CASH = "CASH", "FX pair"
         CRYPTO = "CRYPTO", "Crypto"
 
-    symbol = models.CharField(max_length=32, unique=True)
+    class Right(models.TextChoices):
+        PUT = "P", "Put"
+        CALL = "C", "Call"
+
+    symbol = models.CharField(max_length=32)
     conid = models.BigIntegerField(unique=True, null=True, blank=True)
     isin = models.CharField(max_length=12, blank=True, validators=[validate_isin])
+    cusip = models.CharField(max_length=9, blank=True, validators=[validate_cusip])
+    figi = models.CharField(max_length=12, blank=True, validators=[validate_figi])
     description = models.CharField(max_length=200, blank=True)
     asset_class = models.CharField(max_length=8, choices=AssetClass.choices)
     currency = models.CharField(max_length=3, validators=[validate_currency])
     multiplier = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(1))
+    # The exchange the instrument is keyed and settled by (its market calendar); the listing
+    # exchange is where it is primarily listed (IBKR's `listingExchange`).
     exchange = models.CharField(max_length=16, blank=True)
+    listing_exchange = models.CharField(max_length=16, blank=True)
+    underlying = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="derivatives"
+    )
+    expiry = models.DateField(null=True, blank=True)
+    strike = models.DecimalField(**PRICE, null=True, blank=True)
+    right = models.CharField(max_length=1, choices=Right.choices, blank=True)
     # Business days from trade to settlement; None means the default for the asset class.
     settlement_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["symbol"]
+        ordering = ["symbol", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol", "exchange", "currency"],
+                condition=Q(conid__isnull=True),
+                name="instrument_key_without_conid",
+            ),
+            models.CheckConstraint(
+                condition=Q(strike__isnull=True) | Q(strike__gte=0),
+                name="instrument_strike_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(multiplier__gt=0), name="instrument_multiplier_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.symbol
+
+
+class InstrumentChange(models.Model):
+    """The audit of the instrument master: who or what changed which fields, from what to what,
+    giving which version. Written by `ledger.services.instruments` in the transaction of the
+    change; never updated."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField()
+    changed_at = models.DateTimeField()
+    # flex, csv, console, admin, ...
+    source = models.CharField(max_length=32)
+    actor = models.CharField(max_length=200, blank=True)
+    # field → [old, new], as text
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["instrument_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "version"], name="instrument_change_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} v{self.version} {self.source}"
 
 
 class Price(models.Model):
@@ -163,6 +225,10 @@ class JournalEntry(models.Model):
         FX_CONVERSION = "fx_conversion", "FX conversion"
         STOCK_SPLIT = "stock_split", "Stock split"
         REVERSAL = "reversal", "Reversal"
+        PAYMENT_IN_LIEU = "payment_in_lieu", "Payment in lieu of dividend"
+        CORPORATE_ACTION = "corporate_action", "Corporate action"
+        OPTION_EVENT = "option_event", "Option exercise, assignment or expiry"
+        OPENING_BALANCE = "opening_balance", "Opening balance"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     trade_date = models.DateField()
@@ -239,6 +305,15 @@ class Posting(models.Model):
     quantity = models.DecimalField(**AMOUNT)
     price = models.DecimalField(**PRICE, null=True, blank=True)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.PRINCIPAL)
+    # Of an instrument leg: the costs of the trade in the instrument's currency (commissions,
+    # fees, transfer taxes), which enter the lot's basis on a purchase and reduce the amount
+    # realized on a sale (IRS Publication 550, "Basis of Investment Property" and "Amount
+    # realized"). None: no costs.
+    cost = models.DecimalField(**AMOUNT, null=True, blank=True)
+    # Of an instrument leg that carries a lot over (a reorganisation, an opening balance, a
+    # transfer in): the lot's original acquisition date, so its holding period runs on (IRC
+    # §1223). None: the entry's trade date.
+    acquired = models.DateField(null=True, blank=True)
 
     class Meta:
         # One index serves reads by account, by (account, instrument) and, with `instrument IS
@@ -363,3 +438,64 @@ class NavSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date} {self.nav}"
+
+
+class BrokerAccountMapping(models.Model):
+    """The carrying broker's account id (IBKR Flex `accountId`) of a ledger account, edited by
+    the operator; without one, an account whose `external_ref` equals the id is taken."""
+
+    broker_account_id = models.CharField(max_length=32, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="broker_ids")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.broker_account_id} → {self.account_id}"
+
+
+class BrokerStatement(models.Model):
+    """What a carrying broker's statement says an account holds at its end, kept to reconcile
+    the ledger against: positions per contract, ending cash per currency and the realized P&L
+    of each closing trade (`BrokerStatementLine`). Imported again, a statement's lines are
+    replaced (they are the broker's view, not bookings)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="broker_statements")
+    broker_account_id = models.CharField(max_length=32)
+    from_date = models.DateField()
+    to_date = models.DateField()
+    file_sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["account_id", "-to_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "from_date", "to_date"], name="broker_statement_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.broker_account_id} {self.from_date}–{self.to_date}"
+
+
+class BrokerStatementLine(models.Model):
+    class Kind(models.TextChoices):
+        POSITION = "position", "Position"
+        CASH = "cash", "Ending cash"
+        REALIZED = "realized", "Realized P&L"
+
+    statement = models.ForeignKey(BrokerStatement, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # conid (position), currency (cash) or the closing trade's idempotency key (realized)
+    key = models.CharField(max_length=128)
+    label = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    value = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["statement_id", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "kind", "key"], name="broker_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.value}"

@@ -18,3 +18,14 @@ def nav_snapshot_nightly(on: str | None = None) -> int:
 @shared_task(acks_late=True)
 def nav_history_rebuild(start: str, end: str) -> int:
     return nav_snapshots_rebuild(start=date.fromisoformat(start), end=date.fromisoformat(end))
+
+
+@shared_task(acks_late=True)
+def market_data_fetch(on: str | None = None) -> int:
+    """The day's closes and FX rates from every configured provider (`MARKET_DATA_PROVIDERS`);
+    loading a day again replaces its values, so a retried task is harmless."""
+    from ledger.market_providers import market_data_fetch_day
+
+    day = date.fromisoformat(on) if on else timezone.localdate() - timedelta(days=1)
+    results = market_data_fetch_day(on=day)
+    return sum(prices.written + rates.written for prices, rates in results.values())

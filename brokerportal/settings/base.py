@@ -351,7 +351,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 60 * 60 * 6},
     },
+    # Closes and FX rates of the day just closed from the market data providers, before the
+    # NAV snapshots value the accounts at them.
+    "ledger-market-data-fetch": {
+        "task": "ledger.tasks.market_data_fetch",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 60 * 60 * 6},
+    },
 }
+# Market data sources (ledger.market_providers): [{"class": dotted path, "options": {...}}].
+MARKET_DATA_PROVIDERS = env.json("MARKET_DATA_PROVIDERS", default=[])
 
 # --- e-mail ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

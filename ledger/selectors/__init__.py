@@ -33,7 +33,14 @@ from ledger.selectors.holdings import (
     positions_for,
     realized_for,
 )
-from ledger.selectors.market import benchmark_closes_for, instruments_by_symbol, usd_rates_as_of
+from ledger.selectors.market import (
+    MissingPrice,
+    benchmark_closes_for,
+    instruments_by_symbol,
+    missing_prices_count,
+    missing_prices_for,
+    usd_rates_as_of,
+)
 from ledger.selectors.performance import (
     PERIODS,
     PerformanceReport,
@@ -58,6 +65,7 @@ __all__ = [
     "CashReport",
     "CashRow",
     "PerformanceReport",
+    "MissingPrice",
     "PortfolioValuation",
     "RecentEntry",
     "account_by_number",
@@ -77,6 +85,8 @@ __all__ = [
     "ledger_state_for",
     "lots_for",
     "masters_for",
+    "missing_prices_count",
+    "missing_prices_for",
     "nav_history_for",
     "nav_points_by_account",
     "nav_points_for",

@@ -6,10 +6,12 @@ every read of `ledger.selectors`, so a caller never has to know which reads are 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.utils import timezone
 
 from ledger.models import Instrument, Price
 
@@ -51,3 +53,49 @@ def benchmark_closes_for(
         .order_by("date")
         .values_list("date", "close")
     )
+
+
+@dataclass(frozen=True)
+class MissingPrice:
+    """A holding of the tenant's accounts that cannot be valued on `as_of`: no close of the
+    instrument on or before that day, or no FX rate of its currency (USD aside)."""
+
+    instrument_id: int
+    symbol: str
+    conid: int | None
+    currency: str
+    accounts: int  # how many of the tenant's accounts hold it
+    missing: str  # "price" or "fx"
+
+
+_MISSING = (
+    "SELECT i.id, i.symbol, i.conid, i.currency, count(*), "
+    "NOT EXISTS (SELECT 1 FROM ledger_price px WHERE px.instrument_id = i.id AND px.date <= %s), "
+    "i.currency <> 'USD' AND NOT EXISTS (SELECT 1 FROM ledger_fxrate r "
+    "WHERE r.currency = i.currency AND r.date <= %s) "
+    "FROM ledger_position p JOIN ledger_account a ON a.id = p.account_id "
+    "JOIN ledger_instrument i ON i.id = p.instrument_id "
+    "WHERE a.tenant_id = %s AND p.quantity <> 0 GROUP BY i.id ORDER BY i.symbol, i.id"
+)
+
+
+def missing_prices_for(*, tenant, as_of: date | None = None) -> list[MissingPrice]:
+    """The instruments the tenant's accounts hold that have no close (or no FX rate) on or
+    before `as_of` (default today): an exception to show, never a value of zero. One query."""
+    day = as_of or timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(_MISSING, [day, day, tenant.pk])
+        rows = cursor.fetchall()
+    out = []
+    for pk, symbol, conid, currency, accounts, no_price, no_fx in rows:
+        if no_price or no_fx:
+            out.append(
+                MissingPrice(pk, symbol, conid, currency, accounts, "price" if no_price else "fx")
+            )
+    return out
+
+
+def missing_prices_count(*, tenant, as_of: date | None = None) -> int:
+    """How many held instruments of the tenant cannot be valued on `as_of` (see
+    `missing_prices_for`), for the staff dashboard."""
+    return len(missing_prices_for(tenant=tenant, as_of=as_of))
