@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= brokerportal.settings.dev
 
-.PHONY: run test lint bench stop install db migrate demo worker format
+.PHONY: run serve test lint bench stop install db migrate demo worker format
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,30 @@ run: migrate
 	@echo "Serving on http://northwind.localhost:$(PORT)/ and http://harbor.localhost:$(PORT)/ (operator: http://platform.localhost:$(PORT)/admin/)"
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
+# Production's process shape on one machine: gunicorn (2 x CPUs + 1 workers), a Celery worker and
+# Celery beat, settings.serve (production without TLS, with the demo). Give DATABASE_URL and
+# CELERY_BROKER_URL; liveness and readiness on /healthz.
+SERVE_ENV = DJANGO_SETTINGS_MODULE=brokerportal.settings.serve SECRET_KEY="$$(cat .data/secret_key)" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-.localhost,localhost,127.0.0.1}" \
+	PLATFORM_HOST="$${PLATFORM_HOST:-platform.localhost}"
+SERVE_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+
+serve: migrate
+	@mkdir -p .data && test -s .data/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .data/secret_key
+	$(PY) manage.py brokerportal demo
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@if [ -n "$$CELERY_BROKER_URL" ]; then \
+		$(SERVE_ENV) $(VENV)/bin/celery -A brokerportal worker --loglevel=INFO --concurrency=2 \
+			--pidfile=.data/celery.pid --logfile=.data/celery.log --detach && \
+		$(SERVE_ENV) $(VENV)/bin/celery -A brokerportal beat --loglevel=INFO \
+			--schedule=.data/celerybeat-schedule --pidfile=.data/celerybeat.pid \
+			--logfile=.data/celerybeat.log --detach && \
+		echo "Celery worker and beat started on $$CELERY_BROKER_URL (logs: .data/celery*.log)"; \
+	else echo "No CELERY_BROKER_URL: tasks run in the web processes (eager)."; fi
+	@echo "Serving with gunicorn ($(SERVE_WORKERS) workers) on http://northwind.localhost:$(PORT)/ and http://harbor.localhost:$(PORT)/"
+	$(SERVE_ENV) $(VENV)/bin/gunicorn brokerportal.wsgi:application --bind 0.0.0.0:$(PORT) \
+		--workers $(SERVE_WORKERS) --timeout 60 --access-logfile .data/access.log
+
 test: db
 	DJANGO_SETTINGS_MODULE=brokerportal.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -54,5 +78,6 @@ bench: db
 	DJANGO_SETTINGS_MODULE=brokerportal.settings.test $(PY) -m bench $(if $(ONLY),--only $(ONLY),)
 
 stop:
-	@if [ -f .data/celery.pid ]; then kill $$(cat .data/celery.pid) 2>/dev/null || true; rm -f .data/celery.pid; fi
+	@for pidfile in .data/celery.pid .data/celerybeat.pid; do \
+		if [ -f $$pidfile ]; then kill $$(cat $$pidfile) 2>/dev/null || true; rm -f $$pidfile; fi; done
 	@if [ -x $(PY) ]; then $(PY) -m brokerportal.embedded_pg stop; fi

@@ -379,6 +379,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(DATA_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+# Public media from Django itself outside DEBUG: `make serve` only; a deployment's web server
+# serves /media/ (README, "Deploying").
+MEDIA_SERVED_BY_DJANGO = False
 # Media are stored per tenant: files land under MEDIA_ROOT/<schema_name>/.
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},

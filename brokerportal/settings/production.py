@@ -23,6 +23,14 @@ if not PLATFORM_HOST:
 PLATFORM_HOSTS = env.list("PLATFORM_HOSTS", default=[PLATFORM_HOST])
 DEMO_ALLOWED = False
 
+# Static files from the application (WhiteNoise, after `collectstatic`): the same in every
+# process shape; media stay with the web server in front.
+MIDDLEWARE = [  # noqa: F405
+    *MIDDLEWARE[:2],  # noqa: F405 - tenant middleware, SecurityMiddleware
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[2:],  # noqa: F405
+]
+
 # TLS ends at the proxy in front, which sets X-Forwarded-Proto (and must overwrite a client's).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
