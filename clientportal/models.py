@@ -71,10 +71,16 @@ class WithdrawalRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
     journal_entry_id = models.BigIntegerField(null=True, blank=True)
+    # The form's one-time token: a POST retried after a lost response (a dropped connection, a
+    # server killed after the commit) finds the request it made instead of making a second.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"], name="withdrawal_idempotency_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="withdrawal_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status="booked") | Q(journal_entry_id__isnull=False),

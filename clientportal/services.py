@@ -94,12 +94,30 @@ def deposit_notice_create(
 
 @transaction.atomic
 def withdrawal_request_create(
-    *, user, tenant, account: Account, amount: Decimal, currency: str, destination: str
+    *,
+    user,
+    tenant,
+    account: Account,
+    amount: Decimal,
+    currency: str,
+    destination: str,
+    idempotency_key: str | None = None,
 ) -> WithdrawalRequest:
     """Refused with InsufficientFunds when the amount exceeds withdrawable cash in `currency`
-    less the requests still awaiting approval; nothing is written then."""
-    # Serialise requests of one account so two concurrent requests cannot both pass the check.
+    less the requests still awaiting approval; nothing is written then.
+
+    With `idempotency_key` (the form's one-time token), a repeat of the same request by the same
+    user returns the request already made: one request, one audit record, however often the
+    POST is retried."""
+    # Serialise requests of one account so two concurrent requests cannot both pass the check
+    # (nor both miss each other's idempotency key).
     ledger_services.account_lock(tenant=tenant, account=account)
+    if idempotency_key:
+        made = WithdrawalRequest.objects.filter(
+            requested_by=user, idempotency_key=idempotency_key
+        ).first()
+        if made is not None:
+            return made
     available = withdrawable_cash(tenant=tenant, account=account, currency=currency)
     if amount > available:
         raise InsufficientFunds(
@@ -111,6 +129,7 @@ def withdrawal_request_create(
         amount=amount,
         currency=currency,
         destination=destination,
+        idempotency_key=idempotency_key or None,
     )
     request.full_clean()
     request.save()

@@ -22,6 +22,12 @@ def _fundable(request, account_id):
     )
 
 
+def _form_token(request) -> str | None:
+    """The form's one-time token (hex, from the page that rendered it), or None."""
+    token = request.POST.get("token", "")
+    return token if len(token) == 32 and all(c in "0123456789abcdef" for c in token) else None
+
+
 @login_required
 def transfers(request):
     scope = portal_scope(request)
@@ -91,6 +97,7 @@ def withdrawal_request(request):
                 amount=data["amount"],
                 currency=data["currency"],
                 destination=data["destination"],
+                idempotency_key=_form_token(request),
             )
         except LedgerError as refused:
             form.add_error("amount", refused.messages[0])
@@ -98,6 +105,9 @@ def withdrawal_request(request):
             messages.success(request, "Your withdrawal request is waiting for approval.")
             return redirect("clientportal:transfers")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "clientportal/withdrawal.html", {"portal": scope, "form": form}, status=status
-    )
+    context = {
+        "portal": scope,
+        "form": form,
+        "form_token": _form_token(request) or uuid.uuid4().hex,
+    }
+    return render(request, "clientportal/withdrawal.html", context, status=status)

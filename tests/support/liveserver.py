@@ -24,6 +24,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
+# The running servers by port, for tests that kill one (tests/faults).
+SERVERS: dict[int, subprocess.Popen] = {}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -114,10 +118,12 @@ def gunicorn_serve(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    SERVERS[port] = process
     try:
         _wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout_s=180)
         yield f"http://127.0.0.1:{port}", port
     finally:
+        SERVERS.pop(port, None)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
