@@ -34,3 +34,20 @@ def access_passkey(*, user, passkey_id):
     if passkey is None:
         raise Http404("No such passkey.")
     return passkey
+
+
+def access_withdrawal_request(*, user, request_id):
+    """A withdrawal request for staff deciding it (the Broker Portal's permission,
+    `clientportal.change_withdrawalrequest`); for anyone else, or a missing id, 404."""
+    from .models import WithdrawalRequest
+
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError):
+        raise Http404("No such withdrawal request.") from None
+    if not (user.is_staff and user.has_perm("clientportal.change_withdrawalrequest")):
+        raise Http404("No such withdrawal request.")
+    request = WithdrawalRequest.objects.select_related("account").filter(pk=pk).first()
+    if request is None:
+        raise Http404("No such withdrawal request.")
+    return request

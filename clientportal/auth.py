@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from brokerportal.ratelimit import posted_address, rate_limited
+from compliance.api_keys.services import api_keys_revoke_for_user
 from compliance.middleware import second_factor_required
 from compliance.selectors import security_settings_get
 from compliance.services import (
@@ -320,6 +321,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             action="password.reset",
             target=f"user:{user.get_username()}",
             ip=client_ip(self.request),
+        )
+        api_keys_revoke_for_user(
+            actor=user, user=user, reason="password reset", ip=client_ip(self.request)
         )
         return response
 

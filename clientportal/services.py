@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.services import audit_record
+from events.services import event_record
 from ledger import services as ledger_services
 from ledger.errors import InsufficientFunds, LedgerError
 from ledger.models import Account
@@ -89,6 +90,18 @@ def deposit_notice_create(
         target=f"account:{account.number}",
         details={"amount": str(amount), "currency": currency, "method": method},
     )
+    event_record(
+        kind="deposit.notified",
+        subject=f"deposit_notice:{notice.pk}",
+        account_id=account.pk,
+        data={
+            "account": account.number,
+            "amount": str(amount),
+            "currency": currency,
+            "method": method,
+            "expected_on": expected_on.isoformat(),
+        },
+    )
     return notice
 
 
@@ -139,7 +152,23 @@ def withdrawal_request_create(
         target=f"account:{account.number}",
         details={"request": request.pk, "amount": str(amount), "currency": currency},
     )
+    _withdrawal_event("withdrawal.requested", request)
     return request
+
+
+def _withdrawal_event(kind: str, request: WithdrawalRequest) -> None:
+    event_record(
+        kind=kind,
+        subject=f"withdrawal:{request.pk}",
+        account_id=request.account_id,
+        data={
+            "account": request.account.number,
+            "amount": str(request.amount),
+            "currency": request.currency,
+            "status": request.status,
+            "journal_entry_id": request.journal_entry_id,
+        },
+    )
 
 
 def _decidable(request_id: int) -> WithdrawalRequest:
@@ -174,6 +203,7 @@ def withdrawal_request_approve(*, staff, tenant, request_id: int) -> WithdrawalR
         target=f"account:{request.account.number}",
         details={"request": request.pk, "entry": entry.pk},
     )
+    _withdrawal_event("withdrawal.approved", request)
     withdrawal_decided_notify_on_commit(request=request)
     return request
 
@@ -192,6 +222,7 @@ def withdrawal_request_reject(*, staff, request_id: int, note: str) -> Withdrawa
         target=f"account:{request.account.number}",
         details={"request": request.pk, "note": note},
     )
+    _withdrawal_event("withdrawal.rejected", request)
     withdrawal_decided_notify_on_commit(request=request)
     return request
 
@@ -227,4 +258,17 @@ def internal_transfer_book(
         target=f"account:{from_account.number}",
         details={"to": to_account.number, "amount": str(amount), "entry": entry.pk},
     )
+    for account in (from_account, to_account):
+        event_record(
+            kind="journal.booked",
+            subject=f"entry:{entry.pk}",
+            account_id=account.pk,
+            data={
+                "entry": entry.pk,
+                "from": from_account.number,
+                "to": to_account.number,
+                "amount": str(amount),
+                "currency": currency,
+            },
+        )
     return entry

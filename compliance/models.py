@@ -93,3 +93,9 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+# API keys (django-rest-knox's token model, swapped in by settings.KNOX_TOKEN_MODEL).
+from compliance.api_keys.models import ApiKey  # noqa: E402
+
+__all__ = ["ApiKey", "AuditRecord", "Invitation", "SecuritySettings"]

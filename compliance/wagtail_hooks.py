@@ -6,7 +6,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from tenants.roles import COMPLIANCE_OFFICER, SECURITY_OFFICER, has_role
 
-from . import admin_views
+from . import admin_views, api_key_views
 from .account_panels import EmailSettingsPanel
 
 admin_urlpatterns = [
@@ -19,6 +19,8 @@ admin_urlpatterns = [
     path("audit/", admin_views.audit_log, name="audit"),
     path("access-review/", admin_views.access_review, name="access_review"),
     path("settings/", admin_views.security_settings, name="settings"),
+    path("api-keys/", api_key_views.api_keys, name="api_keys"),
+    path("api-keys/revoke/", api_key_views.api_key_revoke_view, name="api_key_revoke"),
 ]
 
 
@@ -82,6 +84,7 @@ def register_security_menu():
             RoleMenuItem(
                 "Security settings", reverse("compliance_admin:settings"), icon_name="cog"
             ),
+            RoleMenuItem("API keys", reverse("compliance_admin:api_keys"), icon_name="key"),
         ]
     )
     return SecuritySubmenu("Security", menu, icon_name="key", order=900)

@@ -221,6 +221,33 @@ def seed_block(tenant, marker):
     ).pk
 
 
+def seed_withdrawal(tenant, marker):
+    from decimal import Decimal
+
+    from clientportal.models import WithdrawalRequest
+    from ledger.models import Account
+
+    client = get_user_model().objects.get(
+        username=f"{marker.replace('withdrawal', 'user')}@example.com"
+    )
+    account = Account.objects.get(title=marker.replace("withdrawal", "account"))
+    return WithdrawalRequest.objects.create(
+        account=account,
+        requested_by=client,
+        amount=Decimal(1),
+        currency="USD",
+        destination=marker,
+    ).pk
+
+
+def seed_webhook(tenant, marker):
+    from events.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        url=f"https://{marker}.invalid/hook", description=marker, secret=marker
+    ).pk
+
+
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
@@ -240,6 +267,8 @@ KINDS = {
     "message_thread": seed_message_thread,
     "allocation_group": seed_allocation_group,
     "block": seed_block,
+    "withdrawal": seed_withdrawal,
+    "webhook": seed_webhook,
 }
 
 # Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
@@ -337,6 +366,25 @@ ROUTES = {
     "api:allocations-detail": fill(allocation_id=ANY_ID),
     "api:allocations-book": fill(allocation_id=ANY_ID),
     "api:allocations-reverse": fill(allocation_id=ANY_ID),
+    # --- API resources (api/urls.py) -----------------------------------------------------------
+    "api:accounts-detail": fill(pk="account"),
+    "api:accounts-activity": fill(pk="account"),
+    "api:accounts-cash": fill(pk="account"),
+    "api:accounts-nav": fill(pk="account"),
+    "api:accounts-performance": fill(pk="account"),
+    "api:accounts-positions": fill(pk="account"),
+    "api:accounts-valuation": fill(pk="account"),
+    "api:masters-detail": fill(pk="account"),
+    "api:withdrawals-detail": fill(pk="withdrawal"),
+    "api:withdrawals-approve": fill(pk="withdrawal"),
+    "api:withdrawals-reject": fill(pk="withdrawal"),
+    "api:threads-detail": fill(pk="message_thread"),
+    "api:threads-message": fill(pk="message_thread"),
+    "api:webhooks-detail": fill(pk="webhook"),
+    "api:webhooks-deliveries": fill(pk="webhook"),
+    "api:webhooks-disable": fill(pk="webhook"),
+    "api:webhooks-enable": fill(pk="webhook"),
+    "api:webhooks-redeliver": fill(pk="webhook", delivery_id=ANY_ID),
     # --- statements (branding/statements) -- issued statements need rendered files: any id ------
     "branding_statement_run": fill(run_id=ANY_ID),
     "branding_statement_download": fill(statement_id=ANY_ID, fmt=literal("pdf")),

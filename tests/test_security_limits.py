@@ -129,9 +129,11 @@ def test_v2_4_1_api_calls_are_throttled_per_user_with_retry_after(tenant_a, sett
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["detail"].startswith("Request was throttled.")
-    # and anonymous calls are counted per address
+    # and anonymous calls get nothing, not even the schema (for logged-in users only): 401
     anonymous = tenant_client(tenant_a)
-    assert [anonymous.get("/api/v1/schema/").status_code for _ in range(3)] == [200, 200, 429]
+    answers = [anonymous.get("/api/v1/schema/") for _ in range(3)]
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert answers[0]["WWW-Authenticate"] == "Bearer"
 
 
 def _applicant(tenant):

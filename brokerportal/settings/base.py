@@ -111,13 +111,17 @@ TENANT_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API keys (compliance.ApiKey, hashed)
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "branding",
     "onboarding",
     "allocations",
     "clientportal",
     "compliance",
+    "events",
+    "api",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -434,10 +438,18 @@ WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: an unauthenticated call gets 401 with `WWW-Authenticate: Bearer`.
+        "compliance.api_keys.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.KeyScopes",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "api.errors.problem_details_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per user (token or session), and per client address for anonymous calls; 429 with
     # Retry-After beyond. REMOTE_ADDR is the address (NUM_PROXIES 0): X-Forwarded-For is the
@@ -449,7 +461,28 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
     "NUM_PROXIES": 0,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Broker Portal API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Broker Portal API",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SWAGGER_UI_DIST": "SIDECAR",  # bundled, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["api.schema.only_api_paths"],
+}
+# API keys: django-rest-knox with our model. Keys are `bpk_` + 64 hex characters; only the
+# SHA-512 digest is stored. A Security Officer chooses each key's expiry (at most a year).
+KNOX_TOKEN_MODEL = "compliance.ApiKey"  # noqa: S105 - a model name
+REST_KNOX = {"TOKEN_PREFIX": "bpk_", "AUTO_REFRESH": False, "TOKEN_TTL": None}
+# Webhooks: attempts per delivery (exponential backoff from WEBHOOK_RETRY_BASE_S), and
+# consecutive failed deliveries after which an endpoint is disabled.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_S = env.int("WEBHOOK_RETRY_BASE_S", default=10)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=20)
+WEBHOOK_TIMEOUT_S = 10
+WEBHOOK_HTTPS_ONLY = env.bool("WEBHOOK_HTTPS_ONLY", default=True)
 
 LOGGING = {
     "version": 1,

@@ -51,3 +51,6 @@ LOGGING = {
         "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},
     },
 }
+
+# Webhook receivers in development may be local http servers.
+WEBHOOK_HTTPS_ONLY = env.bool("WEBHOOK_HTTPS_ONLY", default=False)

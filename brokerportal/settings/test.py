@@ -25,3 +25,5 @@ CELERY_RESULT_BACKEND = None
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_brokerportal")}  # noqa: F405
 # One process: the per-process cache is shared by everything a test does.
 PORTAL_FIGURES_CACHE = env.bool("PORTAL_FIGURES_CACHE", default=True)
+# Webhook receivers of tests are local http servers.
+WEBHOOK_HTTPS_ONLY = False

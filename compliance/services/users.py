@@ -8,6 +8,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 from guardian.models import UserObjectPermission
 
+from compliance.api_keys.services import api_keys_revoke_for_user
 from compliance.login_attempts import login_failures_clear
 from tenants.roles import ALL_ROLES, CLIENT, STAFF_ROLES, VIEWER
 
@@ -84,6 +85,8 @@ def user_roles_set(*, actor, user, roles: list[str], ip: str | None = None):
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
+    if before != sorted(roles):
+        api_keys_revoke_for_user(actor=actor, user=user, reason="roles changed", ip=ip)
     audit_record(
         actor=actor,
         action="user.roles_set",
@@ -97,14 +100,12 @@ def user_roles_set(*, actor, user, roles: list[str], ip: str | None = None):
 @transaction.atomic
 def user_deactivate(*, actor, user, ip: str | None = None):
     """The login stops working at once: inactive users are not authenticated by any backend
-    (their open sessions resolve to anonymous) and their API tokens are deleted."""
-    from rest_framework.authtoken.models import Token
-
+    (their open sessions resolve to anonymous) and their API keys are revoked."""
     if actor is not None and actor.pk == user.pk:
         raise ValidationError("You cannot deactivate your own login.")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
+    api_keys_revoke_for_user(actor=actor, user=user, reason="user deactivated", ip=ip)
     audit_record(actor=actor, action="user.deactivate", target=_target(user), ip=ip)
     return user
 
@@ -144,6 +145,7 @@ def user_2fa_reset(*, actor, user, ip: str | None = None) -> int:
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
         removed += 1
+    api_keys_revoke_for_user(actor=actor, user=user, reason="second factor reset", ip=ip)
     audit_record(
         actor=actor, action="2fa.reset", target=_target(user), details={"devices": removed}, ip=ip
     )

@@ -1,0 +1,298 @@
+"""Representations of the API: decimals as strings, times in ISO 8601 with offset."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from clientportal.models import DepositNotice, Message, MessageThread, WithdrawalRequest
+from events.models import KINDS, Event, WebhookDelivery, WebhookEndpoint
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+AMOUNT = {"max_digits": 28, "decimal_places": 8}
+
+
+class AccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    account_type = serializers.CharField()
+    master = serializers.SerializerMethodField()
+    base_currency = serializers.CharField()
+    margin_type = serializers.CharField()
+    status = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+
+    def get_master(self, account) -> str | None:
+        return account.parent.number if account.parent_id and account.parent else None
+
+
+class MasterSerializer(AccountSerializer):
+    subs = serializers.SerializerMethodField()
+
+    def get_subs(self, account) -> list[str]:
+        visible = self.context.get("visible_ids")
+        return [s.number for s in account.subs.all() if visible is None or s.pk in visible]
+
+
+class PositionSerializer(serializers.Serializer):
+    account = serializers.CharField(source="account.number")
+    conid = serializers.IntegerField(source="instrument.conid", allow_null=True)
+    symbol = serializers.CharField(source="instrument.symbol")
+    asset_class = serializers.CharField(source="instrument.asset_class")
+    currency = serializers.CharField(source="instrument.currency")
+    quantity = serializers.DecimalField(**AMOUNT)
+    cost = serializers.DecimalField(**AMOUNT)
+    realized_pnl = serializers.DecimalField(**AMOUNT)
+
+
+class CashRowSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    balance = serializers.DecimalField(**AMOUNT)
+    settled = serializers.DecimalField(**AMOUNT)
+    withdrawable = serializers.DecimalField(**AMOUNT)
+
+
+class CashSerializer(serializers.Serializer):
+    base_currency = serializers.CharField()
+    total = serializers.DecimalField(**AMOUNT)
+    settled_total = serializers.DecimalField(**AMOUNT)
+    rows = CashRowSerializer(many=True)
+
+
+class ActivitySerializer(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    trade_date = serializers.DateField()
+    settle_date = serializers.DateField()
+    account_number = serializers.CharField()
+    memo = serializers.CharField(allow_blank=True)
+    symbol = serializers.CharField(allow_blank=True)
+    quantity = serializers.DecimalField(**AMOUNT)
+    price = serializers.DecimalField(**AMOUNT, allow_null=True)
+    currency = serializers.CharField(allow_blank=True)
+    amount = serializers.DecimalField(**AMOUNT)
+    commission = serializers.DecimalField(**AMOUNT)
+    execution_id = serializers.CharField(allow_null=True)
+
+
+class ValuationSerializer(serializers.Serializer):
+    base_currency = serializers.CharField()
+    cash = serializers.DecimalField(**AMOUNT)
+    settled_cash = serializers.DecimalField(**AMOUNT)
+    long_value = serializers.DecimalField(**AMOUNT)
+    short_value = serializers.DecimalField(**AMOUNT)
+    nlv = serializers.DecimalField(**AMOUNT)
+    initial_margin = serializers.DecimalField(**AMOUNT)
+    maintenance_margin = serializers.DecimalField(**AMOUNT)
+    excess_liquidity = serializers.DecimalField(**AMOUNT)
+    buying_power = serializers.DecimalField(**AMOUNT)
+    unrealized_pnl = serializers.DecimalField(**AMOUNT)
+    realized_pnl = serializers.DecimalField(**AMOUNT)
+    daily_pnl = serializers.DecimalField(**AMOUNT)
+
+
+class RangeSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    benchmark = serializers.CharField(required=False, max_length=32)
+
+    def validate(self, attrs):
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError("start is after end.")
+        return attrs
+
+
+class ReturnSerializer(serializers.Serializer):
+    cumulative = serializers.DecimalField(max_digits=40, decimal_places=12, allow_null=True)
+    annualized = serializers.DecimalField(max_digits=40, decimal_places=12, allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class PerformanceSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    base_currency = serializers.CharField()
+    twr = ReturnSerializer(allow_null=True)
+    mwr = serializers.SerializerMethodField()
+    benchmark_symbol = serializers.CharField(allow_null=True)
+    benchmark = ReturnSerializer(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+
+    def get_mwr(self, report) -> dict | None:
+        if report.mwr is None:
+            return None
+        m = report.mwr
+        return {
+            "cumulative": None if m.period_return is None else str(m.period_return),
+            "annualized": None if m.annualized is None else str(m.annualized),
+            "reason": m.reason,
+            "rule": m.rule,
+        }
+
+
+class NavPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    account = serializers.CharField(source="account.number")
+    nav = serializers.DecimalField(**AMOUNT)
+    flows = serializers.DecimalField(**AMOUNT)
+
+
+class WithdrawalSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.number", read_only=True)
+
+    class Meta:
+        model = WithdrawalRequest
+        fields = [
+            "id",
+            "account",
+            "amount",
+            "currency",
+            "destination",
+            "status",
+            "created_at",
+            "decided_at",
+            "decision_note",
+            "journal_entry_id",
+        ]
+        read_only_fields = fields
+
+
+class WithdrawalCreateSerializer(serializers.Serializer):
+    account = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+    destination = serializers.CharField(max_length=200)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class DepositNoticeSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.number", read_only=True)
+
+    class Meta:
+        model = DepositNotice
+        fields = [
+            "id",
+            "account",
+            "amount",
+            "currency",
+            "method",
+            "reference",
+            "expected_on",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DepositNoticeCreateSerializer(serializers.Serializer):
+    account = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+    method = serializers.ChoiceField(choices=["wire", "ach", "check"])
+    expected_on = serializers.DateField()
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class InternalTransferSerializer(serializers.Serializer):
+    from_account = serializers.IntegerField(min_value=1)
+    to_account = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+
+
+class JournalEntrySerializer(serializers.Serializer):
+    entry_id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
+    trade_date = serializers.DateField()
+    settle_date = serializers.DateField()
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MessageThread
+        fields = ["id", "subject", "created_at", "last_message_at"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "from_staff", "body", "sent_at"]
+        read_only_fields = fields
+
+
+class ThreadCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=5000)
+
+
+class MessagePostSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    id = serializers.CharField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "kind", "created_at", "subject", "account_id", "data"]
+        read_only_fields = fields
+
+
+class EventPageSerializer(serializers.Serializer):
+    events = EventSerializer(many=True)
+    next_after = serializers.CharField()
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "kinds",
+            "active",
+            "consecutive_failures",
+            "disabled_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=KINDS), required=False, default=list
+    )
+
+
+class WebhookCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField()
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "endpoint",
+            "event",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "last_attempt_at",
+            "delivered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
