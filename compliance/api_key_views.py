@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from compliance.access import security_officer_require
+from compliance.actions import action_view, refusal_text
+from compliance.api_keys.actions import ApiKeyCreate, ApiKeyRevoke
 from compliance.api_keys.models import SCOPE_CHOICES, ApiKey
-from compliance.api_keys.services import api_key_create, api_key_revoke, networks_parse
-from compliance.services import client_ip
+from compliance.api_keys.services import networks_parse
 from compliance.sessions import reauth_recent, reauth_redirect
 
 
@@ -38,6 +39,7 @@ def _page(request, form, secret=None, key=None, status=200):
     return render(request, "compliance/admin/api_keys.html", context, status=status)
 
 
+@action_view(ApiKeyCreate)
 def api_keys(request):
     security_officer_require(request.user)
     if request.method != "POST":
@@ -53,17 +55,16 @@ def api_keys(request):
     try:
         if user is None:
             raise ValidationError(f"No login {data['username']!r}.")
-        key, secret = api_key_create(
-            actor=request.user,
+        key, secret = ApiKeyCreate.from_request(
+            request,
             user=user,
             name=data["name"],
             scopes=data["scopes"],
             days=data["days"],
             networks=networks_parse(data["networks"]),
-            ip=client_ip(request),
-        )
+        ).execute()
     except ValidationError as error:
-        form.add_error(None, error)
+        form.add_error(None, refusal_text(error))
         return _page(request, form, status=400)
     # Shown on this response only: the key is stored as a digest and cannot be shown again.
     response = _page(request, ApiKeyForm(), secret=secret, key=key)
@@ -71,14 +72,13 @@ def api_keys(request):
     return response
 
 
+@action_view(ApiKeyRevoke)
 @require_POST
 def api_key_revoke_view(request):
     security_officer_require(request.user)
     key = ApiKey.objects.select_related("user").filter(digest=request.POST.get("key", "")).first()
     if key is None:
         raise Http404("No such API key.")
-    api_key_revoke(
-        actor=request.user, key=key, reason="revoked by a Security Officer", ip=client_ip(request)
-    )
+    ApiKeyRevoke.from_request(request, key=key).execute()
     messages.success(request, f"Key {key.name} of {key.user.username} revoked.")
     return redirect("compliance_admin:api_keys")

@@ -127,3 +127,36 @@ def test_the_stock_token_is_gone():
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
     classes = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
     assert "rest_framework.authentication.TokenAuthentication" not in classes
+
+
+def test_the_security_officers_page_lists_and_revokes_keys(tenant_a, holder):
+    # given a key of the client and a Security Officer on the API keys page
+    from tests.support.factories import user_make
+    from tests.support.tenants import login, tenant_client
+
+    user, _ = holder
+    secret = key_for(tenant_a, user)
+    officer = user_make(tenant=tenant_a, username="so-page", roles=["Security Officer"], totp=True)
+    viewer = user_make(tenant=tenant_a, username="viewer-page", roles=["Viewer"], totp=True)
+    page = login(tenant_client(tenant_a), officer, tenant_a)
+    with tenant_context(tenant_a):
+        key = ApiKey.objects.get(user=user)
+    # when a Viewer tries, then the officer revokes it
+    assert login(tenant_client(tenant_a), viewer, tenant_a).get(
+        "/broker/security/api-keys/"
+    ).status_code in (302, 403)
+    listing = page.get("/broker/security/api-keys/").content.decode()
+    revoked = page.post("/broker/security/api-keys/revoke/", {"key": key.digest})
+    # a creation without a fresh password goes to the password page first
+    unconfirmed = page.post(
+        "/broker/security/api-keys/",
+        {"username": user.username, "name": "x", "scopes": ["read"], "days": "5"},
+    )
+    # then
+    assert key.token_key in listing and "active" in listing
+    assert revoked.status_code == 302
+    assert key_client(tenant_a, secret).get("/api/v1/accounts/").status_code == 401
+    assert unconfirmed.status_code == 302 and "/reauth/" in unconfirmed["Location"]
+    with tenant_context(tenant_a):
+        assert ApiKey.objects.filter(user=user).count() == 1
+        assert AuditRecord.objects.filter(action="api_key.revoke", actor_id=officer.pk).count() == 1

@@ -1,0 +1,36 @@
+"""The Security Officer's verbs on API keys (the Broker Portal's API keys page)."""
+
+from compliance.actions import Action
+from tenants.roles import SECURITY_OFFICER
+
+from .services import api_key_create, api_key_revoke
+
+
+class ApiKeyCreate(Action):
+    """A new key for a login; returns (key, secret). The service writes the audit record."""
+
+    fields = ("user", "name", "scopes", "days", "networks")
+    roles = (SECURITY_OFFICER,)
+    refusal = "Only a Security Officer may create API keys."
+
+    def perform(self):
+        return api_key_create(
+            actor=self.actor,
+            user=self.user,
+            name=self.name,
+            scopes=self.scopes,
+            days=self.days,
+            networks=self.networks,
+            ip=self.ip,
+        )
+
+
+class ApiKeyRevoke(Action):
+    fields = ("key",)
+    roles = (SECURITY_OFFICER,)
+    refusal = "Only a Security Officer may revoke API keys."
+
+    def perform(self):
+        return api_key_revoke(
+            actor=self.actor, key=self.key, reason="revoked by a Security Officer", ip=self.ip
+        )
