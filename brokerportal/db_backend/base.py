@@ -14,8 +14,11 @@ set it too. What it removes is the tenant following any `SET search_path`, whoev
 (see README, "Database roles").
 """
 
+import contextlib
+
 import django.db.utils
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.postgresql.base import Cursor as DjangoCursor
 from django_tenants.postgresql_backend import base as tenants_base
 from django_tenants.utils import get_limit_set_calls
 
@@ -25,10 +28,82 @@ DatabaseError = tenants_base.DatabaseError
 IntegrityError = tenants_base.IntegrityError
 
 
+# --- transaction pooling (PgBouncer `pool_mode = transaction`) -------------------------------
+#
+# Behind a transaction pooler, consecutive statements of one Django connection may run on
+# different server connections unless they share a transaction. django-tenants issues
+# `SET search_path` before the statements of each cursor; in autocommit mode that SET and the
+# statement after it are two transactions, so the statement could run under another client's
+# search path (another tenant's tables). With `DATABASES[...]["TRANSACTION_POOLING"]` on:
+# - in autocommit mode the SET is not sent on its own; every statement runs as
+#   `BEGIN; SET LOCAL search_path = ...; SET LOCAL brokerportal.tenant = ...; <statement>;
+#   COMMIT`, one transaction, so the pooler keeps it on one server connection and nothing of it
+#   outlives the statement;
+# - inside a transaction (atomic blocks) django-tenants' SET runs as the transaction's first
+#   statement, as without a pooler, and every transaction sets it again before its first query;
+# - server-side cursors are off and statements are never prepared (settings), as PgBouncer's
+#   transaction mode requires (https://www.pgbouncer.org/features.html).
+
+
+class TransactionPooledCursor(DjangoCursor):
+    """Runs each autocommit statement in its own transaction behind the tenant's SET LOCAL."""
+
+    def execute(self, query, params=None, *args, **kwargs):
+        prefix = getattr(self.connection, "brokerportal_search_path", None)
+        if prefix is None or not self.connection.autocommit:
+            return super().execute(query, params, *args, **kwargs)
+        super().execute(f"BEGIN; {prefix}")
+        try:
+            result = super().execute(query, params, *args, **kwargs)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                DjangoCursor(self.connection).execute("ROLLBACK")
+            raise
+        # Another, plain cursor: this one keeps the statement's results for the caller.
+        DjangoCursor(self.connection).execute("COMMIT")
+        return result
+
+    def executemany(self, query, params_seq, *args, **kwargs):
+        prefix = getattr(self.connection, "brokerportal_search_path", None)
+        if prefix is None or not self.connection.autocommit:
+            return super().executemany(query, params_seq, *args, **kwargs)
+        super().execute(f"BEGIN; {prefix}")
+        try:
+            result = super().executemany(query, params_seq, *args, **kwargs)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                DjangoCursor(self.connection).execute("ROLLBACK")
+            raise
+        DjangoCursor(self.connection).execute("COMMIT")
+        return result
+
+    def copy(self, statement, *args, **kwargs):
+        if (
+            getattr(self.connection, "brokerportal_search_path", None)
+            and self.connection.autocommit
+        ):
+            raise ImproperlyConfigured("COPY behind a transaction pooler needs a transaction.")
+        return super().copy(statement, *args, **kwargs)
+
+
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if self.settings_dict.get("TRANSACTION_POOLING"):
+            params["cursor_factory"] = TransactionPooledCursor
+            params["prepare_threshold"] = None
+        return params
+
     def _handle_search_path(self, cursor=None):
         """django-tenants' own method, with the tenant setting added to its statement."""
         if self._setting_search_path:
+            return
+        if (
+            self.settings_dict.get("TRANSACTION_POOLING")
+            and self.connection is not None
+            and self.connection.autocommit
+        ):
+            self._search_path_defer()
             return
         if get_limit_set_calls() and self.search_path_set_schemas:
             return
@@ -54,3 +129,18 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             self._setting_search_path = False
             if cursor is None:
                 cursor_for_search_path.close()
+
+    def _search_path_defer(self) -> None:
+        """Transaction pooling, autocommit: no SET on the session; each statement carries it
+        (TransactionPooledCursor)."""
+        if not self.schema_name:
+            raise ImproperlyConfigured(
+                "Database schema not set. Did you forget to call set_schema() or set_tenant()?"
+            )
+        quoted = ",".join(
+            tenants_base.quote_schema_name(s) for s in self._get_cursor_search_paths()
+        )
+        self.connection.brokerportal_search_path = (
+            f"SET LOCAL search_path = {quoted}; SET LOCAL {TENANT_SETTING} = '{self.schema_name}'"
+        )
+        self.search_path_set_schemas = None

@@ -44,6 +44,13 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 # estimate crosses `jit_above_cost`, such as a master's valuation over 1,000 sub-accounts, where
 # compiling took 177 ms of a 190 ms query.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Behind PgBouncer in transaction mode (brokerportal/db_backend/base.py, "transaction pooling"):
+# each autocommit statement carries its tenant's SET LOCAL, no server-side cursors, no
+# prepared statements; `options` cannot pass the pooler (`ALTER DATABASE ... SET jit = off`).
+if env.bool("DB_TRANSACTION_POOLING", default=False):
+    DATABASES["default"]["TRANSACTION_POOLING"] = True
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"].pop("options", None)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
 # --- tenancy (django-tenants) -------------------------------------------------------------------
