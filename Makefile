@@ -28,14 +28,15 @@ demo: migrate
 	$(PY) manage.py brokerportal demo
 
 run: migrate
-	$(PY) manage.py brokerportal demo
+	@$(PY) manage.py brokerportal demo --quiet
 	@if [ -n "$$CELERY_BROKER_URL" ]; then \
 		$(VENV)/bin/celery -A brokerportal worker --loglevel=INFO --concurrency=2 \
 			--pidfile=.data/celery.pid --logfile=.data/celery.log --detach; \
 		echo "Celery worker started on $$CELERY_BROKER_URL (log: .data/celery.log)"; \
-	else echo "No CELERY_BROKER_URL: tasks run in-process (eager)."; fi
+	else echo "No CELERY_BROKER_URL: tasks run in-process (eager; log: .data/app.log)."; fi
+	@PORT=$(PORT) $(PY) manage.py brokerportal logins
 	@echo "Serving on http://northwind.localhost:$(PORT)/ and http://harbor.localhost:$(PORT)/ (operator: http://platform.localhost:$(PORT)/admin/)"
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	@PORT=$(PORT) $(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 # Production's process shape on one machine: gunicorn (2 x CPUs + 1 workers), a Celery worker and
 # Celery beat, settings.serve (production without TLS, with the demo). Give DATABASE_URL and

@@ -80,3 +80,64 @@ def line_chart_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+ASSET_CLASS_LABELS = {
+    "STK": "Stocks",
+    "ETF": "Funds (ETF)",
+    "FUND": "Funds",
+    "BOND": "Bonds",
+    "OPT": "Options",
+    "FUT": "Futures",
+    "CRYPTO": "Crypto",
+    "CASH": "Cash",
+}
+DONUT_FILLS = (
+    "var(--brand-primary)",
+    "var(--brand-accent)",
+    "#2e7d6b",
+    "#b26a00",
+    "#6a4c93",
+    "#7a7a7a",
+)
+
+
+def donut_svg(slices: Sequence[tuple[str, float]], *, title: str, size: int = 160) -> str:
+    """A ring of `slices` (label, value > 0) clockwise from twelve o'clock, largest first as
+    given. The title names every slice with its share, for readers that cannot see it."""
+    import math
+
+    total = sum(v for _, v in slices if v > 0)
+    shares = [(label, value / total) for label, value in slices if value > 0] if total else []
+    alt = title + ": " + ", ".join(f"{label} {share:.0%}" for label, share in shares)
+    centre, radius, ring = size / 2, size / 2 - 4, size * 0.18
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
+        f'aria-label="{escape(alt)}" width="{size}" height="{size}">',
+        f"<title>{escape(alt)}</title>",
+    ]
+    angle = -math.pi / 2
+    for index, (label, share) in enumerate(shares):
+        fill = DONUT_FILLS[index % len(DONUT_FILLS)]
+        if share >= 0.9999:
+            parts.append(
+                f'<circle cx="{centre}" cy="{centre}" r="{radius - ring / 2:.2f}" fill="none" '
+                f'stroke="{fill}" stroke-width="{ring:.2f}"><title>{escape(label)} 100%</title>'
+                "</circle>"
+            )
+            break
+        end = angle + share * 2 * math.pi
+        r_out, r_in = radius, radius - ring
+        large = 1 if share > 0.5 else 0
+        x1, y1 = centre + r_out * math.cos(angle), centre + r_out * math.sin(angle)
+        x2, y2 = centre + r_out * math.cos(end), centre + r_out * math.sin(end)
+        x3, y3 = centre + r_in * math.cos(end), centre + r_in * math.sin(end)
+        x4, y4 = centre + r_in * math.cos(angle), centre + r_in * math.sin(angle)
+        parts.append(
+            f'<path fill="{fill}" d="M{x1:.2f},{y1:.2f} A{r_out:.2f},{r_out:.2f} 0 {large} 1 '
+            f"{x2:.2f},{y2:.2f} L{x3:.2f},{y3:.2f} A{r_in:.2f},{r_in:.2f} 0 {large} 0 "
+            f'{x4:.2f},{y4:.2f} Z"><title>{escape(label)} {share:.0%}</title></path>'
+        )
+        angle = end
+    parts.append("</svg>")
+    return "".join(parts)

@@ -12,9 +12,12 @@ def _amount() -> forms.DecimalField:
 class AccountChoiceForm(forms.Form):
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
+        accounts = list(accounts)
         choices = [(a.pk, f"{a.number} · {a.title}") for a in accounts]
-        for name in self.account_fields:
-            self.fields[name] = forms.TypedChoiceField(choices=choices, coerce=int)
+        for index, name in enumerate(self.account_fields):
+            # From and To start on different accounts where there are two to choose from.
+            initial = accounts[index].pk if len(accounts) > index else None
+            self.fields[name] = forms.TypedChoiceField(choices=choices, coerce=int, initial=initial)
         self.order_fields([*self.account_fields])
 
 

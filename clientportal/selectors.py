@@ -127,6 +127,20 @@ class DashboardFigures:
     top_positions: list[PositionRow]
     position_count: int
     recent: list[RecentEntry]
+    # (asset class, value in the base currency), largest first; cash included when positive
+    allocation: list[tuple[str, Decimal]] = dataclasses.field(default_factory=list)
+
+
+def allocation_by_asset_class(valuation: PortalValuation) -> list[tuple[str, Decimal]]:
+    """Absolute market value per asset class and the cash (when positive), in the base
+    currency, largest first: what the dashboard's allocation ring shows."""
+    totals: dict[str, Decimal] = {}
+    for row in valuation.positions:
+        cls = row.value.asset_class
+        totals[cls] = totals.get(cls, ZERO) + abs(row.value.market_value)
+    if valuation.total.cash > 0:
+        totals["CASH"] = totals.get("CASH", ZERO) + valuation.total.cash
+    return sorted(((k, v) for k, v in totals.items() if v), key=lambda kv: (-kv[1], kv[0]))
 
 
 def dashboard_figures_key(*, tenant, accounts: list[Account], top: int, recent: int) -> str | None:
@@ -153,6 +167,7 @@ def dashboard_figures(
             top_positions=ranked[:top],
             position_count=len(valuation.positions),
             recent=entries_recent_for(tenant=tenant, account_ids=accounts, limit=recent),
+            allocation=allocation_by_asset_class(valuation),
         )
 
     return _cached(

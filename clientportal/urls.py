@@ -3,6 +3,7 @@ from django.urls import path
 
 from . import auth, security, views
 from .urls_portal import portal_urlpatterns
+from .views import installable
 
 app_name = "clientportal"
 
@@ -18,6 +19,9 @@ urlpatterns = [
     # second factors and passkeys of the logged-in user (passkey ceremonies: passkeys.py)
     path("security/", security.security, name="security"),
     path("security/passkeys/remove/", security.passkey_remove_view, name="passkey_remove"),
+    # installable: the service worker and its offline page (clientportal/views/installable.py)
+    path("auth/sw.js", installable.service_worker, name="service_worker"),
+    path("auth/offline/", installable.offline, name="offline"),
     path("auth/invitation/<str:token>/", auth.invitation_accept_view, name="invitation_accept"),
     path("auth/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("auth/reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -1,7 +1,5 @@
-"""Demo allocations: for each demo tenant with advisor masters, the advisor may trade in them,
-one master has an equal group and a 50/30/20 model group, one block booked over the model
-group and one block awaiting allocation (past the cut-off, so listed as an exception).
-Idempotent: a tenant that already has groups is left as it is."""
+"""Demo allocations in both demo tenants: the advisor's desk (a master with sub-accounts), its
+groups and blocks; see `allocations_demo_seed`."""
 
 from __future__ import annotations
 
@@ -9,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -24,7 +21,7 @@ from allocations.services import (
 from allocations.services.groups import MemberSpec
 from compliance.services.grants import access_grant
 from ledger.models import Account, Instrument, Price
-from ledger.services import instrument_settlement_rule
+from ledger.services import account_open, cash_deposit, instrument_settlement_rule
 
 
 def _advisor(tenant):
@@ -62,40 +59,55 @@ def _block(advisor, tenant, master, group, instrument, reference, fills, trade_d
     return block
 
 
-def allocations_demo_seed(*, tenant) -> None:
-    masters = list(
-        Account.objects.filter(tenant=tenant, account_type=Account.Type.MASTER).order_by("number")
+DESK_HOLDERS = ("Harriet Stone", "Marcus Chen", "Lucia Romano")
+SHORT_HOLDER = "Owen Pryce"
+DESK_DEPOSIT = Decimal("50000.00")
+SHORT_DEPOSIT = Decimal("50.00")
+
+
+def _desk(tenant, advisor, on):
+    """The advisor's model-portfolio master with three funded sub-accounts and one that holds
+    almost no cash (so one allocation is refused for want of cash)."""
+    master = account_open(
+        tenant=tenant,
+        title=f"{tenant.name} Model Portfolios",
+        account_type="master",
+        margin_type="reg_t",
+        external_ref=f"demo:{advisor.username}",
     )
-    master = next((m for m in masters if m.subs.count() >= 3), None)
-    if master is None:
-        return
+    subs = []
+    for holder, amount in (
+        *((h, DESK_DEPOSIT) for h in DESK_HOLDERS),
+        (SHORT_HOLDER, SHORT_DEPOSIT),
+    ):
+        sub = account_open(
+            tenant=tenant,
+            title=f"{holder} · Managed portfolio",
+            account_type="sub",
+            parent=master,
+        )
+        cash_deposit(
+            account=sub,
+            amount=amount,
+            currency="USD",
+            idempotency_key=f"demo-desk:{sub.number}",
+            value_date=on,
+            memo="Initial funding",
+        )
+        subs.append(sub)
+    return master, subs
+
+
+def allocations_demo_seed(*, tenant) -> None:
+    """Both demo tenants: an advisor desk (a master with funded sub-accounts), a 50/30/20 model
+    group over the funded ones and an equal group over all four; one block booked, one awaiting
+    allocation that books, and one whose preview is refused for the short account's cash.
+    Idempotent: a tenant that already has groups is left as it is."""
     with tenant_context(tenant):
         advisor = _advisor(tenant)
         if advisor is None or AllocationGroup.objects.exists():
             return
-        access_grant(actor=None, user=advisor, accounts=masters, perms=["trade"], tenant=tenant)
-        subs = list(master.subs.order_by("number")[:3])
-        everyone = list(master.subs.order_by("number"))
-        group_create(
-            actor=advisor,
-            tenant=tenant,
-            name="All clients, equal",
-            master=master,
-            method="equal",
-            members=[MemberSpec(account=a, priority=100) for a in everyone],
-        )
-        model = group_create(
-            actor=advisor,
-            tenant=tenant,
-            name="Model 50/30/20",
-            master=master,
-            method="percentages",
-            members=[
-                MemberSpec(account=a, priority=n, value=Decimal(v))
-                for n, (a, v) in enumerate(zip(subs, ("50", "30", "20"), strict=True), start=1)
-            ],
-        )
-        instrument = Instrument.objects.filter(currency=master.base_currency).order_by("symbol")
+        instrument = Instrument.objects.filter(currency="USD").order_by("symbol")
         instrument = instrument.first() or Instrument.objects.order_by("symbol").first()
         if instrument is None:
             return
@@ -105,6 +117,28 @@ def allocations_demo_seed(*, tenant) -> None:
         # is refused.
         trade_day = instrument_settlement_rule(instrument).previous_business_day(
             timezone.localdate()
+        )
+        master, subs = _desk(tenant, advisor, trade_day - timedelta(days=7))
+        masters = list(Account.objects.filter(tenant=tenant, account_type=Account.Type.MASTER))
+        access_grant(actor=None, user=advisor, accounts=masters, perms=["trade"], tenant=tenant)
+        everyone = group_create(
+            actor=advisor,
+            tenant=tenant,
+            name="All clients, equal",
+            master=master,
+            method="equal",
+            members=[MemberSpec(account=a, priority=100) for a in subs],
+        )
+        model = group_create(
+            actor=advisor,
+            tenant=tenant,
+            name="Model 50/30/20",
+            master=master,
+            method="percentages",
+            members=[
+                MemberSpec(account=a, priority=n, value=Decimal(v))
+                for n, (a, v) in enumerate(zip(subs, ("50", "30", "20"), strict=False), start=1)
+            ],
         )
         booked = _block(
             advisor,
@@ -116,14 +150,11 @@ def allocations_demo_seed(*, tenant) -> None:
             [(6, price), (4, price + Decimal("0.10"))],
             trade_day,
         )
-        try:
-            allocation_book(
-                user=advisor,
-                tenant=tenant,
-                allocation=allocation_preview(user=advisor, tenant=tenant, block=booked),
-            )
-        except ValidationError:
-            pass  # a demo client without the cash keeps the preview for the demo to book
+        allocation_book(
+            user=advisor,
+            tenant=tenant,
+            allocation=allocation_preview(user=advisor, tenant=tenant, block=booked),
+        )
         _block(
             advisor,
             tenant,
@@ -134,3 +165,14 @@ def allocations_demo_seed(*, tenant) -> None:
             [(10, price)],
             trade_day,
         )
+        short = _block(
+            advisor,
+            tenant,
+            master,
+            everyone,
+            instrument,
+            f"DEMO-{tenant.schema_name}-3",
+            [(40, price)],
+            trade_day,
+        )
+        allocation_preview(user=advisor, tenant=tenant, block=short)

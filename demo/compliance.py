@@ -96,8 +96,83 @@ def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int
     return granted
 
 
+# What each staff role may do on the accounts it works on (the demo's choice; a firm grants
+# its own). The Advisor/Trader of an advisor firm also trades in its masters (demo.allocations).
+STAFF_GRANTS = {
+    "Security Officer": ["view"],
+    "Onboarding Officer": ["view"],
+    "Advisor/Trader": ["view", "trade", "report"],
+    "Compliance Officer": ["view", "report"],
+    "Viewer": ["view"],
+}
+STAFF_ACCOUNTS = 25  # besides the demo clients' own accounts
+
+
+def demo_staff_grants_ensure(*, schema_name: str) -> int:
+    """Every demo staff login without account grants gets its role's rights (STAFF_GRANTS) on
+    the demo clients' accounts, the first masters and the first other accounts, so each role
+    has clients' figures to work on. Returns how many logins were granted."""
+    from django.db.models import Q
+    from guardian.models import UserObjectPermission
+
+    from compliance.services import access_grant
+    from ledger.models import Account
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(schema_name=schema_name)
+    mine = Account.objects.filter(tenant=tenant)
+    numbers = set(
+        mine.filter(Q(external_ref__startswith="demo:") | Q(account_type="master"))
+        .order_by("number")
+        .values_list("number", flat=True)[:STAFF_ACCOUNTS]
+    )
+    numbers |= set(
+        mine.filter(parent__isnull=True)
+        .order_by("number")
+        .values_list("number", flat=True)[:STAFF_ACCOUNTS]
+    )
+    accounts = list(mine.filter(number__in=numbers).order_by("number"))
+    granted = 0
+    for user in get_user_model().objects.filter(is_staff=True, groups__name__in=STAFF_GRANTS):
+        if UserObjectPermission.objects.filter(
+            user=user, content_type__app_label="ledger"
+        ).exists():
+            continue
+        perms = sorted({p for g in user.groups.all() for p in STAFF_GRANTS.get(g.name, [])})
+        access_grant(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
+        granted += 1
+    return granted
+
+
+def demo_role_permissions_ensure() -> None:
+    """The demo's Compliance Officers start month-end statement runs and publish the portal's
+    pages (announcements, disclosures, FAQs): Wagtail page permissions on the portal's root
+    page, with the page explorer's access."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission, Site
+
+    group = Group.objects.filter(name="Compliance Officer").first()
+    if group is None:
+        return
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="branding",
+            codename__in=["add_statementrun", "view_statementrun"],
+        ),
+        *Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin"),
+    )
+    root = Site.objects.get(is_default_site=True).root_page
+    for codename in ("add_page", "change_page", "publish_page"):
+        permission = Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename=codename
+        ).first()
+        if permission is not None:
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
+
+
 def demo_access_seed(*, schema_name: str, usernames: list[str]) -> None:
     """Called by demo.seed.demo_seed inside the demo tenant's schema, after the ledger
     demo has opened the accounts."""
     demo_second_factors_ensure(schema_name=schema_name, usernames=usernames)
     demo_account_grants_ensure(schema_name=schema_name, usernames=usernames)
+    demo_role_permissions_ensure()

@@ -101,6 +101,12 @@ def demo_account_numbers(*, tenant) -> dict[str, list[str]]:
     return out
 
 
+def _ascii_login(text: str) -> str:
+    from demo.seed import _ascii
+
+    return _ascii(text).lower()
+
+
 def _weekdays(start: date, end: date) -> list[date]:
     return [
         start + timedelta(days=i)
@@ -162,33 +168,125 @@ def _instruments_and_prices(rng: random.Random, days: list[date]) -> list[Instru
     return instruments
 
 
-def _accounts(rng: random.Random, tenant, demo) -> list[Account]:
+FIRST_NAMES = (
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Keira",
+    "Liam",
+    "Maya",
+    "Nikhil",
+    "Olivia",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Samuel",
+    "Tara",
+    "Umar",
+    "Vera",
+    "William",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+)
+LAST_NAMES = (
+    "Abbott",
+    "Bauer",
+    "Castillo",
+    "Dubois",
+    "Evans",
+    "Fernandes",
+    "Gallagher",
+    "Hoffmann",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Sato",
+    "Thompson",
+    "Usman",
+    "Varga",
+    "Whitfield",
+    "Yilmaz",
+    "Zimmer",
+)
+PRODUCTS = {
+    "individual": "Individual",
+    "joint": "Joint",
+    "ira": "Traditional IRA",
+    "entity": "Holdings LLC",
+    "sub": "Managed",
+}
+MASTER_STRATEGIES = ("Balanced", "Growth", "Income", "Global Equity", "Capital Preservation")
+
+
+def _holder(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def _title(holder: str, kind: str) -> str:
+    """What a client calls the account: the holder and the product (`Ava Rossi · Joint`)."""
+    if kind == "entity":
+        return f"{holder.split()[-1]} Family Holdings LLC"
+    if kind == "joint":
+        return f"{holder} & {rng_partner(holder)} · Joint"
+    return f"{holder} · {PRODUCTS.get(kind, kind.title())}"
+
+
+def rng_partner(holder: str) -> str:
+    # A partner's first name chosen from the holder's own letters: deterministic, no rng draw.
+    return FIRST_NAMES[sum(map(ord, holder)) % len(FIRST_NAMES)]
+
+
+def _accounts(rng: random.Random, tenant, demo, *, small: bool = False) -> list[Account]:
     from demo.seed import demo_logins
     from tenants.roles import CLIENT
 
     plan = []  # (title, type, base, margin, parent index, external_ref)
     clients = [u for u, role in demo_logins(demo) if role == CLIENT]
+    names = {
+        f"{_ascii_login(first)}.{_ascii_login(last)}@{demo.email_domain}": f"{first} {last}"
+        for first, last in demo.clients
+    }
     if demo.kind == "advisor_firm":
         advisor = f"demo:advisor@{demo.email_domain}"
-        for m in range(20):
+        n_masters, n_subs = (4, 5) if small else (20, 19)
+        for m in range(n_masters):
+            strategy = MASTER_STRATEGIES[m % len(MASTER_STRATEGIES)]
+            # A master and its subs share a base currency: a consolidated statement sums them.
+            family = "GBP" if m % 2 else "USD"
             plan.append(
                 (
-                    f"{demo.name} model portfolio {m + 1}",
+                    f"{demo.name} {strategy} Model {m // len(MASTER_STRATEGIES) + 1}",
                     "master",
-                    "USD",
+                    family,
                     "reg_t",
                     None,
                     advisor if m < 3 else "",
                 )
             )
             master_index = len(plan) - 1
-            for s in range(19):
+            for s in range(n_subs):
                 ref = f"demo:{clients[m]}" if m < len(clients) and s == 0 else ""
+                holder = names[clients[m]] if ref else _holder(rng)
                 plan.append(
                     (
-                        f"{demo.name} client {m + 1}-{s + 1}",
+                        f"{holder} · {strategy} (managed)",
                         "sub",
-                        "GBP" if s % 2 else "USD",
+                        family,
                         "cash",
                         master_index,
                         ref,
@@ -196,17 +294,25 @@ def _accounts(rng: random.Random, tenant, demo) -> list[Account]:
                 )
     else:
         for i, username in enumerate(clients):
+            holder = names[username]
             plan.append(
-                (f"{username} individual", "individual", "USD", "reg_t", None, f"demo:{username}")
+                (
+                    _title(holder, "individual"),
+                    "individual",
+                    "USD",
+                    "reg_t",
+                    None,
+                    f"demo:{username}",
+                )
             )
             if i == 0:
-                plan.append((f"{username} IRA", "ira", "USD", "cash", None, f"demo:{username}"))
+                plan.append((_title(holder, "ira"), "ira", "USD", "cash", None, f"demo:{username}"))
         kinds = ["individual", "individual", "joint", "ira", "entity"]
-        for i in range(600 - len(plan)):
+        for i in range((40 if small else 600) - len(plan)):
             base = "USD" if i % 7 else rng.choice(["EUR", "GBP"])
             plan.append(
                 (
-                    f"{demo.name} client {i + 1}",
+                    _title(_holder(rng), kinds[i % 5]),
                     kinds[i % 5],
                     base,
                     "reg_t" if i % 3 == 0 else "cash",
@@ -424,9 +530,10 @@ def _market(rng: random.Random) -> tuple[list[date], list[Instrument], dict]:
 
 
 @transaction.atomic
-def ledger_demo_seed(*, tenant) -> int:
+def ledger_demo_seed(*, tenant, small: bool = False) -> int:
     """Seed one demo tenant's books (and the shared market data if missing); returns the
-    number of accounts opened, 0 when the tenant is seeded already."""
+    number of accounts opened, 0 when the tenant is seeded already. `small` opens a few dozen
+    accounts per tenant instead of about 500 (the browser tests' demo)."""
     from demo.seed import DEMO_TENANTS
 
     demo = next((d for d in DEMO_TENANTS if d.schema_name == tenant.schema_name), None)
@@ -437,7 +544,7 @@ def ledger_demo_seed(*, tenant) -> int:
         return 0
     days, instruments, usd_rates = _market(random.Random(SEED))
     rng = random.Random(f"{SEED}:{tenant.schema_name}")
-    accounts = _accounts(rng, tenant, demo)
+    accounts = _accounts(rng, tenant, demo, small=small)
     cash_entries, executions = _simulate(
         rng, accounts, {i.pk: i for i in instruments}, days, usd_rates
     )

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from demo.allocations import allocations_demo_seed
 from demo.branding import branding_demo_seed
+from demo.compliance import demo_staff_grants_ensure
 from demo.ledger import ledger_demo_seed
 from demo.onboarding import onboarding_demo_seed
 from demo.statements import statements_demo_seed
@@ -119,7 +120,9 @@ def demo_refuse_unless_allowed() -> None:
 
 
 @transaction.atomic
-def demo_seed() -> list[Tenant]:
+def demo_seed(*, small: bool = False) -> list[Tenant]:
+    """Both demo tenants, their people, books, brands, pages, allocations and statements.
+    `small` keeps the books to a few dozen accounts a tenant (the browser tests' demo)."""
     demo_refuse_unless_allowed()
     tenants = []
     for demo in DEMO_TENANTS:
@@ -135,13 +138,15 @@ def demo_seed() -> list[Tenant]:
                 security_officer_email=f"security@{demo.email_domain}",
                 security_officer_password=DEMO_PASSWORD,
             )
-        ledger_demo_seed(tenant=tenant)
+        ledger_demo_seed(tenant=tenant, small=small)
         with schema_context(demo.schema_name):
             _demo_users_ensure(demo)
             _demo_access_ensure(demo)
         onboarding_demo_seed(tenant=tenant)
         branding_demo_seed(tenant=tenant)
         allocations_demo_seed(tenant=tenant)
+        with schema_context(demo.schema_name):
+            demo_staff_grants_ensure(schema_name=demo.schema_name)
         statements_demo_seed(tenant=tenant)
         tenants.append(tenant)
     demo_operator_ensure()

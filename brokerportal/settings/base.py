@@ -5,6 +5,7 @@ Development defaults are safe: without DATABASE_URL the project-local embedded P
 in-process.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -429,6 +430,14 @@ RATE_LIMITS = {
 
 # --- Wagtail (the Broker Portal) ----------------------------------------------------------
 WAGTAIL_SITE_NAME = "Broker Portal"
+# The time zones staff may choose on their Account page: the IANA region/city names and UTC.
+# The system's zoneinfo also lists "localtime", "posixrules" and "Factory", which browsers do
+# not know (the page's script failed with "RangeError: Invalid time zone specified").
+WAGTAIL_USER_TIME_ZONES = sorted(
+    tz
+    for tz in zoneinfo.available_timezones()
+    if tz == "UTC" or ("/" in tz and not tz.startswith(("posix/", "right/", "Etc/")))
+)
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://localhost:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_LOGIN_URL = "clientportal:login"  # one login with the second factor

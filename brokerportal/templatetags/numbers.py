@@ -4,7 +4,8 @@
   0.004375; never "31.8800000000" or an exponent.
 - `quantity`: whole quantities without decimals, fractions as far as they go (up to 8):
   50, 0.5, 12.125; never "5E+1".
-- `money`: 2 decimals; `weight`: a group member's value (percentages, ratios) as `quantity`.
+- `money`: 2 decimals; `weight`: a group member's value (percentages, ratios) as `quantity`;
+  `abs-<kind>`: the same without the sign ("Sold 50").
 All with thousands separators; an empty value shows as "".
 """
 
@@ -24,6 +25,8 @@ def number_format(value, kind: str = "quantity") -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
+    if kind.startswith("abs-"):
+        number, kind = abs(number), kind.removeprefix("abs-")
     least, most = PLACES.get(kind, PLACES["quantity"])
     rounded = number.quantize(Decimal(1).scaleb(-most))
     exponent = -rounded.normalize().as_tuple().exponent

@@ -23,3 +23,29 @@ def money(value) -> str:
     if Decimal(value) < 0:
         return format_html('<span class="neg">{}</span>', text)
     return text
+
+
+@register.simple_tag
+def allocation_donut(allocation, title="Allocation by asset class"):
+    """The ring of a dashboard's allocation (server-rendered SVG with its text alternative)."""
+    from django.utils.safestring import mark_safe
+
+    from clientportal.charts import ASSET_CLASS_LABELS, donut_svg
+
+    slices = [(ASSET_CLASS_LABELS.get(k, k), float(v)) for k, v in allocation]
+    # Safe: donut_svg escapes every label and writes only numbers otherwise.
+    return mark_safe(donut_svg(slices, title=title))  # noqa: S308
+
+
+@register.filter
+def asset_class_label(code) -> str:
+    from clientportal.charts import ASSET_CLASS_LABELS
+
+    return ASSET_CLASS_LABELS.get(code, code)
+
+
+@register.filter
+def share_of(value, allocation) -> str:
+    """`value` as a percentage of the allocation's total: "73 %"."""
+    total = sum((v for _, v in allocation), Decimal(0))
+    return f"{Decimal(value) / total * 100:.0f} %" if total else "–"

@@ -1,21 +1,22 @@
-"""The demo allocations seed: groups, a booked block and one awaiting allocation; idempotent."""
+"""The demo allocations seed: the advisor's desk, its groups, a booked block, one that books and
+one refused for want of cash, shown so in its preview; idempotent."""
 
 import pytest
 from django.contrib.auth import get_user_model
 
+from allocations.funding import allocation_funding
 from allocations.models import Allocation, AllocationGroup, Block
-from allocations.tests.factories import master_with_subs
-from demo.allocations import allocations_demo_seed
+from allocations.services import AllocationRefused, allocation_book, allocation_preview
+from demo.allocations import SHORT_HOLDER, allocations_demo_seed
 from ledger.tests.factories import instrument_make
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_seed_books_one_block_and_leaves_one_awaiting(in_tenant_a):
-    # given an advisor and a master with three sub-accounts
+def test_demo_desk_books_one_block_leaves_one_to_book_and_one_refused(in_tenant_a):
+    # given an advisor
     tenant = in_tenant_a
-    get_user_model().objects.create_user(username="advisor@tenant-a.example")
-    master, subs = master_with_subs(tenant, 3)
+    advisor = get_user_model().objects.create_user(username="advisor@tenant-a.example")
     instrument_make("DEMOALLOC")
     # when the seed runs twice
     allocations_demo_seed(tenant=tenant)
@@ -25,6 +26,20 @@ def test_demo_seed_books_one_block_and_leaves_one_awaiting(in_tenant_a):
         "All clients, equal",
         "Model 50/30/20",
     ]
-    assert Block.objects.filter(master=master).count() == 2
+    blocks = {b.reference: b for b in Block.objects.all()}
+    assert sorted(blocks) == [f"DEMO-{tenant.schema_name}-{n}" for n in (1, 2, 3)]
     booked = Allocation.objects.get(state=Allocation.State.BOOKED)
     assert list(booked.lines.order_by("priority").values_list("quantity", flat=True)) == [5, 3, 2]
+    # the refused block's preview marks the short account, and booking it is refused
+    refused = Allocation.objects.get(block=blocks[f"DEMO-{tenant.schema_name}-3"])
+    lines = list(refused.lines.select_related("account"))
+    funding = allocation_funding(tenant=tenant, block=refused.block, lines=lines)
+    short = [line.account.title for line in lines if funding[line.account_id].refused]
+    assert short == [f"{SHORT_HOLDER} · Managed portfolio"]
+    with pytest.raises(AllocationRefused, match="withdrawable cash"):
+        allocation_book(user=advisor, tenant=tenant, allocation=refused)
+    # and the block awaiting allocation books
+    waiting = allocation_preview(
+        user=advisor, tenant=tenant, block=blocks[f"DEMO-{tenant.schema_name}-2"]
+    )
+    assert allocation_book(user=advisor, tenant=tenant, allocation=waiting).state == "booked"

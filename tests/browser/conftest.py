@@ -23,18 +23,24 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--host-resolver-rules=MAP *.test 127.0.0.1",
+    "--host-resolver-rules=MAP *.test 127.0.0.1, MAP *.localhost 127.0.0.1",
 ]
+DEMO_HOSTS = ("northwind.localhost", "harbor.localhost", "platform.localhost")
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = BASE_DIR / "artifacts" / "screenshots"
 PASSWORD = "browser-pass-2026-x"  # test-only credential of a throwaway user
 
 
 def pytest_collection_modifyitems(items):
+    """Browser tests are marked, and run last: the demo they log into stays committed until
+    the session ends, and no other test should see it."""
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.browser)
+    browser = [item for item in items if here in Path(item.fspath).parents]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    if browser:
+        chosen = set(map(id, browser))
+        items[:] = [item for item in items if id(item) not in chosen] + browser
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +87,9 @@ def browser(portal_url):
         with sync_playwright() as playwright:
             # Production serves HTTPS; over the test's plain HTTP, treat the tenant origin as
             # secure so Chromium does not warn about headers meant for secure origins (COOP).
-            secure = f"--unsafely-treat-insecure-origin-as-secure={portal_url}"
+            port = portal_url.rsplit(":", 1)[1]
+            origins = ",".join([portal_url, *(f"http://{host}:{port}" for host in DEMO_HOSTS)])
+            secure = f"--unsafely-treat-insecure-origin-as-secure={origins}"
             chromium = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, secure]
             )
@@ -92,6 +100,23 @@ def browser(portal_url):
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def demo_site(portal_url, django_db_blocker):
+    """The demo (small size) committed in the test database; `demo_site(host)` is the base URL
+    of a demo host on the test server (northwind, harbor, platform)."""
+    from tests.support.demo import demo_site_create, demo_site_purge
+
+    with django_db_blocker.unblock():
+        site = demo_site_create()
+    port = portal_url.rsplit(":", 1)[1]
+    try:
+        yield lambda name: f"http://{name}.localhost:{port}"
+    finally:
+        with django_db_blocker.unblock():
+            demo_site_purge(site)
+            connection.set_schema_to_public()
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +138,8 @@ def totp_now(hex_key: str) -> str:
 def login_result(browser, portal_url, portal_data):
     """Log in through the real pages once: password, then the TOTP code. Returns the context
     (its cookies are the session of every later test) and what the login showed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.route("**/static/**", serve_static)
     page = context.new_page()
     errors = console_errors(page)
     page.goto(f"{portal_url}/login/")

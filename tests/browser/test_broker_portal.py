@@ -9,6 +9,7 @@ them from the static finders through Playwright's request routing.
 
 import pytest
 
+from .axe import axe_blocking, axe_report, axe_run
 from .conftest import committed_staff_with_totp, console_errors, serve_static, totp_now
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,15 @@ def test_v3_4_3_broker_portal_pages_run_under_the_policy(
             "[...document.querySelectorAll('[data-bp-init]')]"
             ".map(e => [e.dataset.bpInit, e.bpStarted === true])"
         )
-        if response.status != 200 or errors:
-            problems[name] = {"status": response.status, "errors": list(errors)}
+        violations = axe_run(page)
+        axe_report(f"broker {name}", violations)
+        blocking = axe_blocking(violations)
+        if response.status != 200 or errors or blocking:
+            problems[name] = {
+                "status": response.status,
+                "errors": list(errors),
+                "axe": [(v["id"], v["impact"], v["nodes"]) for v in blocking],
+            }
         errors.clear()
     # the page editor's publishing schedule: its date-time input has its picker
     page.goto(f"{portal_url}/broker/pages/{page_id}/edit/")

@@ -7,13 +7,14 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from .conftest import PASSWORD, console_errors
+from .axe import axe_blocking, axe_report, axe_run
+from .conftest import PASSWORD, console_errors, serve_static
 
 # The marker makes pytest-django set up the test database; the data the server shows is
 # committed by the session fixtures, the tests themselves only read.
 pytestmark = pytest.mark.django_db
 
-WIDTHS = {"desktop": (1280, 900), "mobile": (375, 812)}
+WIDTHS = {"desktop": (1366, 900), "mobile": (375, 812)}
 PAGES = {
     "dashboard": "/",
     "positions": "/positions/",
@@ -93,8 +94,16 @@ def test_every_page_renders_without_console_errors(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         status = response.status if response is not None else 200
-        if status != 200 or errors or overflow > 0:
-            problems[name] = {"status": status, "errors": list(errors), "overflow": overflow}
+        violations = axe_run(page)
+        axe_report(f"{width} {name}", violations)
+        blocking = axe_blocking(violations)
+        if status != 200 or errors or overflow > 0 or blocking:
+            problems[name] = {
+                "status": status,
+                "errors": list(errors),
+                "overflow": overflow,
+                "axe": [(v["id"], v["impact"], v["nodes"]) for v in blocking],
+            }
         errors.clear()
     page.close()
     assert problems == {}
@@ -106,6 +115,7 @@ def test_every_page_renders_without_console_errors(
 def test_login_page_in_the_brand_at_both_widths(browser, portal_url, screenshots):
     for width, (w, h) in WIDTHS.items():
         context = browser.new_context(viewport={"width": w, "height": h})
+        context.route("**/static/**", serve_static)
         page = context.new_page()
         errors = console_errors(page)
         response = page.goto(f"{portal_url}/login/")
@@ -150,3 +160,37 @@ def test_withdrawal_over_the_limit_is_refused(
     with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
         assert not WithdrawalRequest.objects.filter(requested_by=portal_data.user).exists()
     connection.set_schema_to_public()
+
+
+def test_installable_with_an_offline_page_and_no_account_data_cached(login_result, portal_url):
+    # given the portal opened once: its service worker installs and takes control
+    context = login_result["context"]
+    page = context.new_page()
+    page.goto(f"{portal_url}/")
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    page.reload()
+    page.evaluate(
+        "new Promise(done => navigator.serviceWorker.controller ? done(true) :"
+        " navigator.serviceWorker.addEventListener('controllerchange', () => done(true)))"
+    )
+    manifest = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+    )
+    cached = page.evaluate(
+        "caches.keys().then(keys => Promise.all(keys.map(k => caches.open(k)"
+        ".then(c => c.keys())))).then(all => all.flat().map(r => new URL(r.url).pathname))"
+    )
+    # when the network is gone
+    context.set_offline(True)
+    try:
+        page.goto(f"{portal_url}/positions/")
+        offline_text = page.inner_text("main")
+    finally:
+        context.set_offline(False)
+    page.close()
+    # then the offline page shows, and only the app shell was ever cached
+    assert scope == f"{portal_url}/"
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert "You are offline" in offline_text
+    assert "/auth/offline/" in cached
+    assert not {"/", "/positions/", "/cash/", "/activity/", "/statements/"} & set(cached)

@@ -28,10 +28,27 @@
     }
   }
 
+  // Wagtail's rich text editor (Draftail) renders its editable area as role="textbox" with no
+  // name of its own: name it after the field's label, so screen readers announce the field.
+  function nameRichText(root) {
+    root.querySelectorAll(".Draftail-Editor [role=textbox]").forEach(function (box) {
+      if (box.getAttribute("aria-label") || box.getAttribute("aria-labelledby")) return;
+      var field = box.closest("[data-field-wrapper], .w-field__wrapper, .w-field");
+      var label = field && field.querySelector("label, .w-field__label");
+      if (label) {
+        if (!label.id) label.id = "bp-label-" + Math.random().toString(36).slice(2);
+        box.setAttribute("aria-labelledby", label.id);
+      } else {
+        box.setAttribute("aria-label", "Rich text");
+      }
+    });
+  }
+
   function startWithin(root) {
     if (root.nodeType !== 1) return;
     if (root.matches("[data-bp-init]")) start(root);
     root.querySelectorAll("[data-bp-init]").forEach(start);
+    nameRichText(root.closest ? root.closest(".Draftail-Editor") || root : root);
   }
 
   function boot() {
