@@ -343,6 +343,8 @@ SESSION_ENGINE = (
 )
 # The client portal caches valuations under the ledger's cache versions
 # (ledger.journal.versions): only correct when every process that books or serves shares the cache.
+# The benchmarks clients may compare their performance with (those the ledger has prices for).
+PORTAL_BENCHMARKS = env.list("PORTAL_BENCHMARKS", default=["MKT500", "WORLDX", "SPY"])
 PORTAL_FIGURES_CACHE = env.bool("PORTAL_FIGURES_CACHE", default=bool(REDIS_URL))
 
 # --- Celery --------------------------------------------------------------------------------

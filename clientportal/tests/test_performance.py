@@ -342,3 +342,33 @@ def test_period_range_at_fixed_dates(today):
         ranges = [period_range(code, today=timezone.localdate()) for code in PERIODS]
     # then
     assert ranges == expected
+
+
+def test_the_client_picks_a_benchmark_and_its_return_is_drawn(tenant_a, holder, settings):
+    from ledger.tests.factories import instrument_make, price_set
+
+    # given two benchmarks the tenant offers, one with prices over the last month
+    user, account = holder
+    today = timezone.localdate()
+    index = instrument_make("BMKIDX", description="Index tracker", asset_class="ETF")
+    instrument_make("BMKNONE", description="Unpriced tracker", asset_class="ETF")
+    start, _ = period_range("1M", today=today)
+    for n, close in enumerate(("100", "104.5")):
+        price_set(index, start if n == 0 else today, close)
+    settings.PORTAL_BENCHMARKS = ["BMKNONE", "BMKIDX", "MISSING"]
+    with tenant_context(tenant_a):
+        nav_snapshots_rebuild(start=today - timedelta(days=40), end=today, account_ids=[account.pk])
+    # when the client chooses it
+    html = (
+        portal_client(tenant_a, user)
+        .get(reverse("clientportal:performance"), {"range": "1M", "benchmark": "BMKIDX"})
+        .content.decode()
+    )
+    # then only benchmarks the ledger knows are offered, the chosen one is selected, the
+    # 1-month row shows its 4.50 % and the chart draws it as a second line
+    assert '<option value="BMKIDX" selected>Index tracker (BMKIDX)</option>' in html
+    assert '<option value="BMKNONE">' in html and "MISSING" not in html
+    assert _cells(html, "1 month")[2] == ["4.50", "%"]
+    assert 'data-period="1 month" class="current"' in html
+    assert html.count("<polyline") == 2
+    assert "Dashed: Index tracker (BMKIDX)." in html

@@ -6,15 +6,15 @@ for the period; a year or more is also annualized (GIPS 2.A.12). Figures come fr
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from clientportal.charts import Series, line_chart_svg
 from clientportal.scope import portal_scope
-from ledger.selectors import PERIODS, performance_for, period_range
+from ledger.selectors import PERIODS, instruments_by_symbol, performance_for, period_range
 
-BENCHMARK = "SPY"
 PERIOD_LABELS = {
     "1W": "1 week",
     "MTD": "Month to date",
@@ -22,6 +22,18 @@ PERIOD_LABELS = {
     "YTD": "Year to date",
     "1Y": "1 year",
 }
+
+
+def _benchmarks(tenant) -> list[tuple[str, str]]:
+    """(symbol, name) of the benchmarks a client may compare with: those of
+    `PORTAL_BENCHMARKS` that the ledger knows, in that order."""
+    symbols = list(settings.PORTAL_BENCHMARKS)
+    known = instruments_by_symbol(tenant=tenant, symbols=symbols)
+    return [
+        (s, known[s].description.removesuffix(" (synthetic demo prices)") or s)
+        for s in symbols
+        if s in known
+    ]
 
 
 def _custom_range(request, today: date) -> tuple[date, date] | None:
@@ -42,7 +54,19 @@ def performance(request):
     custom = _custom_range(request, today) if selected == "custom" else None
     if selected not in PERIODS and custom is None:
         selected = "1M"
-    context = {"portal": scope, "periods": PERIOD_LABELS, "range": selected, "rows": []}
+    benchmarks = _benchmarks(request.tenant)
+    chosen = dict(benchmarks)
+    benchmark = request.GET.get("benchmark", "")
+    benchmark = benchmark if benchmark in chosen else (benchmarks[0][0] if benchmarks else "")
+    context = {
+        "portal": scope,
+        "periods": PERIOD_LABELS,
+        "range": selected,
+        "rows": [],
+        "benchmarks": benchmarks,
+        "benchmark": benchmark,
+        "benchmark_name": chosen.get(benchmark, ""),
+    }
     bases = {a.base_currency for a in scope.selected}
     if not scope.selected_ids or len(bases) > 1:
         context["note"] = "Performance is shown per account when base currencies differ."
@@ -54,9 +78,9 @@ def performance(request):
             account_ids=scope.selected_ids,
             start=start,
             end=end,
-            benchmark_symbol=BENCHMARK,
+            benchmark_symbol=benchmark or None,
         )
-        context["rows"].append((PERIOD_LABELS[code], report))
+        context["rows"].append((PERIOD_LABELS[code], report, code == selected))
         if code == selected:
             context["detail"] = report
     if custom is not None:
@@ -65,9 +89,9 @@ def performance(request):
             account_ids=scope.selected_ids,
             start=custom[0],
             end=custom[1],
-            benchmark_symbol=BENCHMARK,
+            benchmark_symbol=benchmark or None,
         )
-        context["rows"].append(("Custom", report))
+        context["rows"].append(("Custom", report, True))
         context["detail"] = report
     detail = context["detail"]
     context["start"], context["end"] = detail.start, detail.end
