@@ -240,3 +240,21 @@ def test_another_tenants_content_page_is_a_404(tenant_a, tenant_b):
     # then
     assert response.status_code == 404
     assert "A only" not in dashboard
+
+
+@pytest.mark.parametrize(("group", "label"), [("class", "Stocks"), ("currency", "USD")])
+def test_positions_group_with_a_subtotal(tenant_a, holder, group, label):
+    # given three stocks in USD: 10 each at closes 100, 101 and 102
+    user, _ = holder
+    # when grouped
+    html = (
+        portal_client(tenant_a, user)
+        .get(reverse("clientportal:positions"), {"group": group})
+        .content.decode()
+    )
+    # then one group holds the three rows under its total market value
+    assert html.count('<tbody data-group="') == 1
+    body = html.split(f'<tbody data-group="{label}">')[1].split("</tbody>")[0]
+    assert f'{label} <span class="muted">(3)</span>' in body
+    assert "<strong>3,030.00</strong>" in body
+    assert body.count("<tr>") == 3

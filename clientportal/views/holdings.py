@@ -20,6 +20,29 @@ SORT_KEYS = {
 }
 
 
+GROUPINGS = {"class": "Asset class", "currency": "Currency"}
+
+
+def _groups(tenant, rows, *, by: str) -> list[tuple[str, list, Decimal]]:
+    """(label, rows, total market value) per asset class or instrument currency, the largest
+    total first; market values are in the base currency."""
+    from clientportal.charts import ASSET_CLASS_LABELS
+    from ledger.selectors import instruments_by_symbol
+
+    if by == "currency":
+        known = instruments_by_symbol(tenant=tenant, symbols={r.value.symbol for r in rows})
+        label_of = {s: i.currency for s, i in known.items()}
+        keyed = [(label_of.get(r.value.symbol, "?"), r) for r in rows]
+    else:
+        names = ASSET_CLASS_LABELS
+        keyed = [(names.get(r.value.asset_class, r.value.asset_class), r) for r in rows]
+    out: dict[str, list] = {}
+    for label, row in keyed:
+        out.setdefault(label, []).append(row)
+    totals = {k: sum((r.value.market_value for r in v), Decimal(0)) for k, v in out.items()}
+    return sorted(((k, v, totals[k]) for k, v in out.items()), key=lambda g: (-abs(g[2]), g[0]))
+
+
 @login_required
 def positions(request):
     scope = portal_scope(request)
@@ -63,9 +86,14 @@ def positions(request):
                 for r in rows
             ),
         )
+    group = request.GET.get("group", "")
+    groups = _groups(request.tenant, rows, by=group) if group in GROUPINGS else []
     context = {
         "portal": scope,
         "rows": rows,
+        "group": group if groups else "",
+        "groups": groups,
+        "groupings": GROUPINGS,
         "asset_classes": classes,
         "asset_class": asset_class,
         "sort": sort,

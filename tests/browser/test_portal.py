@@ -19,6 +19,7 @@ PAGES = {
     "dashboard": "/",
     "positions": "/positions/",
     "positions-etf-filter": "/positions/?class=STK&sort=-pnl",
+    "positions-by-currency": "/positions/?group=currency",
     "performance": "/performance/",
     "performance-ytd": "/performance/?range=YTD",
     "cash": "/cash/",
