@@ -281,6 +281,9 @@ class Posting(models.Model):
         COMMISSION = "commission", "Commission"
         FEE = "fee", "Fee"
         TAX = "tax", "Tax"
+        # A lot carried over with its basis and acquisition date (reorganisations, opening
+        # balances): moves lots without realizing (`ledger.domain.lots`).
+        CARRY = "carry", "Lot carried over"
 
     # No single-column indexes on entry, account and instrument: the key serves reads by entry
     # and the (account, instrument, currency) index reads by account, and every index slows the

@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from branding.statements import report_views, staff_views
+from branding.statements import reconciliation_views, report_views, staff_views
 
 
 class StatementsMenuItem(MenuItem):
@@ -32,6 +32,11 @@ def register_statement_urls():
             name="branding_statement_download",
         ),
         path("statements/reports/", report_views.reports_index, name="branding_reports"),
+        path(
+            "statements/reports/reconciliation/",
+            reconciliation_views.reconciliation_report,
+            name="branding_reconciliation",
+        ),
         path(
             "statements/reports/confirmations/<int:account_id>/<str:trade_date>/<str:fmt>/",
             report_views.confirmation_download_staff,

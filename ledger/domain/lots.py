@@ -4,8 +4,19 @@ A lot is opened by a buy (long) or a short sale (short, negative quantity) and c
 first-out by trades in the other direction. Realized P&L of a closed (part of a) lot is
 (close price − open price) × closed quantity × multiplier, with the closed quantity signed like
 the lot, so closing a short at a lower price is a gain. (FIFO is the default identification of
-US tax lots, 26 CFR 1.1012-1(c)(1).) Commissions are reported on their own postings, not in the
-lot prices.
+US tax lots, 26 CFR 1.1012-1(c)(1).)
+
+Costs of a trade (commissions, fees, transfer taxes) enter the lot: the basis of a purchase is
+its price plus the costs of purchase, and the amount realized on a sale is the proceeds less the
+selling expenses (IRS Publication 550, "Basis of Investment Property" — "Cost Basis" — and "How
+To Figure Gain or Loss"). A trade's unit price in the lots is therefore its price plus its costs
+per unit, signed like the trade: price + costs / (quantity × multiplier), higher for a buy,
+lower for a sale; IBKR's `fifoPnlRealized` is figured the same way.
+
+A lot carried over (a reorganisation: reverse split, symbol or ISIN change, stock merger,
+spin-off; an opening balance) keeps its basis and its acquisition date, so its holding period
+runs on (IRC §358, §1223(1)): carried lines remove lots without realizing anything and open lots
+at the carried basis and date.
 
 Quantities are kept at 8 and prices at 10 decimal places, the scale of the database columns, so
 a rebuild from the journal gives exactly the stored projection.
@@ -46,6 +57,15 @@ def q(value: Decimal) -> Decimal:
     return value.quantize(QTY)
 
 
+def unit_basis(quantity: Decimal, price: Decimal, cost: Decimal, multiplier: Decimal) -> Decimal:
+    """The unit price a trade opens or closes lots at: its price plus its costs per unit,
+    signed like the trade (Pub. 550: costs of purchase add to basis, selling expenses reduce
+    the amount realized)."""
+    if not cost:
+        return price
+    return (price + cost / (quantity * multiplier)).quantize(PX)
+
+
 def lots_apply(
     lots: list[Lot],
     *,
@@ -54,10 +74,20 @@ def lots_apply(
     on: date,
     entry_id: int,
     multiplier: Decimal = Decimal(1),
+    cost: Decimal = ZERO,
+    acquired: date | None = None,
+    carried: bool = False,
 ) -> tuple[list[Lot], list[Closed]]:
-    """Apply a signed quantity change at `price` to a pair's open lots (oldest first)."""
+    """Apply a signed quantity change at `price` (with the trade's `cost`) to a pair's open
+    lots (oldest first). A `carried` change moves lots without realizing: a negative one takes
+    lots off FIFO, a positive one opens a lot acquired on `acquired`."""
     if quantity == 0:
         return list(lots), []
+    price = unit_basis(quantity, price, cost, multiplier)
+    if carried:
+        return _lots_carry(
+            lots, quantity=quantity, price=price, on=acquired or on, entry_id=entry_id
+        )
     remaining = quantity
     out: list[Lot] = []
     closed: list[Closed] = []
@@ -77,6 +107,27 @@ def lots_apply(
         sequence = max((lot.sequence for lot in lots), default=0) + 1
         out.append(Lot(remaining, price, on, entry_id, sequence))
     return out, closed
+
+
+def _lots_carry(
+    lots: list[Lot], *, quantity: Decimal, price: Decimal, on: date, entry_id: int
+) -> tuple[list[Lot], list[Closed]]:
+    remaining = quantity
+    out: list[Lot] = []
+    for lot in lots:
+        if remaining == 0 or (lot.quantity > 0) == (remaining > 0):
+            out.append(lot)
+            continue
+        take = min(abs(remaining), abs(lot.quantity))
+        signed = take if lot.quantity > 0 else -take
+        remaining += signed
+        left = lot.quantity - signed
+        if left != 0:
+            out.append(replace(lot, quantity=left))
+    if remaining != 0:
+        sequence = max((lot.sequence for lot in lots), default=0) + 1
+        out.append(Lot(remaining, price, on, entry_id, sequence))
+    return out, []
 
 
 def lots_split(lots: list[Lot], *, ratio: Decimal) -> list[Lot]:
@@ -108,6 +159,12 @@ class PairEvent:
     quantity: Decimal
     price: Decimal | None
     split_ratio: Decimal | None
+    cost: Decimal | None = None
+    acquired: date | None = None
+    role: str = "principal"
+
+
+CARRY = "carry"  # the posting role of a lot carried over (`Posting.Role.CARRY`)
 
 
 def pair_event_apply(
@@ -124,6 +181,9 @@ def pair_event_apply(
         on=event.on,
         entry_id=event.entry_id,
         multiplier=multiplier,
+        cost=event.cost or ZERO,
+        acquired=event.acquired,
+        carried=event.role == CARRY,
     )
 
 

@@ -46,6 +46,12 @@ class ExecutionBooking:
     settle_date: date
     commission: Decimal
     fees: Decimal
+    # Costs in the lots, in the instrument's currency (Pub. 550); None: commission + fees.
+    cost: Decimal | None = None
+    # The commission's currency where it differs from the trade's (IBKR `ibCommissionCurrency`)
+    commission_currency: str = ""
+    taxes: Decimal = ZERO  # transaction taxes, their own postings to the tax account
+    memo: str = ""
 
 
 @dataclass
@@ -69,39 +75,52 @@ def _entry_lines(bookings, entry_ids, principals: list, cash: dict, by_pair: dic
         trade, settle = day(b.trade_date), day(b.settle_date)
         principal = (b.quantity * b.price * b.multiplier).quantize(Q8)
         principals.append(principal)
-        cash[(b.account_id, b.currency)] -= principal + b.commission + b.fees
+        commission_ccy = b.commission_currency or b.currency
+        if commission_ccy == b.currency:
+            cash[(b.account_id, b.currency)] -= principal + b.commission + b.fees + b.taxes
+        else:
+            cash[(b.account_id, b.currency)] -= principal + b.fees + b.taxes
+            cash[(b.account_id, commission_ccy)] -= b.commission
+        cost = b.commission + b.fees + b.taxes if b.cost is None else b.cost
         by_pair[(b.account_id, b.instrument_id)].append(
-            LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier)
+            LotEvent(entry_id, b.quantity, b.price, b.trade_date, b.multiplier, cost)
         )
-        yield f"{entry_id}\ttrade\t{trade}\t{settle}\texec:{exec_id}\t{exec_id}\t\t{now}\n"
+        memo = text(b.memo) if b.memo else ""
+        yield (f"{entry_id}\ttrade\t{trade}\t{settle}\texec:{exec_id}\t{exec_id}\t{memo}\t{now}\n")
 
 
-def _posting_lines(bookings, entry_ids, principals, clearing: int, fees_account: int):
+def _posting_lines(bookings, entry_ids, principals, clearing: int, fees_account: int, tax: int):
     """Yield the posting lines of each execution (formatted only now, so a chunk's postings are
-    never all held in memory), legs in the order `trade_lines` gives them: instrument,
-    principal, commission, fee."""
+    never all held in memory), legs in the order `trade_lines` gives them: instrument (with the
+    trade's costs), principal, commission, fee, tax."""
     for entry_id, b, principal in zip(entry_ids, bookings, principals, strict=True):
         qty = b.quantity
         inst = b.instrument_id
         account = b.account_id
         ccy = b.currency
+        cost = b.commission + b.fees + b.taxes if b.cost is None else b.cost
+        cost_field = cost if cost else "\\N"
         lines = (
-            f"{entry_id}\t0\t{account}\t{inst}\t\t{qty}\t{b.price}\tprincipal\n"
-            f"{entry_id}\t1\t{clearing}\t{inst}\t\t{-qty}\t{b.price}\tprincipal\n"
+            f"{entry_id}\t0\t{account}\t{inst}\t\t{qty}\t{b.price}\tprincipal\t{cost_field}\n"
+            f"{entry_id}\t1\t{clearing}\t{inst}\t\t{-qty}\t{b.price}\tprincipal\t\\N\n"
         )
         leg = 2
         if principal:
             lines += (
-                f"{entry_id}\t2\t{account}\t\\N\t{ccy}\t{-principal}\t\\N\tprincipal\n"
-                f"{entry_id}\t3\t{clearing}\t\\N\t{ccy}\t{principal}\t\\N\tprincipal\n"
+                f"{entry_id}\t2\t{account}\t\\N\t{ccy}\t{-principal}\t\\N\tprincipal\t\\N\n"
+                f"{entry_id}\t3\t{clearing}\t\\N\t{ccy}\t{principal}\t\\N\tprincipal\t\\N\n"
             )
             leg = 4
-        for amount, role in ((b.commission, "commission"), (b.fees, "fee")):
+        for amount, role, to, in_ccy in (
+            (b.commission, "commission", fees_account, b.commission_currency or ccy),
+            (b.fees, "fee", fees_account, ccy),
+            (b.taxes, "tax", tax, ccy),
+        ):
             if amount:
                 lines += (
-                    f"{entry_id}\t{leg}\t{account}\t\\N\t{ccy}\t{-amount}\t\\N\t{role}\n"
-                    f"{entry_id}\t{leg + 1}\t{fees_account}\t\\N\t{ccy}\t{amount}\t\\N\t"
-                    f"{role}\n"
+                    f"{entry_id}\t{leg}\t{account}\t\\N\t{in_ccy}\t{-amount}\t\\N\t{role}\t\\N\n"
+                    f"{entry_id}\t{leg + 1}\t{to}\t\\N\t{in_ccy}\t{amount}\t\\N\t"
+                    f"{role}\t\\N\n"
                 )
                 leg += 2
         yield lines
@@ -120,6 +139,7 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
         entry_ids = entry_ids_reserve(cursor, len(new))
         clearing = platform.platform_account(platform.CLEARING).pk
         fees_account = platform.platform_account(platform.FEES).pk
+        tax_account = platform.platform_account(platform.TAX).pk
         principals: list[Decimal] = []
         cash: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         by_pair: dict[tuple[int, int], list[LotEvent]] = defaultdict(list)
@@ -135,9 +155,9 @@ def chunk_book(bookings: list[ExecutionBooking]) -> BookedChunk:
             copy_rows(
                 cursor,
                 "ledger_posting",
-                "entry_id, leg, account_id, instrument_id, currency, quantity, price, role",
+                "entry_id, leg, account_id, instrument_id, currency, quantity, price, role, cost",
                 _interleaved(
-                    _posting_lines(new, entry_ids, principals, clearing, fees_account),
+                    _posting_lines(new, entry_ids, principals, clearing, fees_account, tax_account),
                     len(new),
                     fold_steps,
                     len(by_pair),

@@ -33,6 +33,8 @@ class PostingLine:
     currency: str = ""
     price: Decimal | None = None
     role: str = Posting.Role.PRINCIPAL
+    cost: Decimal | None = None  # the trade's costs in the lots (see `Posting.cost`)
+    acquired: date | None = None  # a carried lot's acquisition date (see `Posting.acquired`)
 
     @property
     def asset(self) -> tuple[str, object]:
@@ -80,11 +82,13 @@ def journal_post(
     execution_id: str | None = None,
     reverses: JournalEntry | None = None,
     split_ratio: Decimal | None = None,
+    broker_reported: bool = False,
 ) -> JournalEntry:
     """Book one balanced entry. The same idempotency key twice books once and returns the
     first entry. Cash accounts may not go below zero withdrawable cash (trade-date cash less
     unsettled credits, so settled cash stays ≥ 0 on every future day) and may not sell short;
-    such an entry is refused and nothing is booked."""
+    such an entry is refused and nothing is booked — unless it is `broker_reported`: a fact
+    from the carrying broker's statement is booked as it happened."""
     existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -127,7 +131,7 @@ def journal_post(
     entry._state.adding = False
     entry._state.db = "default"
     _postings_insert(entry.pk, lines)
-    _projections_update(entry, lines)
+    _projections_update(entry, lines, checked=not broker_reported)
     accounts_touch(line.account.pk for line in lines)
     return entry
 
@@ -136,11 +140,11 @@ def _postings_insert(entry_id: int, lines: list[PostingLine]) -> None:
     """All postings of the entry in one statement, whatever their number."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO ledger_posting "
-            "(entry_id, leg, account_id, instrument_id, currency, quantity, price, role) "
-            "SELECT %s, t.n - 1, t.a, t.i, t.c, t.q, t.p, t.r FROM unnest(%s::bigint[], "
-            "%s::bigint[], %s::varchar[], %s::numeric[], %s::numeric[], %s::varchar[]) "
-            "WITH ORDINALITY AS t(a, i, c, q, p, r, n)",
+            "INSERT INTO ledger_posting (entry_id, leg, account_id, instrument_id, currency, "
+            "quantity, price, role, cost, acquired) "
+            "SELECT %s, t.n - 1, t.a, t.i, t.c, t.q, t.p, t.r, t.k, t.d FROM unnest(%s::bigint[], "
+            "%s::bigint[], %s::varchar[], %s::numeric[], %s::numeric[], %s::varchar[], "
+            "%s::numeric[], %s::date[]) WITH ORDINALITY AS t(a, i, c, q, p, r, k, d, n)",
             [
                 entry_id,
                 array(line.account.pk for line in lines),
@@ -150,11 +154,15 @@ def _postings_insert(entry_id: int, lines: list[PostingLine]) -> None:
                 array(line.quantity for line in lines),
                 array(line.price for line in lines),
                 array(line.role for line in lines),
+                array(line.cost for line in lines),
+                array(line.acquired for line in lines),
             ],
         )
 
 
-def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
+def _projections_update(
+    entry: JournalEntry, lines: list[PostingLine], *, checked: bool = True
+) -> None:
     """Cash balances, positions, lots and realized gains of the entry's accounts, with a fixed
     number of statements however many accounts the entry touches (an allocation books to
     thousands)."""
@@ -190,14 +198,18 @@ def _projections_update(entry: JournalEntry, lines: list[PostingLine]) -> None:
                             line.price if line.price is not None else ZERO,
                             entry.trade_date,
                             line.instrument.multiplier,
+                            line.cost or ZERO,
+                            line.acquired,
+                            line.role == Posting.Role.CARRY,
                         )
                         for line in pair_lines
                     ]
                     for pair, pair_lines in pairs.items()
                 },
             )
-    _cash_check(entry, accounts, cash, balances)
-    _short_check(entry, accounts, pairs, quantities)
+    if checked:
+        _cash_check(entry, accounts, cash, balances)
+        _short_check(entry, accounts, pairs, quantities)
 
 
 def _funds_checked(entry: JournalEntry, account: Account) -> bool:

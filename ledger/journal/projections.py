@@ -119,9 +119,10 @@ def pair_events_load_many(
         # round, the reversal check would run over the whole journal.
         cursor.execute(
             "WITH p AS MATERIALIZED (SELECT leg, entry_id, account_id, instrument_id, quantity, "
-            "price FROM ledger_posting WHERE account_id = ANY(%s) AND instrument_id = ANY(%s)) "
+            "price, cost, acquired, role FROM ledger_posting "
+            "WHERE account_id = ANY(%s) AND instrument_id = ANY(%s)) "
             "SELECT p.account_id, p.instrument_id, e.id, e.kind, e.trade_date, p.quantity, "
-            "p.price, e.split_ratio "
+            "p.price, e.split_ratio, p.cost, p.acquired, p.role "
             "FROM p JOIN ledger_journalentry e ON e.id = p.entry_id "
             "WHERE e.reverses_id IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) "

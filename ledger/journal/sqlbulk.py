@@ -197,6 +197,9 @@ class LotEvent:
     price: Decimal
     on: date
     multiplier: Decimal
+    cost: Decimal = ZERO
+    acquired: date | None = None
+    carried: bool = False
 
 
 def _positions_lock(cursor, account_ids: list[int], instrument_ids: list[int]) -> None:
@@ -235,6 +238,9 @@ def _pair_fold(
             on=event.on,
             entry_id=event.entry_id,
             multiplier=event.multiplier,
+            cost=event.cost,
+            acquired=event.acquired,
+            carried=event.carried,
         )
         for c in closed:
             realized += c.pnl

@@ -94,7 +94,7 @@ def _position_differences(account_ids=None) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.account_id, p.instrument_id, e.id, e.kind, e.trade_date, p.quantity, "
-            "p.price, e.split_ratio FROM ledger_posting p "
+            "p.price, e.split_ratio, p.cost, p.acquired, p.role FROM ledger_posting p "
             "JOIN ledger_journalentry e ON e.id = p.entry_id "
             "JOIN ledger_account a ON a.id = p.account_id "
             "WHERE p.instrument_id IS NOT NULL AND a.account_type <> 'platform' "

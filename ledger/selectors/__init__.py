@@ -22,8 +22,10 @@ from ledger.selectors.activity import (
     postings_for,
 )
 from ledger.selectors.holdings import (
+    Acquisition,
     CashReport,
     CashRow,
+    acquisitions_for,
     cash_as_of_for,
     cash_balances_for,
     cash_for,
@@ -60,6 +62,8 @@ from ledger.selectors.valuation import (
 )
 
 __all__ = [
+    "Acquisition",
+    "acquisitions_for",
     "PERIODS",
     "Activity",
     "CashReport",

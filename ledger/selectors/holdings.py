@@ -165,3 +165,32 @@ def pair_events_for(
     entries and their reversals: what `ledger.domain.lots.pair_events_replay` folds into lots."""
     ids = account_ids_scoped(tenant=tenant, account_ids=account_ids)
     return pair_events_load_many(ids, list(instrument_ids))
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    account_id: int
+    instrument_id: int
+    entry_id: int
+    on: date
+    quantity: Decimal
+    price: Decimal | None
+
+
+def acquisitions_for(*, tenant, account_ids: Accounts, start: date, end: date) -> list[Acquisition]:
+    """Shares bought (trades and option deliveries, not reorganisations or transfers) by the
+    tenant's accounts between `start` and `end`, for the wash-sale test (IRC §1091)."""
+    ids = account_ids_scoped(tenant=tenant, account_ids=account_ids)
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.account_id, p.instrument_id, e.id, e.trade_date, p.quantity, p.price "
+            "FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id "
+            "WHERE p.account_id = ANY(%s) AND p.instrument_id IS NOT NULL AND p.quantity > 0 "
+            "AND e.kind IN ('trade', 'option_event') AND e.trade_date BETWEEN %s AND %s "
+            "AND e.reverses_id IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM ledger_journalentry r WHERE r.reverses_id = e.id) ORDER BY e.id",
+            [ids, start, end],
+        )
+        return [Acquisition(*row) for row in cursor.fetchall()]

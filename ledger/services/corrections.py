@@ -47,6 +47,8 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str) -> JournalEntry:
             quantity=-p.quantity,
             price=p.price,
             role=p.role,
+            cost=p.cost,
+            acquired=p.acquired,
         )
         for p in entry.postings.select_related("account", "instrument").order_by("leg")
     ]

@@ -126,11 +126,12 @@ def _text(value) -> str:
 
 @transaction.atomic
 def instrument_upsert(
-    *, data: InstrumentData, source: str, actor: str = ""
+    *, data: InstrumentData, source: str, actor: str = "", touch: bool = True
 ) -> tuple[Instrument, bool]:
     """Create the instrument or update what the source states differently; returns (instrument,
     whether anything was written). Refused with `ValidationError` for an invalid ISIN, CUSIP,
-    FIGI or currency; nothing is written then."""
+    FIGI or currency; nothing is written then. An import that writes many instruments passes
+    `touch=False` and bumps the market version once itself (`market_touch`)."""
     instrument = _find(data)
     created = instrument is None
     if created:
@@ -163,7 +164,16 @@ def instrument_upsert(
         instrument.version += 1
     instrument.updated_at = now
     instrument.full_clean(validate_unique=False, validate_constraints=False)
-    instrument.save()
+    if created:
+        # Without the ORM's save signals: they bump the market version once per row.
+        (instrument,) = Instrument.objects.bulk_create([instrument])
+    else:
+        values = {
+            f.attname: getattr(instrument, f.attname)
+            for f in Instrument._meta.concrete_fields
+            if f.name != "id"
+        }
+        Instrument.objects.filter(pk=instrument.pk).update(**values)
     if created:
         changes = {
             f.name: ["", _text(getattr(instrument, f.attname))]
@@ -179,7 +189,8 @@ def instrument_upsert(
         actor=actor,
         changes=changes,
     )
-    market_touch()
+    if touch:
+        market_touch()
     return instrument, True
 
 

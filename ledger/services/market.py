@@ -105,8 +105,9 @@ def rate_rows_csv(stream: Iterable[str]) -> Iterator[RateRow | Exception]:
     header = set(reader.fieldnames or [])
     pairwise = {"date", "from_currency", "to_currency", "rate"} <= header
     if not pairwise and not {"date", "currency", "usd_per_unit"} <= header:
-        yield ValueError("header needs date, from_currency, to_currency, rate "
-                         "(or date, currency, usd_per_unit)")
+        yield ValueError(
+            "header needs date, from_currency, to_currency, rate (or date, currency, usd_per_unit)"
+        )
         return
     for record in reader:
         try:

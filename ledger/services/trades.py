@@ -51,8 +51,17 @@ def trade_lines(
     principal = (signed * price * instrument.multiplier).quantize(Decimal("0.00000001"))
     clearing = platform.platform_account(platform.CLEARING)
     ccy = instrument.currency
+    # Commission and fees enter the lot (IRS Pub. 550: basis includes the costs of purchase;
+    # the amount realized is the proceeds less selling expenses), in the instrument's currency.
+    costs = abs(Decimal(commission)) + abs(Decimal(fees))
     lines = [
-        PostingLine(account=account, instrument=instrument, quantity=signed, price=price),
+        PostingLine(
+            account=account,
+            instrument=instrument,
+            quantity=signed,
+            price=price,
+            cost=costs or None,
+        ),
         PostingLine(account=clearing, instrument=instrument, quantity=-signed, price=price),
     ]
     if principal:

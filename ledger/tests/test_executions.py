@@ -52,13 +52,20 @@ def test_same_csv_twice_books_once(book):
     assert (second.booked, second.skipped) == (0, 3)
     assert JournalEntry.objects.filter(execution_id__in=["E1", "E2", "E3"]).count() == 3
     position = Position.objects.get(account=account, instrument=stock)
-    assert (position.quantity, position.cost, position.realized_pnl) == (D(30), D(360), D(560))
+    # Commissions in the lots (Pub. 550): basis 100 × 10 + 1 and 20 × (12 + 1/50); the sale
+    # realizes 120 × 15 − 0.5; the 30 left cost 12.02 each.
+    assert (position.quantity, position.cost, position.realized_pnl) == (
+        D(30),
+        D("360.6"),
+        D(1800) - D("0.5") - D(1001) - D(20) * D("12.02"),
+    )
     assert CashBalance.objects.get(account=account).quantity == (
         D(100000) - 1000 - 600 + 1800 - D("2.5")
     )
+    # unit prices with costs: 15 − 0.5/120 = 14.9958333333 against 10.01 and 12.02
     assert list(RealizedGain.objects.filter(account=account).values_list("quantity", "pnl")) == [
-        (D(100), D(500)),
-        (D(20), D(60)),
+        (D(100), D("498.58333333")),
+        (D(20), D("59.51666667")),
     ]
     assert ledger_verify() == []
 
@@ -107,7 +114,8 @@ def test_flex_xml_trades_are_imported(book):
     entry = JournalEntry.objects.get(execution_id="0001.01")
     assert (entry.trade_date, entry.settle_date) == (date(2026, 3, 2), date(2026, 3, 3))
     position = Position.objects.get(account=account, instrument=stock)
-    assert (position.quantity, position.realized_pnl) == (D(20), D("2.5"))
+    # (5 × 41 − 1) − 5 × (40.5 + 1.25/25): commissions in the basis and the proceeds
+    assert (position.quantity, position.realized_pnl) == (D(20), D("1.25"))
 
 
 def test_flex_xml_with_entities_is_refused(book):
@@ -182,7 +190,8 @@ def test_fixml_execution_reports_are_imported(book):
     first = JournalEntry.objects.get(execution_id="FX-1")
     assert (first.trade_date, first.settle_date) == (date(2026, 3, 2), date(2026, 3, 3))
     position = Position.objects.get(account=account, instrument=stock)
-    assert (position.quantity, position.realized_pnl) == (D(25), D("11.25"))
+    # (15 × 11 − 1) − 15 × (10.25 + 1.52/40): commission and fees in the basis and proceeds
+    assert (position.quantity, position.realized_pnl) == (D(25), D("9.68"))
     assert CashBalance.objects.get(account=account).quantity == cash_before - D("410") - D(
         "1.52"
     ) + D("165") - D(1)

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from ledger.errors import ImportRefused
 from ledger.journal.versions import accounts_versions
 from ledger.market_providers import CsvDirectoryProvider, market_data_fetch_day
 from ledger.models import FxRate, Instrument, InstrumentChange, Price
@@ -137,7 +136,9 @@ def test_market_import_instruments_prices_fx_commands(db, tmp_path):
         "ESZ6,USD,FUT,495512563,CME,,50\n"
     )
     prices = tmp_path / "prices.csv"
-    prices.write_text("date,conid,symbol,close\n2026-03-02,14204,,181.12\n2026-03-02,,ESZ6,5000.25\n")
+    prices.write_text(
+        "date,conid,symbol,close\n2026-03-02,14204,,181.12\n2026-03-02,,ESZ6,5000.25\n"
+    )
     fx = tmp_path / "fx.csv"
     fx.write_text(
         "date,from_currency,to_currency,rate\n2026-03-02,USD,EUR,0.8\n2026-03-02,GBP,EUR,1.2\n"
@@ -153,7 +154,9 @@ def test_market_import_instruments_prices_fx_commands(db, tmp_path):
     assert (sap.exchange, sap.isin, future.multiplier) == ("IBIS", "DE0007164600", D(50))
     assert Price.objects.get(instrument=sap, date=date(2026, 3, 2)).close == D("181.12")
     assert Price.objects.get(instrument=future).close == D("5000.25")
-    rates = dict(FxRate.objects.filter(date=date(2026, 3, 2)).values_list("currency", "usd_per_unit"))
+    rates = dict(
+        FxRate.objects.filter(date=date(2026, 3, 2)).values_list("currency", "usd_per_unit")
+    )
     assert rates == {"EUR": D("1.25"), "GBP": D("1.5")}
     assert "2 instrument(s) created" in out.getvalue()
 
