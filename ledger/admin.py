@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Account
+from .models import Account, BrokerAccountMapping
 
 
 @admin.register(Account)
@@ -19,3 +19,13 @@ class AccountAdmin(admin.ModelAdmin):
     # An account's owner and place in a master's tree are set when it is opened (onboarding,
     # ledger services); changing either here would hand one tenant's books to another.
     readonly_fields = ("tenant", "parent")
+
+
+@admin.register(BrokerAccountMapping)
+class BrokerAccountMappingAdmin(admin.ModelAdmin):
+    """The carrying broker's account ids (IBKR Flex `accountId`) of ledger accounts, which the
+    Flex import finds statements' accounts by."""
+
+    list_display = ("broker_account_id", "account", "created_at")
+    search_fields = ("broker_account_id", "account__number")
+    raw_id_fields = ("account",)

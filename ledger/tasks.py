@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from ledger.market_providers import market_data_fetch_day
 from ledger.services.nav import nav_snapshot_take, nav_snapshots_rebuild
 
 
@@ -24,8 +25,6 @@ def nav_history_rebuild(start: str, end: str) -> int:
 def market_data_fetch(on: str | None = None) -> int:
     """The day's closes and FX rates from every configured provider (`MARKET_DATA_PROVIDERS`);
     loading a day again replaces its values, so a retried task is harmless."""
-    from ledger.market_providers import market_data_fetch_day
-
     day = date.fromisoformat(on) if on else timezone.localdate() - timedelta(days=1)
     results = market_data_fetch_day(on=day)
     return sum(prices.written + rates.written for prices, rates in results.values())

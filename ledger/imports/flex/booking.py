@@ -886,9 +886,11 @@ def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
     (`FlexImportRefused` lists every bad row)."""
     if isinstance(source, Path):
         source = str(source)
-    digest = hashlib.sha256(
-        source if isinstance(source, bytes) else Path(source).read_bytes()
-    ).hexdigest()
+    if isinstance(source, bytes):
+        digest = hashlib.sha256(source).hexdigest()
+    else:
+        with open(source, "rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
     run = _Import()
     with _cyclic_gc_paused():
         try:
