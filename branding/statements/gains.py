@@ -60,7 +60,7 @@ LOT_COLUMNS = (
     Column("Proceeds", True),
     Column("Cost basis", True),
     Column("Gain/loss", True),
-    Column("Wash sale loss disallowed", True),
+    Column("Disallowed loss", True),
     Column("Code"),
 )
 WASH_COLUMNS = (

@@ -71,14 +71,16 @@ def test_gains_pdf_totals_equal_the_ledgers_realized_gains_for_the_year(tenant_a
     # the 2.00 commission on the sale reduces the amount realized (Pub. 550)
     assert ledger_total == D(100) * 50 + D(20) * 30 + D(10) * -10 + D(10) * 5 - 2
     long_term = [lot for lot in report.lots if lot.term == LONG_TERM]
-    assert [(lot.symbol, lot.gain) for lot in long_term] == [(apple.symbol, D(5000))]
-    short_total = ledger_total - D(5000)
-    assert f"USD Short-term 3,700.00 3,150.00 {money(short_total)}" in text
-    assert "USD Long-term 15,000.00 10,000.00 5,000.00" in text
-    assert f"USD Total 18,700.00 13,150.00 {money(ledger_total)}" in text
+    # the sale's 2.00 commission reduces its proceeds: 2/120 a share (Pub. 550)
+    assert [(lot.symbol, lot.gain) for lot in long_term] == [(apple.symbol, D("4998.33333333"))]
+    short_total = ledger_total - D("4998.33333333")
+    # proceeds net of the sale's commission on its 20 short-term shares: 20 × (150 − 2/120)
+    assert f"USD Short-term 3,699.67 3,150.00 {money(short_total)}" in text
+    assert "USD Long-term 14,998.33 10,000.00 4,998.33" in text
+    assert f"USD Total 18,698.00 13,150.00 {money(ledger_total)}" in text
     assert (
         f"{account.number} {apple.symbol} Apple Inc. USD 100 2025-03-10 2026-03-11 "
-        "15,000.00 10,000.00 5,000.00"
+        "14,998.33 10,000.00 4,998.33"
     ) in text
     assert (
         f"{account.number} {micro.symbol} Microsoft Corp. USD 10 2025-06-02 2026-06-02 "
@@ -123,7 +125,7 @@ def test_gains_csv_columns_and_totals(tenant_a):
         "Proceeds",
         "Cost basis",
         "Gain/loss",
-        "Wash sale loss disallowed",
+        "Disallowed loss",
         "Code",
     ]
     assert sections["Short-term"]["Header"] == [lot_header]

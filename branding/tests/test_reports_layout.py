@@ -12,7 +12,7 @@ from tests.support.statements import BRAND, HOLDER
 D = Decimal
 LOT_HEADER = (
     "Account Symbol Description Currency Quantity Open date Close date "
-    "Proceeds Cost basis Gain/loss"
+    "Proceeds Cost basis Gain/loss Disallowed loss Code"
 )
 
 

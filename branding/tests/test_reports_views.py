@@ -93,7 +93,8 @@ def test_client_downloads_confirmations_and_gains_of_their_accounts_only(tenant_
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert entry.execution_id in _body(csv).decode("utf-8-sig")
     assert gains.status_code == 200
-    assert "USD Total 440.00 400.00 40.00" in pdf_text(_body(gains))
+    # the buy's 1.00 commission is in the basis (Pub. 550): 4 × 100.10
+    assert "USD Total 440.00 400.40 39.60" in pdf_text(_body(gains))
     # and everything else is a 404: another account, an unknown format, a malformed date
     assert confirmation(other).status_code == 404
     assert client.get(reverse("statements:gains", args=[other.pk, 2026, "pdf"])).status_code == 404

@@ -50,7 +50,8 @@ def test_dashboard_figures_equal_the_ledger_valuation(tenant_a, holder):
     assert _figure(html, "nlv") == "11,527.00"
     assert _figure(html, "settled_cash") == "8,497.00"
     assert _figure(html, "buying_power") == f"{valuation.buying_power:,.2f}"
-    assert _figure(html, "unrealized_pnl") == "1,530.00"
+    # the 3 commissions are in the cost basis (Pub. 550)
+    assert _figure(html, "unrealized_pnl") == "1,527.00"
     assert _figure(html, "daily_pnl") == "30.00"
     assert _figure(html, "excess_liquidity") == f"{valuation.excess_liquidity:,.2f}"
 
@@ -76,13 +77,14 @@ def test_positions_csv_export(tenant_a, holder):
     assert len(lines) == 4
     first = lines[1].split(",")
     assert first[0] == account.number
+    # the 1.00 commission is in the cost basis (Pub. 550): 501, unrealized 499 (99.60 %)
     assert [Decimal(v) for v in first[3:9]] == [
         Decimal(10),
         Decimal(100),
         Decimal(1000),
-        Decimal(500),
-        Decimal(500),
-        Decimal(100),
+        Decimal(501),
+        Decimal(499),
+        Decimal("99.60"),
     ]
 
 
