@@ -93,7 +93,14 @@ class WithdrawalRequest(models.Model):
 
 
 class DepositNotice(models.Model):
-    """A client telling staff that money is on its way; staff book it when it arrives."""
+    """A client telling staff that money is on its way; staff credit it when it arrives (in one
+    or more credits, `funding.DepositCredit`) or reject it with a reason the client sees."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting the money"
+        PARTIAL = "partial", "Partly credited"
+        CREDITED = "credited", "Credited"
+        REJECTED = "rejected", "Rejected"
 
     account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     notified_by = models.ForeignKey(
@@ -107,9 +114,30 @@ class DepositNotice(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     expected_on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    credited_amount = models.DecimalField(**MONEY, default=Decimal(0))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credited_amount__gte=0), name="deposit_credited_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="deposit_rejected_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} to {self.account_id}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(Decimal(0), self.amount - self.credited_amount)

@@ -23,7 +23,7 @@ from ledger.selectors import (
     portfolio_valuation,
 )
 
-from .models import Message, MessageThread, WithdrawalRequest
+from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
 
 ZERO = Decimal(0)
 # Bounds staleness where the cache is per process (no REDIS_URL) and another worker changed it.
@@ -49,6 +49,15 @@ def withdrawable_cash(*, tenant, account: Account, currency: str) -> Decimal:
     ledger_withdrawable = sum((r.withdrawable for r in rows if r.currency == currency), ZERO)
     pending = withdrawal_pending_total(account=account, currency=currency)
     return max(ZERO, ledger_withdrawable - pending)
+
+
+def deposit_notices_of_client(*, user):
+    """The client's own deposit notices with their status and, if rejected, the reason."""
+    return (
+        DepositNotice.objects.filter(notified_by=user)
+        .select_related("account")
+        .order_by("-created_at", "-id")
+    )
 
 
 # --- valuation ------------------------------------------------------------------------------

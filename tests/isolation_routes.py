@@ -248,6 +248,58 @@ def seed_webhook(tenant, marker):
     ).pk
 
 
+def seed_deposit_notice(tenant, marker):
+    from django.utils import timezone
+
+    from clientportal.models import DepositNotice
+    from ledger.models import Account
+
+    number = f"ISD{next(_numbers):05d}{tenant.schema_name[-1].upper()}"
+    account = Account.objects.create(
+        tenant=tenant, number=number, title=marker, account_type="individual"
+    )
+    client = get_user_model().objects.create_user(username=f"{marker}-client")
+    return DepositNotice.objects.create(
+        account=account,
+        notified_by=client,
+        amount="100.00",
+        currency="USD",
+        method="wire",
+        reference=marker,
+        expected_on=timezone.localdate(),
+    ).pk
+
+
+def seed_funding_journal(tenant, marker):
+    from django.utils import timezone
+
+    from funding.models import Journal
+    from ledger.models import Account
+
+    one, two = (
+        Account.objects.create(
+            tenant=tenant,
+            number=f"ISJ{next(_numbers):05d}{tenant.schema_name[-1].upper()}",
+            title=marker,
+            account_type="individual",
+        )
+        for _ in range(2)
+    )
+    maker = get_user_model().objects.create_user(username=f"{marker}-maker")
+    return Journal.objects.create(
+        kind="cash",
+        status="pending",
+        from_account=one,
+        to_account=two,
+        currency="USD",
+        amount="100",
+        memo=marker,
+        request_key=marker,
+        maker=maker,
+        created_at=timezone.now(),
+    ).pk
+
+
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
@@ -269,6 +321,8 @@ KINDS = {
     "block": seed_block,
     "withdrawal": seed_withdrawal,
     "webhook": seed_webhook,
+    "deposit_notice": seed_deposit_notice,
+    "funding_journal": seed_funding_journal,
 }
 
 # Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
@@ -361,6 +415,14 @@ ROUTES = {
     "allocations_book": fill(allocation_id=ANY_ID),
     "allocations_reverse": fill(allocation_id=ANY_ID),
     "allocations_fixml": fill(allocation_id=ANY_ID),
+    # --- funding desk (funding/wagtail_hooks.py) -----------------------------------------------
+    "funding_deposit_notice": fill(notice_id="deposit_notice"),
+    "funding_deposit_notice_credit": fill(notice_id="deposit_notice"),
+    "funding_deposit_notice_reject": fill(notice_id="deposit_notice"),
+    "funding_journal": fill(journal_id="funding_journal"),
+    "funding_journal_approve": fill(journal_id="funding_journal"),
+    "funding_journal_reject": fill(journal_id="funding_journal"),
+    "funding_journal_reverse": fill(journal_id="funding_journal"),
     # --- allocations API (allocations/api.py) ---------------------------------------------------
     "api:allocations-block-preview": fill(block_id="block"),
     "api:allocations-detail": fill(allocation_id=ANY_ID),

@@ -130,6 +130,7 @@ TENANT_APPS = [
     "compliance",
     "events",
     "api",
+    "funding",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -11,6 +11,7 @@ from clientportal import services
 from clientportal.forms import DepositNoticeForm, InternalTransferForm, WithdrawalForm
 from clientportal.models import WithdrawalRequest
 from clientportal.scope import portal_scope
+from clientportal.selectors import deposit_notices_of_client
 from compliance.sessions import reauth_required
 from ledger.access import access_account
 from ledger.errors import LedgerError
@@ -78,6 +79,7 @@ def transfers(request):
         "transfer_form": transfer_form,
         "transfer_token": uuid.uuid4().hex,
         "withdrawal_requests": requests,
+        "deposit_notices": deposit_notices_of_client(user=request.user)[:20],
     }
     return render(request, "clientportal/transfers.html", context)
 

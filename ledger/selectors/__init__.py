@@ -38,6 +38,7 @@ from ledger.selectors.holdings import (
 from ledger.selectors.market import (
     MissingPrice,
     benchmark_closes_for,
+    fx_usd_rates_for,
     instruments_by_symbol,
     missing_prices_count,
     missing_prices_for,
@@ -85,6 +86,7 @@ __all__ = [
     "entries_recent_for",
     "execution_entries_for",
     "execution_entry_for",
+    "fx_usd_rates_for",
     "instruments_by_symbol",
     "ledger_state_for",
     "lots_for",

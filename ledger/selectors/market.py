@@ -36,6 +36,11 @@ def usd_rates_as_of(*, as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
     return table
 
 
+def fx_usd_rates_for(*, tenant, as_of: date) -> dict[str, Decimal]:
+    """currency → USD per unit on `as_of` (the last rate on or before it); USD is 1."""
+    return {currency: rates[0] for currency, rates in usd_rates_as_of(as_of=as_of).items()}
+
+
 def instruments_by_symbol(*, tenant, symbols: Iterable[str]) -> dict[str, Instrument]:
     """symbol → instrument, for the symbols the ledger knows."""
     return {i.symbol: i for i in Instrument.objects.filter(symbol__in=list(symbols))}

@@ -178,6 +178,7 @@ def portal_fixture_purge(fixture: PortalFixture) -> None:
         Message.objects.filter(thread__client=user).delete()
         MessageThread.objects.filter(client=user).delete()
         WithdrawalRequest.objects.filter(requested_by=user).delete()
+        funding_rows_purge(account_ids=[fixture.account.pk, fixture.second_account.pk])
         DepositNotice.objects.filter(notified_by=user).delete()
         for page in Page.objects.filter(pk__in=fixture.page_ids):
             page.delete()
@@ -193,3 +194,17 @@ def portal_fixture_purge(fixture: PortalFixture) -> None:
                 [fixture.instrument_ids],
             )
         cursor.execute("DELETE FROM ledger_instrument WHERE id = ANY(%s)", [fixture.instrument_ids])
+
+
+def funding_rows_purge(*, account_ids: list[int]) -> None:
+    """The funding desk's rows (deposit credits, journals) naming these accounts; call inside
+    the tenant's schema before the accounts and notices go."""
+    from funding.models import DepositCredit, Journal, JournalBatch
+
+    DepositCredit.objects.filter(notice__account_id__in=account_ids).delete()
+    journals = Journal.objects.filter(from_account_id__in=account_ids) | Journal.objects.filter(
+        to_account_id__in=account_ids
+    )
+    batch_ids = set(journals.exclude(batch=None).values_list("batch_id", flat=True))
+    journals.delete()
+    JournalBatch.objects.filter(pk__in=batch_ids, journals=None).delete()
