@@ -14,9 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from allocations import selectors, services
+from allocations import selectors
 from allocations.access import access_block, access_group
+from allocations.actions import BlockCapture, BlockFillAdd
 from allocations.services.blocks import FillSpec
+from compliance.actions import action_submit, action_view, refusal_text
 from ledger.access import access_account, accounts_visible
 from ledger.selectors import instruments_by_symbol
 
@@ -25,9 +27,7 @@ FILL_FIELDS = ("quantity", "price", "time", "commission", "fees", "execution_id"
 
 
 def _messages(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "You may not do this."
+    return refusal_text(error)
 
 
 def _decimal(text: str, what: str, *, default: Decimal | None = None) -> Decimal:
@@ -90,7 +90,8 @@ def _instrument(request, symbol: str):
     return found
 
 
-def _capture(request, form) -> object:
+def _capture(request, form) -> BlockCapture:
+    """The Action for the form, its objects fetched and checked; refusals of the input raise."""
     trade_date = _trade_date(form.get("trade_date", ""))
     master = access_account(
         user=request.user, tenant=request.tenant, account_id=form.get("master"), need="trade"
@@ -103,9 +104,8 @@ def _capture(request, form) -> object:
         for n, row in enumerate(_fill_rows(form), start=1)
         if any(row[field].strip() for field in ("quantity", "price", "time"))
     ]
-    return services.block_capture(
-        actor=request.user,
-        tenant=request.tenant,
+    return BlockCapture.from_request(
+        request,
         master=master,
         instrument=_instrument(request, form.get("symbol", "")),
         side=form.get("side", ""),
@@ -116,6 +116,7 @@ def _capture(request, form) -> object:
     )
 
 
+@action_view(BlockCapture)
 def block_new(request):
     """Capture a block executed in a master: master, instrument, side, trade date and its fills
     (quantity, price, time, commission, fees)."""
@@ -126,13 +127,17 @@ def block_new(request):
     status = 200
     if form is not None:
         try:
-            block = _capture(request, form)
+            action = _capture(request, form)
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _messages(error))
             status = 400
         else:
-            messages.success(request, f"Block {block.reference} captured with its fills.")
-            return redirect("allocations_block", block_id=block.pk)
+            outcome = action_submit(
+                request, action, done=lambda b: f"Block {b.reference} captured with its fills."
+            )
+            if outcome.ok:
+                return redirect("allocations_block", block_id=outcome.result.pk)
+            status = 400
     context = {
         "masters": masters.order_by("number"),
         "groups": selectors.groups_for(user=request.user, tenant=request.tenant),
@@ -144,6 +149,7 @@ def block_new(request):
     return render(request, "allocations/block_new.html", context, status=status)
 
 
+@action_view(BlockFillAdd)
 @require_POST
 def block_fill_add(request, block_id: int):
     """One more fill of a block (booked in the master like the others)."""
@@ -151,20 +157,20 @@ def block_fill_add(request, block_id: int):
     row = {field: request.POST.get(field, "") for field in FILL_FIELDS}
     try:
         spec = _fill_spec(row, block.trade_date, "Fill")
-        number = block.fills.count() + 1
-        fill = services.block_fill_add(
-            actor=request.user,
-            tenant=request.tenant,
-            block=block,
-            execution_id=spec.execution_id or f"{block.reference}-{number}",
-            quantity=spec.quantity,
-            price=spec.price,
-            executed_at=spec.executed_at,
-            commission=spec.commission,
-            fees=spec.fees,
-        )
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         messages.error(request, _messages(error))
-    else:
-        messages.success(request, f"Fill {fill.execution_id} added to {block.reference}.")
+        return redirect("allocations_block", block_id=block.pk)
+    action = BlockFillAdd.from_request(
+        request,
+        block=block,
+        execution_id=spec.execution_id or f"{block.reference}-{block.fills.count() + 1}",
+        quantity=spec.quantity,
+        price=spec.price,
+        executed_at=spec.executed_at,
+        commission=spec.commission,
+        fees=spec.fees,
+    )
+    action_submit(
+        request, action, done=lambda fill: f"Fill {fill.execution_id} added to {block.reference}."
+    )
     return redirect("allocations_block", block_id=block.pk)

@@ -13,9 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from clientportal.models import DepositNotice
-from compliance.access import has_role
 from funding.models import Journal
-from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER
+from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER, has_role
 
 DESK_ROLES = (ONBOARDING_OFFICER, COMPLIANCE_OFFICER)
 DEPOSIT_CREDIT_ROLES = (ONBOARDING_OFFICER,)

@@ -9,17 +9,26 @@ import uuid
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clientportal.models import DepositNotice
+from compliance.actions import action_submit, action_view, read_view, refusal_text
 from funding import selectors, services
 from funding.access import access_deposit_notice, access_journal, desk_require
+from funding.actions import (
+    DepositNoticeCredit,
+    DepositNoticeReject,
+    JournalApprove,
+    JournalCreate,
+    JournalReject,
+    JournalReverse,
+    JournalsUpload,
+)
 from funding.models import Journal
 
-REFUSED = (ValidationError, PermissionDenied)
 NOTICE_TABS = (
     [("open", "To credit"), ("stale", "Stale")]
     + [
@@ -33,10 +42,10 @@ JOURNAL_TABS = list(Journal.Status.choices) + [("all", "All")]
 
 
 def _refused(request, error: Exception) -> None:
-    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    messages.error(request, text or "You may not do this.")
+    messages.error(request, refusal_text(error))
 
 
+@read_view
 def deposit_notices(request):
     desk_require(request.user)
     status = request.GET.get("status", "open")
@@ -66,6 +75,7 @@ def _notice_page(request, notice, *, form=None, status: int = 200):
     return render(request, "funding/deposit_notice.html", context, status=status)
 
 
+@read_view
 def deposit_notice(request, notice_id: int):
     notice = access_deposit_notice(user=request.user, tenant=request.tenant, notice_id=notice_id)
     return _notice_page(request, notice)
@@ -81,47 +91,52 @@ def _date(text: str) -> date | None:
         raise ValidationError("Give the value date as YYYY-MM-DD.") from None
 
 
+@action_view(DepositNoticeCredit)
 @require_POST
 def deposit_notice_credit(request, notice_id: int):
     notice = access_deposit_notice(user=request.user, tenant=request.tenant, notice_id=notice_id)
     try:
-        credit = services.deposit_notice_credit(
-            actor=request.user,
-            tenant=request.tenant,
-            notice=notice,
-            amount=request.POST.get("amount", ""),
-            idempotency_key=request.POST.get("token", ""),
-            value_date=_date(request.POST.get("value_date", "")),
-            bank_reference=request.POST.get("bank_reference", ""),
-            accept_over=request.POST.get("accept_over") == "1",
-        )
-    except REFUSED as error:
+        value_date = _date(request.POST.get("value_date", ""))
+    except ValidationError as error:
         _refused(request, error)
         return _notice_page(request, notice, form=request.POST, status=400)
-    messages.success(
+    action = DepositNoticeCredit.from_request(
         request,
-        f"{credit.amount:,.2f} {notice.currency} credited to {notice.account.number}.",
+        notice=notice,
+        amount=request.POST.get("amount", ""),
+        idempotency_key=request.POST.get("token", ""),
+        value_date=value_date,
+        bank_reference=request.POST.get("bank_reference", ""),
+        accept_over=request.POST.get("accept_over") == "1",
     )
+    outcome = action_submit(
+        request,
+        action,
+        done=lambda credit: (
+            f"{credit.amount:,.2f} {notice.currency} credited to {notice.account.number}."
+        ),
+    )
+    if not outcome.ok:
+        return _notice_page(request, notice, form=request.POST, status=400)
     return redirect("funding_deposit_notice", notice_id=notice.pk)
 
 
+@action_view(DepositNoticeReject)
 @require_POST
 def deposit_notice_reject(request, notice_id: int):
     notice = access_deposit_notice(user=request.user, tenant=request.tenant, notice_id=notice_id)
-    try:
-        services.deposit_notice_reject(
-            actor=request.user,
-            tenant=request.tenant,
-            notice=notice,
-            reason=request.POST.get("reason", ""),
-        )
-    except REFUSED as error:
-        _refused(request, error)
+    action = DepositNoticeReject.from_request(
+        request, notice=notice, reason=request.POST.get("reason", "")
+    )
+    outcome = action_submit(
+        request, action, done="Deposit notice rejected; the client sees the reason."
+    )
+    if not outcome.ok:
         return _notice_page(request, notice, form=request.POST, status=400)
-    messages.success(request, "Deposit notice rejected; the client sees the reason.")
     return redirect("funding_deposit_notice", notice_id=notice.pk)
 
 
+@read_view
 def journals(request):
     desk_require(request.user)
     status = request.GET.get("status", Journal.Status.PENDING)
@@ -136,6 +151,7 @@ def journals(request):
     return render(request, "funding/journals.html", context)
 
 
+@action_view(JournalCreate)
 def journal_new(request):
     desk_require(request.user)
     form = request.POST if request.method == "POST" else None
@@ -144,17 +160,12 @@ def journal_new(request):
         spec = services.JournalSpec(
             **{field: form.get(field, "") for field in services.CSV_COLUMNS}
         )
-        try:
-            journal = services.journal_create(
-                actor=request.user,
-                tenant=request.tenant,
-                spec=spec,
-                request_key=form.get("token", ""),
-            )
-        except REFUSED as error:
-            _refused(request, error)
+        action = JournalCreate.from_request(request, spec=spec, request_key=form.get("token", ""))
+        outcome = action_submit(request, action)
+        if not outcome.ok:
             status = 400
         else:
+            journal = outcome.result
             if journal.status == Journal.Status.BOOKED:
                 messages.success(request, f"{journal.reference} booked.")
             else:
@@ -173,21 +184,21 @@ def journal_new(request):
     return render(request, "funding/journal_new.html", context, status=status)
 
 
+@action_view(JournalsUpload)
 def journal_upload(request):
     desk_require(request.user)
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        try:
-            if upload is None:
-                raise ValidationError("Choose a CSV file of journals.")
-            batch = services.journals_upload(
-                actor=request.user, tenant=request.tenant, filename=upload.name, data=upload.read()
-            )
-        except REFUSED as error:
-            _refused(request, error)
+        if upload is None:
+            messages.error(request, "Choose a CSV file of journals.")
             status = 400
         else:
+            action = JournalsUpload.from_request(request, filename=upload.name, data=upload.read())
+            outcome = action_submit(request, action)
+            status = 200 if outcome.ok else 400
+        if status == 200:
+            batch = outcome.result
             counts = {s: batch.journals.filter(status=s).count() for s in Journal.Status.values}
             messages.success(
                 request,
@@ -199,6 +210,7 @@ def journal_upload(request):
     return render(request, "funding/journal_upload.html", context, status=status)
 
 
+@read_view
 def journal_detail(request, journal_id: int):
     journal = access_journal(user=request.user, tenant=request.tenant, journal_id=journal_id)
     context = {
@@ -208,33 +220,28 @@ def journal_detail(request, journal_id: int):
     return render(request, "funding/journal_detail.html", context)
 
 
-def _journal_act(request, journal_id: int, act, done: str, **extra):
+def _journal_act(request, journal_id: int, action_class, done: str, **values):
     journal = access_journal(user=request.user, tenant=request.tenant, journal_id=journal_id)
-    try:
-        act(actor=request.user, tenant=request.tenant, journal=journal, **extra)
-    except REFUSED as error:
-        _refused(request, error)
-    else:
-        messages.success(request, f"{journal.reference} {done}.")
+    action = action_class.from_request(request, journal=journal, **values)
+    action_submit(request, action, done=f"{journal.reference} {done}.")
     return redirect("funding_journal", journal_id=journal.pk)
 
 
+@action_view(JournalApprove)
 @require_POST
 def journal_approve(request, journal_id: int):
-    return _journal_act(request, journal_id, services.journal_approve, "approved and booked")
+    return _journal_act(request, journal_id, JournalApprove, "approved and booked")
 
 
+@action_view(JournalReject)
 @require_POST
 def journal_reject(request, journal_id: int):
     return _journal_act(
-        request,
-        journal_id,
-        services.journal_reject,
-        "rejected",
-        reason=request.POST.get("reason", ""),
+        request, journal_id, JournalReject, "rejected", reason=request.POST.get("reason", "")
     )
 
 
+@action_view(JournalReverse)
 @require_POST
 def journal_reverse(request, journal_id: int):
-    return _journal_act(request, journal_id, services.journal_reverse, "reversed")
+    return _journal_act(request, journal_id, JournalReverse, "reversed")
