@@ -164,7 +164,7 @@ def test_advisor_captures_a_block_books_it_equally_and_downloads_the_fixml(
     errors = console_errors(page)
     # when: the block and its two fills are typed in
     page.goto(f"{portal_url}/broker/allocations/")
-    page.click("text=Capture a block")
+    page.click("a.button:has-text('Capture a block')")
     page.select_option("#master", str(master.pk))
     page.fill("#symbol", instrument.symbol)
     page.select_option("#side", "buy")
@@ -210,7 +210,7 @@ def test_advisor_captures_a_block_books_it_equally_and_downloads_the_fixml(
     ).exists()
     # when: the FIXML is downloaded from the page
     with page.expect_download() as download_info:
-        page.click("a[href$='/fixml/']")
+        page.click(f"main a[href$='/allocations/{allocation.pk}/fixml/']")
     path = tmp_path / "allocation.fixml.xml"
     download_info.value.save_as(path)
     data = path.read_bytes()
@@ -302,10 +302,7 @@ def test_officer_credits_a_deposit_notice_and_the_client_sees_the_cash(
     )
     staff = staff_context.new_page()
     errors = console_errors(staff)
-    staff.goto(f"{portal_url}/broker/")
-    staff.click("text=Funding")
-    staff.click("a:has-text('Deposit notices')")
-    staff.wait_for_url("**/broker/funding/deposits/")
+    staff.goto(f"{portal_url}/broker/funding/deposits/")
     assert "WIRE-JOURNEY" in staff.inner_text("#deposit-notices")
     staff.click(f"text=DN-{notice.pk}")
     staff.fill("#amount", "2500.00")
