@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from demo.allocations import allocations_demo_seed
 from demo.branding import branding_demo_seed
 from demo.compliance import demo_staff_grants_ensure
+from demo.funding import funding_demo_seed
 from demo.ledger import ledger_demo_seed
 from demo.onboarding import onboarding_demo_seed
 from demo.statements import statements_demo_seed
@@ -148,6 +149,7 @@ def demo_seed(*, small: bool = False) -> list[Tenant]:
         with schema_context(demo.schema_name):
             demo_staff_grants_ensure(schema_name=demo.schema_name)
         statements_demo_seed(tenant=tenant)
+        funding_demo_seed(tenant=tenant)
         tenants.append(tenant)
     demo_operator_ensure()
     return tenants
