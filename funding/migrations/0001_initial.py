@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clientportal', '0003_depositnotice_credited_amount_and_more'),
+        ('clientportal', '0004_depositnotice_status'),
         ('ledger', '0014_row_level_security_tenant_setting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clientportal', '0002_role_permissions'),
+        ('clientportal', '0003_withdrawal_idempotency'),
         ('ledger', '0014_row_level_security_tenant_setting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
