@@ -109,9 +109,10 @@ STAFF_ACCOUNTS = 25  # besides the demo clients' own accounts
 
 
 def demo_staff_grants_ensure(*, schema_name: str) -> int:
-    """Every demo staff login without account grants gets its role's rights (STAFF_GRANTS) on
-    the demo clients' accounts, the first masters and the first other accounts, so each role
-    has clients' figures to work on. Returns how many logins were granted."""
+    """Every demo staff login gets its role's rights (STAFF_GRANTS) on the demo clients'
+    accounts, the first masters and the first other accounts, so each role has clients'
+    figures to work on; a login with grants on those clients already is left alone. Returns
+    how many logins were granted."""
     from django.db.models import Q
     from guardian.models import UserObjectPermission
 
@@ -132,10 +133,12 @@ def demo_staff_grants_ensure(*, schema_name: str) -> int:
         .values_list("number", flat=True)[:STAFF_ACCOUNTS]
     )
     accounts = list(mine.filter(number__in=numbers).order_by("number"))
+    clients = [str(a.pk) for a in accounts if a.account_type != Account.Type.MASTER]
     granted = 0
     for user in get_user_model().objects.filter(is_staff=True, groups__name__in=STAFF_GRANTS):
+        # Grants on masters alone (the advisor's desk) still leave the clients to be granted.
         if UserObjectPermission.objects.filter(
-            user=user, content_type__app_label="ledger"
+            user=user, content_type__app_label="ledger", object_pk__in=clients
         ).exists():
             continue
         perms = sorted({p for g in user.groups.all() for p in STAFF_GRANTS.get(g.name, [])})
