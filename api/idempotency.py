@@ -7,7 +7,7 @@ and changes nothing; the same key with another request is 422. Two concurrent re
 key are serialised by the key's row: the second one's INSERT waits on the first one's
 uncommitted row, then reads the stored response (PostgreSQL's unique check blocks on the
 in-progress insert). A 5xx stores nothing (the transaction rolls back), so the call may be
-retried with its key.
+retried with its key; so may a call refused before it ran (401, 403, 404, 405, 429).
 """
 
 import hashlib
@@ -25,6 +25,9 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=24)
+# Answers given before the request ran (access and limits): not stored, the key stays unused.
+# (A 5xx is not stored either: its transaction rolls back.)
+NOT_AN_OUTCOME = frozenset({401, 403, 404, 405, 429}) | frozenset(range(500, 600))
 
 
 class Replayed(Exception):
@@ -102,7 +105,10 @@ class IdempotentMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         record = getattr(self, "_idempotency", None)
-        if record is not None and response.status_code < 500 and hasattr(response, "data"):
-            idempotency_finish(record=record, response=response)
+        if record is not None:
+            if response.status_code in NOT_AN_OUTCOME or not hasattr(response, "data"):
+                record.delete()  # refused before anything ran: the key stays free
+            else:
+                idempotency_finish(record=record, response=response)
             self._idempotency = None
         return super().finalize_response(request, response, *args, **kwargs)

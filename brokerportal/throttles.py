@@ -7,7 +7,7 @@ rates on every request, so a settings change (and a test's override) takes effec
 """
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
 class _RatesFromSettings:
@@ -23,3 +23,15 @@ class ApiAnonThrottle(_RatesFromSettings, AnonRateThrottle):
 
 class ApiUserThrottle(_RatesFromSettings, UserRateThrottle):
     pass
+
+
+class ApiKeyThrottle(_RatesFromSettings, SimpleRateThrottle):
+    """Per API key, on top of the user's own limit: one program cannot use up its login's."""
+
+    scope = "key"
+
+    def get_cache_key(self, request, view):
+        digest = getattr(request.auth, "digest", None)
+        if not digest:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": digest[:32]}

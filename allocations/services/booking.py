@@ -34,6 +34,7 @@ from allocations.increments import allocate_increment
 from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
 from allocations.services.errors import AllocationRefused
 from compliance.services.audit import audit_record
+from events.services import event_record
 from ledger.journal import PostingLine, journal_post
 from ledger.journal.sqlbulk import copy_rows, text
 from ledger.models import Account, JournalEntry
@@ -361,6 +362,18 @@ def allocation_book(*, user, tenant, allocation: Allocation) -> Allocation:
         details={"block": block.reference, "entry": entry.pk, "accounts": len(lines)},
     )
     allocation.refresh_from_db()
+    event_record(
+        kind="allocation.booked",
+        subject=f"allocation:{allocation.pk}",
+        account_id=block.master_id,
+        data={
+            "reference": allocation.reference,
+            "block": block.reference,
+            "entry": entry.pk,
+            "quantity": str(allocation.quantity),
+            "avg_price": str(allocation.avg_price),
+        },
+    )
     return allocation
 
 
@@ -393,4 +406,14 @@ def allocation_reverse(*, user, tenant, allocation: Allocation) -> Allocation:
         details={"block": block.reference, "reversal_entry": reversal.pk},
     )
     allocation.refresh_from_db()
+    event_record(
+        kind="allocation.reversed",
+        subject=f"allocation:{allocation.pk}",
+        account_id=block.master_id,
+        data={
+            "reference": allocation.reference,
+            "block": block.reference,
+            "reversal_entry": reversal.pk,
+        },
+    )
     return allocation

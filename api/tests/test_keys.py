@@ -160,3 +160,21 @@ def test_the_security_officers_page_lists_and_revokes_keys(tenant_a, holder):
     with tenant_context(tenant_a):
         assert ApiKey.objects.filter(user=user).count() == 1
         assert AuditRecord.objects.filter(action="api_key.revoke", actor_id=officer.pk).count() == 1
+
+
+def test_the_101st_call_of_a_key_in_a_minute_over_a_limit_of_100_is_429(tenant_a, holder, settings):
+    # given a limit of 100 calls a minute per key (the user's own limit higher)
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "10/minute", "user": "1000/minute", "key": "100/minute"},
+    }
+    user, _ = holder
+    client = key_client(tenant_a, key_for(tenant_a, user))
+    other_key = key_client(tenant_a, key_for(tenant_a, user))
+    # when
+    with time_machine.travel(timezone.now(), tick=False):
+        answers = [client.get("/api/v1/events/").status_code for _ in range(101)]
+        other = other_key.get("/api/v1/events/")
+    # then
+    assert answers[:100] == [200] * 100 and answers[100] == 429
+    assert other.status_code == 200

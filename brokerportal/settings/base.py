@@ -476,8 +476,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "brokerportal.throttles.ApiAnonThrottle",
         "brokerportal.throttles.ApiUserThrottle",
+        "brokerportal.throttles.ApiKeyThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute", "key": "300/minute"},
     "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
