@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.accounts import AccountViewSet, MasterViewSet
 from api.views.events import EventList, WebhookViewSet
 from api.views.messages import ThreadViewSet
+from api.views.statements import StatementViewSet
 from api.views.transfers import DepositNoticeViewSet, InternalTransferViewSet, WithdrawalViewSet
 
 router = SimpleRouter()
@@ -17,6 +18,7 @@ router.register("deposit-notices", DepositNoticeViewSet, basename="deposit-notic
 router.register("journals", InternalTransferViewSet, basename="journals")
 router.register("threads", ThreadViewSet, basename="threads")
 router.register("webhooks", WebhookViewSet, basename="webhooks")
+router.register("statements", StatementViewSet, basename="statements")
 
 urlpatterns = [
     path("events/", EventList.as_view(), name="events"),
