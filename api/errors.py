@@ -1,6 +1,6 @@
 """Errors in one shape: RFC 9457 problem details (`type`, `title`, `status`, `detail`), with
-field errors under `errors`. Django's ValidationError from a service is a 400; a refusal of the
-ledger (insufficient funds, already decided) is a 409."""
+field errors under `errors` (400). A refusal of a service or an Action (Django's
+ValidationError, the ledger's errors: insufficient funds, already decided) is a 409."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,7 +27,9 @@ def _converted(exc):
     if isinstance(exc, LedgerError):
         return Conflict(" ".join(exc.messages))
     if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError({"detail": exc.messages})
+        # A refusal of a service or an Action (compliance.actions): the request was understood
+        # but the current state does not allow it.
+        return Conflict(" ".join(exc.messages))
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or "Not found.")
     if isinstance(exc, PermissionDenied):

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.accounts import AccountViewSet, MasterViewSet
+from api.views.applications import ApplicationViewSet
 from api.views.events import EventList, WebhookViewSet
 from api.views.messages import ThreadViewSet
 from api.views.statements import StatementViewSet
@@ -19,6 +20,7 @@ router.register("journals", InternalTransferViewSet, basename="journals")
 router.register("threads", ThreadViewSet, basename="threads")
 router.register("webhooks", WebhookViewSet, basename="webhooks")
 router.register("statements", StatementViewSet, basename="statements")
+router.register("applications", ApplicationViewSet, basename="applications")
 
 urlpatterns = [
     path("events/", EventList.as_view(), name="events"),

@@ -447,6 +447,8 @@ ROUTES = {
     "api:webhooks-disable": fill(pk="webhook"),
     "api:webhooks-enable": fill(pk="webhook"),
     "api:webhooks-redeliver": fill(pk="webhook", delivery_id=ANY_ID),
+    "api:applications-detail": fill(pk="application"),
+    "api:applications-act": fill(pk="application"),
     # issued statements need rendered files: any id
     "api:statements-download": fill(pk=ANY_ID, fmt=literal("pdf")),
     # --- statements (branding/statements) -- issued statements need rendered files: any id ------

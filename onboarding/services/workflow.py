@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.services import audit_record
+from events.services import event_record
 from tenants.roles import COMPLIANCE_OFFICER, ONBOARDING_OFFICER, role_required
 
 from ..models import Application, ApplicationTransition
@@ -106,6 +107,17 @@ def application_transition(
         target=f"application:{locked.pk}",
         details={"from": from_state, "to": to_state, "reason": reason, "by": label},
         ip=ip,
+    )
+    event_record(
+        kind="application.state_changed",
+        subject=f"application:{locked.pk}",
+        account_id=locked.account_id,
+        data={
+            "application": str(locked.public_id),
+            "external_id": locked.external_id,
+            "from": from_state,
+            "to": to_state,
+        },
     )
     if to_state in NOTIFIED and locked.email:
         application_id, event = locked.pk, to_state
