@@ -105,7 +105,8 @@ def _delivery_lags(tenant, master) -> list[float]:
     from django.db import connection, transaction
     from django_tenants.utils import tenant_context
 
-    from events.services import event_record, webhook_endpoint_create
+    from api.services import webhook_endpoint_create
+    from events.services import event_record
 
     received: dict[str, float] = {}
 

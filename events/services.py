@@ -4,7 +4,6 @@ registering endpoints, and delivering one event to one endpoint."""
 import hashlib
 import hmac
 import json
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -85,7 +84,7 @@ def signature_verify(*, secret: str, body: bytes, header: str, now: float | None
     return hmac.compare_digest(expected, header)
 
 
-def _url_checked(url: str) -> str:
+def url_checked(url: str) -> str:
     parts = urlsplit(url)
     allowed = ("https",) if settings.WEBHOOK_HTTPS_ONLY else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
@@ -93,69 +92,11 @@ def _url_checked(url: str) -> str:
     return url
 
 
-@transaction.atomic
-def webhook_endpoint_create(
-    *, actor, url: str, kinds: list[str] | None = None, description: str = ""
-) -> tuple[WebhookEndpoint, str]:
-    from compliance.services import audit_record
-
-    unknown = sorted(set(kinds or []) - set(KINDS))
-    if unknown:
-        raise ValidationError(f"Unknown event kinds: {', '.join(unknown)}.")
-    secret = "whsec_" + secrets.token_urlsafe(32)
-    endpoint = WebhookEndpoint(
-        url=_url_checked(url),
-        kinds=list(kinds or []),
-        description=description,
-        secret=secret,
-        created_by=actor,
-    )
-    endpoint.full_clean(exclude=["created_by"])  # None: made by the system
-    endpoint.save()
-    audit_record(
-        actor=actor,
-        action="webhook.create",
-        target=f"webhook:{endpoint.pk}",
-        details={"url": url, "kinds": endpoint.kinds},
-    )
-    return endpoint, secret
-
-
-@transaction.atomic
-def webhook_endpoint_set_active(
-    *, actor, endpoint: WebhookEndpoint, active: bool
-) -> WebhookEndpoint:
-    from compliance.services import audit_record
-
-    endpoint.active = active
-    endpoint.disabled_at = None if active else timezone.now()
-    endpoint.consecutive_failures = 0 if active else endpoint.consecutive_failures
-    endpoint.save(update_fields=["active", "disabled_at", "consecutive_failures"])
-    audit_record(
-        actor=actor,
-        action="webhook.enable" if active else "webhook.disable",
-        target=f"webhook:{endpoint.pk}",
-    )
-    return endpoint
-
-
 def deliveries_create(*, event: Event) -> list[WebhookDelivery]:
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event.kind)]
     return WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(endpoint=e, event=event) for e in endpoints]
     )
-
-
-def delivery_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
-    """A manual redelivery: a new delivery of the same event to the same endpoint."""
-    from tenants.queue import task_enqueue_on_commit
-
-    from .tasks import webhook_deliver
-
-    with transaction.atomic():
-        again = WebhookDelivery.objects.create(endpoint=delivery.endpoint, event=delivery.event)
-        task_enqueue_on_commit(webhook_deliver, delivery_id=again.pk)
-    return again
 
 
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
@@ -171,7 +112,7 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         return None
     body = event_body(delivery.event)
     request = urllib.request.Request(  # noqa: S310 - scheme checked at registration
-        _url_checked(endpoint.url),
+        url_checked(endpoint.url),
         data=body,
         method="POST",
         headers={

@@ -19,10 +19,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from api import serializers as s
+from api import services as event_services
 from api.permissions import write_scope
 from api.views.base import ApiView, ApiViewSet
 from compliance.access import security_officer_require
-from events import services as event_services
 from events.models import Event, WebhookDelivery, WebhookEndpoint
 from ledger.access import accounts_visible
 

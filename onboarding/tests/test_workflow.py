@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from compliance.models import AuditRecord
+from events.models import Event
 from onboarding.models import Application, ApplicationTransition
 from onboarding.services import (
     application_create,
@@ -50,7 +51,8 @@ def test_submit_moves_draft_to_submitted_audits_and_emails_after_commit(
     record = AuditRecord.objects.get(action="application.submitted")
     assert record.target == f"application:{application.pk}"
     assert record.details["from"] == "draft" and record.details["to"] == "submitted"
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the applicant's e-mail and the event's webhooks
+    assert Event.objects.get(kind="application.state_changed").data["to"] == "submitted"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [application.email]
     assert mail.outbox[0].from_email == "Tenant A Securities <no-reply@platform.localhost>"
