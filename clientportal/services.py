@@ -30,6 +30,16 @@ def message_thread_start(*, client, subject: str, body: str) -> MessageThread:
 
 
 @transaction.atomic
+def message_thread_start_by_staff(*, staff, client, subject: str, body: str) -> MessageThread:
+    """A thread opened by the tenant's staff with a client (from the account's 360 page)."""
+    thread = MessageThread(client=client, subject=subject, last_message_at=timezone.now())
+    thread.full_clean()
+    thread.save()
+    message_post(thread=thread, sender=staff, body=body, from_staff=True)
+    return thread
+
+
+@transaction.atomic
 def message_post(*, thread: MessageThread, sender, body: str, from_staff: bool) -> Message:
     """Append a message; the sender's side has read everything up to it."""
     now = timezone.now()

@@ -12,7 +12,9 @@ HOW TO ADD AN ENTRY (one line per new view with URL arguments):
     object in `tenant` (inside its schema) that shows `marker` wherever a view displays it.
     Add a kind for each new model a URL takes the id of.
 Routes without arguments need no entry: the harness requests all of them (with `?account=` and
-`?account_id=` set to the other tenant's account as well). A route with arguments and no entry,
+`?account_id=` set to the other tenant's account as well). Every route is also sent a POST with
+the other tenant's ids in the URL and in the body (`post_body` in the harness); POST_SKIP below
+names the few that are not, each with its reason. A route with arguments and no entry,
 or an argument an entry does not fill, fails the harness, so a new view is covered the day it
 is added.
 """
@@ -71,6 +73,12 @@ def seed_account(tenant, marker):
     return Account.objects.create(
         tenant=tenant, number=number, title=marker, account_type="individual"
     ).pk
+
+
+def seed_account_number(tenant, marker):
+    from ledger.models import Account
+
+    return Account.objects.get(title=marker.replace("accountnumber", "account")).number
 
 
 def seed_user(tenant, marker):
@@ -303,6 +311,7 @@ def seed_funding_journal(tenant, marker):
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
+    "account_number": seed_account_number,
     "user": seed_user,
     "group": seed_group,
     "page": seed_page,
@@ -465,6 +474,9 @@ ROUTES = {
     ),
     "branding_report_gains": fill(account_id="account", year=literal("2026"), fmt=literal("pdf")),
     "branding_report_performance": fill(account_id="account", fmt=literal("pdf")),
+    # --- clients and accounts (desk/wagtail_hooks.py) ---------------------------------------------
+    "desk_account": fill(number="account_number"),
+    "desk_account_act": fill(account_id="account", action=literal("status")),
     # --- onboarding --------------------------------------------------------------------------
     "onboarding:resume": fill(token=literal("not-a-token")),
     "onboarding:step": fill(slug=literal("identity")),
@@ -474,6 +486,14 @@ ROUTES = {
     "onboarding_admin:document": fill(document_id=ANY_ID),
     "onboarding_admin:bulk_detail": fill(bulk_import_id=ANY_ID),
     "onboarding_admin:bulk_report": fill(bulk_import_id=ANY_ID),
+}
+
+# Not sent a POST by the harness, each with the reason (they are still requested with GET).
+POST_SKIP = {
+    # Wagtail's own views, with no id of any object: they fail (500) on a body that is not the
+    # chooser's or the import's, before reading anything of a tenant.
+    "wagtailadmin_choose_page_external_link": "reads form fields the probe does not send",
+    "wagtailredirects:process_import": "needs the upload step's file in the session first",
 }
 
 # Never requested by the harness because they end the probing user's session (no arguments).

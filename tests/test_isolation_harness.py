@@ -276,3 +276,166 @@ def test_no_route_shows_the_other_tenants_data(tenant_a, tenant_b, database_role
                         failures.append(f"{here}/{role} GET {url}: shows {leaked}")
     assert requested > 300
     assert failures == [], "\n".join(failures)
+
+
+# --- POSTs ------------------------------------------------------------------------------------
+
+# Tables every request may write whatever it is asked: the session (the last-seen stamp of the
+# timeouts) and the login-attempt bookkeeping.
+WRITE_EXEMPT = re.compile(r"^(django_session|axes_\w+)$")
+
+
+def _write_counts() -> dict[tuple[str, str], int]:
+    """(schema, table) → rows inserted, updated or deleted so far in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, relname, n_tup_ins + n_tup_upd + n_tup_del"
+            " FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+        )
+        return {(schema, table): count for schema, table, count in cursor.fetchall()}
+
+
+def writes_between(before: dict, after: dict) -> list[str]:
+    """The tables written between two `_write_counts`, but for the exempt ones."""
+    return sorted(
+        f"{schema}.{table}"
+        for (schema, table), count in after.items()
+        if count != before.get((schema, table), 0) and not WRITE_EXEMPT.match(table)
+    )
+
+
+def post_body(other: Seeded) -> dict[str, str]:
+    """The other tenant's ids under the field names forms and the API use for them."""
+    account = other.values["account"]
+    return {
+        "account": account,
+        "account_id": account,
+        "accounts": other.values["account_number"],
+        "master": account,
+        "user": other.values["user"],
+        "user_id": other.values["user"],
+        "group": other.values["group"],
+        "application": other.values["application"],
+        "thread": other.values["message_thread"],
+        "block": other.values["block"],
+        "id": account,
+        "pk": account,
+        "key": account,
+        "kind": "negative_cash",
+        "verb": "restrict",
+        "reason": "isolation probe",
+        "note": "isolation probe",
+        "subject": "isolation probe",
+        "body": "isolation probe",
+        "amount": "1.00",
+        "currency": "USD",
+    }
+
+
+# Kinds whose ids are the shared ledger's (public schema, unique across tenants): a URL naming
+# one of the other tenant's never reaches an object of this tenant. Ids of tenant-schema kinds
+# (pages, users, ...) do name this tenant's own objects when the numbers coincide, which the
+# marker check of the GETs already tells apart.
+LEDGER_KINDS = {"account", "account_number"}
+
+
+def _names_other_tenants_ledger_object(route: Route, entry) -> bool:
+    if not route.has_args or not isinstance(entry, registry.Fill):
+        return False
+    values = [*dict(entry.named).values(), *entry.positional]
+    return any(not isinstance(v, registry.Literal) and v in LEDGER_KINDS for v in values)
+
+
+def foreign_account_references(tenant) -> list[str]:
+    """Rows of the tenant's schema that point at a ledger account of another tenant (or at a
+    platform account): `model.field: count`, for every foreign key to ledger.Account."""
+    from django.apps import apps
+
+    from ledger.models import Account
+
+    found = []
+    with tenant_context(tenant):
+        for model in apps.get_models():
+            if model._meta.app_label in ("ledger", "tenants") or model._meta.proxy:
+                continue
+            for fk in model._meta.concrete_fields:
+                if not fk.is_relation or fk.related_model is not Account:
+                    continue
+                foreign = Account.objects.exclude(tenant_id=tenant.pk).values("pk")
+                count = model._base_manager.filter(**{f"{fk.attname}__in": foreign}).count()
+                if count:
+                    found.append(f"{model._meta.label}.{fk.name}: {count}")
+    connection.set_schema_to_public()
+    return found
+
+
+@pytest.mark.django_db
+def test_post_writes_are_detected():
+    # given: a write in this transaction
+    from django.contrib.auth.models import Group
+
+    before = _write_counts()
+    # when
+    Group.objects.create(name=f"isoprobe-{secrets.token_hex(3)}")
+    # then
+    assert writes_between(before, _write_counts()) == ["public.auth_group"]
+
+
+@pytest.mark.django_db
+def test_no_post_with_the_other_tenants_ids_writes_anything(tenant_a, tenant_b):
+    """Every route is sent a POST with the other tenant's ids in its URL and its body, by the
+    staff and the client login. No POST writes a row outside the requesting tenant's schema
+    (sessions and login bookkeeping aside); a route whose URL names the other tenant's ledger
+    account answers 404 (or 405 where it takes no POST) and writes nothing at all; and no row
+    of either tenant refers to the other's accounts afterwards. As the database's own role,
+    which row-level security does not bind, so only the application's checks stand between
+    the request and the other tenant's rows."""
+    # given
+    nonce = secrets.token_hex(3)
+    seeded = {"a": seed_tenant(tenant_a, "a", nonce), "b": seed_tenant(tenant_b, "b", nonce)}
+    users = {"a": probe_users(tenant_a, "a", nonce), "b": probe_users(tenant_b, "b", nonce)}
+    routes = [
+        route
+        for route in tenant_routes()
+        if route.name not in registry.SESSION_ENDING
+        and not isinstance(registry_entry(route), registry.Skip)
+        and not route_problems(route, registry_entry(route))
+        and route.name not in registry.POST_SKIP
+    ]
+    failures, posted = [], 0
+    for here, there in (("a", "b"), ("b", "a")):
+        tenant, other = seeded[here].tenant, seeded[there]
+        body = post_body(other)
+        for role, user in users[here].items():
+            client = login(tenant_client(tenant, raise_request_exception=False), user, tenant)
+            for route in routes:
+                if role == "client" and route.route.startswith("broker/"):
+                    continue
+                entry = registry_entry(route)
+                url = build_path(route, entry, other)
+                before = _write_counts()
+                # when
+                response = client.post(url, body)
+                posted += 1
+                # then (collected, reported together)
+                written = writes_between(before, _write_counts())
+                elsewhere = [t for t in written if not t.startswith(f"{tenant.schema_name}.")]
+                if elsewhere:
+                    failures.append(f"{here}/{role} POST {url}: wrote {elsewhere}")
+                if response.status_code >= 500:
+                    failures.append(f"{here}/{role} POST {url}: {response.status_code}")
+                elif _names_other_tenants_ledger_object(route, entry):
+                    if response.status_code not in (404, 405):
+                        failures.append(f"{here}/{role} POST {url}: {response.status_code}")
+                    if written:
+                        failures.append(f"{here}/{role} POST {url}: wrote {written}")
+                leaked = leaks(response, other.markers)
+                if leaked:
+                    failures.append(f"{here}/{role} POST {url}: shows {leaked}")
+    failures += [
+        f"{letter}: {ref}"
+        for letter, seed in seeded.items()
+        for ref in foreign_account_references(seed.tenant)
+    ]
+    assert posted > 300
+    assert failures == [], "\n".join(failures)

@@ -20,7 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LEDGER = ROOT / "ledger"
 SKIPPED_DIRS = {".venv", ".data", ".git", "node_modules", "__pycache__", "migrations"}
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
-TENANT_APPS = {"branding", "onboarding", "allocations", "clientportal", "compliance", "funding"}
+TENANT_APPS = {
+    "branding",
+    "onboarding",
+    "allocations",
+    "clientportal",
+    "compliance",
+    "funding",
+    "desk",
+}
 # Not imported by the ledger: the project package and the demo seeds.
 LEDGER_FORBIDDEN = TENANT_APPS | {"brokerportal", "demo"}
 

@@ -2,7 +2,13 @@
 through `ledger.journal.journal_post` (one balanced, immutable entry, idempotent by key) and so
 keeps the projections in step."""
 
-from ledger.services.accounts import account_lock, account_number_next, account_open
+from ledger.services.accounts import (
+    account_balances_nonzero,
+    account_lock,
+    account_number_next,
+    account_open,
+    account_status_set,
+)
 from ledger.services.cash import (
     cash_deposit,
     cash_withdraw,
@@ -22,9 +28,11 @@ from ledger.services.trades import (
 from ledger.services.transfers import cash_transfer, position_transfer
 
 __all__ = [
+    "account_balances_nonzero",
     "account_lock",
     "account_number_next",
     "account_open",
+    "account_status_set",
     "cash_deposit",
     "cash_transfer",
     "cash_withdraw",

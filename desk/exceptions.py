@@ -1,0 +1,337 @@
+"""Exception reports (after IBKR Broker Portal's dedicated exception reports): what in the
+tenant's books or queues needs a person today, computed set-based: one query per kind of
+exception (four for margin deficits), whatever the number of accounts, plus the thresholds
+and the acknowledgements.
+
+Each exception has a kind, a key (which identifies the situation, so an acknowledged one that
+comes back with a new key shows again) and the roles that own it; the daily e-mail goes to
+those roles (desk.tasks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ledger.selectors import dormant_accounts_for, margin_deficits_for, negative_cash_for
+from tenants.roles import ADVISOR, COMPLIANCE_OFFICER, ONBOARDING_OFFICER, SECURITY_OFFICER
+
+from .models import ExceptionAcknowledgement, ExceptionSettings
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    title: str
+    owners: tuple[str, ...]
+
+
+KINDS = {
+    k.code: k
+    for k in (
+        Kind("negative_cash", "Negative cash", (COMPLIANCE_OFFICER,)),
+        # FINRA Rule 4210: equity below the maintenance requirement (excess liquidity < 0).
+        Kind("margin_deficit", "Margin deficit", (COMPLIANCE_OFFICER,)),
+        Kind("block_unallocated", "Blocks unallocated past cut-off", (ADVISOR,)),
+        Kind("deposit_stale", "Deposit notices not credited", (ONBOARDING_OFFICER,)),
+        Kind("withdrawal_waiting", "Withdrawals waiting", (ONBOARDING_OFFICER,)),
+        Kind("application_stuck", "Applications stuck", (ONBOARDING_OFFICER,)),
+        # FinCEN CDD Rule (31 CFR 1010.230) and FINRA Rule 2090: keep customer information
+        # current; the tenant sets its review period.
+        Kind("kyc_due", "KYC review due", (COMPLIANCE_OFFICER, ONBOARDING_OFFICER)),
+        Kind("dormant", "Dormant accounts", (COMPLIANCE_OFFICER,)),
+        Kind("login_failures", "Failed logins and lockouts (last day)", (SECURITY_OFFICER,)),
+        Kind("statement_failed", "Failed statements", (COMPLIANCE_OFFICER, ONBOARDING_OFFICER)),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ExceptionItem:
+    kind: str
+    key: str
+    subject: str
+    detail: str
+    since: object  # a date or datetime, or None
+    url: str = ""
+
+
+@dataclass
+class ExceptionReport:
+    generated_at: dt.datetime
+    items: dict[str, list[ExceptionItem]]
+    acknowledged: dict[tuple[str, str], ExceptionAcknowledgement] = field(default_factory=dict)
+
+    def open_items(self, kind: str) -> list[ExceptionItem]:
+        return [i for i in self.items.get(kind, []) if (i.kind, i.key) not in self.acknowledged]
+
+    def open_count(self, kinds: Iterable[str] | None = None) -> int:
+        return sum(len(self.open_items(k)) for k in (kinds or self.items))
+
+    def find(self, kind: str, key: str) -> ExceptionItem | None:
+        return next((i for i in self.items.get(kind, []) if i.key == key), None)
+
+
+def kinds_for(user) -> list[str]:
+    """The kinds the user's roles own (every kind for a superuser)."""
+    if user.is_superuser:
+        return list(KINDS)
+    roles = set(user.groups.values_list("name", flat=True))
+    return [code for code, kind in KINDS.items() if roles & set(kind.owners)]
+
+
+def _account_url(number: str) -> str:
+    return reverse("desk_account", kwargs={"number": number})
+
+
+def _negative_cash(tenant, **_):
+    return [
+        ExceptionItem(
+            "negative_cash",
+            f"{row.account_id}:{row.currency}",
+            row.number,
+            f"{row.title}: {row.balance.normalize():f} {row.currency}",
+            None,
+            _account_url(row.number),
+        )
+        for row in negative_cash_for(tenant=tenant)
+    ]
+
+
+def _margin_deficit(tenant, **_):
+    return [
+        ExceptionItem(
+            "margin_deficit",
+            str(row.account_id),
+            row.number,
+            f"{row.title}: excess liquidity {row.excess_liquidity:.2f} {row.currency}",
+            None,
+            _account_url(row.number),
+        )
+        for row in margin_deficits_for(tenant=tenant)
+    ]
+
+
+def _blocks_unallocated(tenant, now, **_):
+    from allocations.models import AllocationSettings, Block, BlockFill
+
+    cutoff = AllocationSettings.load().cutoff
+    local = timezone.localtime(now)
+    past = Q(trade_date__lt=local.date())
+    if local.time() > cutoff:
+        past |= Q(trade_date=local.date())
+    awaiting = BlockFill.objects.filter(block=OuterRef("pk"), allocation__isnull=True)
+    blocks = (
+        Block.objects.filter(past, Exists(awaiting), master__tenant_id=tenant.pk)
+        .select_related("master", "instrument")
+        .order_by("trade_date", "id")
+    )
+    return [
+        ExceptionItem(
+            "block_unallocated",
+            str(b.pk),
+            b.reference,
+            f"{b.get_side_display()} {b.instrument.symbol} in {b.master.number}, cut-off {cutoff}",
+            b.trade_date,
+            reverse("allocations_block", kwargs={"block_id": b.pk}),
+        )
+        for b in blocks
+    ]
+
+
+def _deposit_pending(queryset):
+    """Notices still waiting for the money: those without a decision where the model records
+    one (the funding queue adds a status), else every notice."""
+    from clientportal.models import DepositNotice
+
+    names = {f.name for f in DepositNotice._meta.get_fields()}
+    if "status" in names:
+        return queryset.filter(status__in=["pending", "notified", "open"])
+    return queryset
+
+
+def _deposits_stale(tenant, now, limits, **_):
+    from clientportal.models import DepositNotice
+
+    before = now - dt.timedelta(days=limits.deposit_notice_days)
+    notices = _deposit_pending(
+        DepositNotice.objects.filter(created_at__lt=before, account__tenant_id=tenant.pk)
+    ).select_related("account")
+    return [
+        ExceptionItem(
+            "deposit_stale",
+            str(n.pk),
+            n.account.number,
+            f"{n.amount} {n.currency} by {n.get_method_display()}, expected {n.expected_on}",
+            n.created_at,
+            _account_url(n.account.number),
+        )
+        for n in notices.order_by("created_at")
+    ]
+
+
+def _withdrawals_waiting(tenant, now, limits, **_):
+    from clientportal.models import WithdrawalRequest
+
+    before = now - dt.timedelta(hours=limits.withdrawal_wait_hours)
+    waiting = WithdrawalRequest.objects.filter(
+        status=WithdrawalRequest.Status.PENDING,
+        created_at__lt=before,
+        account__tenant_id=tenant.pk,
+    ).select_related("account")
+    return [
+        ExceptionItem(
+            "withdrawal_waiting",
+            str(w.pk),
+            w.account.number,
+            f"{w.amount} {w.currency} to {w.destination}",
+            w.created_at,
+            reverse("clientportal_staff_withdrawals"),
+        )
+        for w in waiting.order_by("created_at")
+    ]
+
+
+def _applications_stuck(tenant, now, limits, **_):
+    from onboarding.models import Application
+
+    waiting = [
+        Application.State.SUBMITTED,
+        Application.State.IN_REVIEW,
+        Application.State.NEEDS_INFORMATION,
+        Application.State.APPROVED,
+    ]
+    before = now - dt.timedelta(days=limits.application_stuck_days)
+    stuck = Application.objects.filter(state__in=waiting, updated_at__lt=before).order_by(
+        "updated_at"
+    )
+    return [
+        ExceptionItem(
+            "application_stuck",
+            f"{a.pk}:{a.state}",
+            f"#{a.pk}",
+            f"{a.display_name}: {a.get_state_display()}",
+            a.updated_at,
+            reverse("onboarding_admin:detail", kwargs={"application_id": a.pk}),
+        )
+        for a in stuck
+    ]
+
+
+def _kyc_due(tenant, now, limits, **_):
+    from onboarding.models import Application
+
+    months = limits.kyc_review_months
+    before = now - dt.timedelta(days=round(months * 365.25 / 12))
+    due = (
+        Application.objects.filter(
+            state=Application.State.OPENED,
+            account__isnull=False,
+            account__status__in=["open", "restricted"],
+        )
+        .filter(
+            Q(checks_run_at__lt=before)
+            | Q(checks_run_at__isnull=True, decided_at__lt=before)
+            | Q(checks_run_at__isnull=True, decided_at__isnull=True, created_at__lt=before)
+        )
+        .select_related("account")
+        .order_by("checks_run_at", "id")
+    )
+    return [
+        ExceptionItem(
+            "kyc_due",
+            f"{a.pk}:{(a.checks_run_at or a.decided_at or a.created_at):%Y%m%d}",
+            a.account.number,
+            f"{a.display_name}: last checked "
+            f"{(a.checks_run_at or a.decided_at or a.created_at):%Y-%m-%d}",
+            a.checks_run_at or a.decided_at or a.created_at,
+            _account_url(a.account.number),
+        )
+        for a in due
+    ]
+
+
+def _dormant(tenant, now, limits, **_):
+    since = timezone.localtime(now).date() - dt.timedelta(days=limits.dormant_days)
+    return [
+        ExceptionItem(
+            "dormant",
+            str(row.account_id),
+            row.number,
+            f"{row.title}: no activity since {since}",
+            row.opened_at,
+            _account_url(row.number),
+        )
+        for row in dormant_accounts_for(tenant=tenant, since=since)
+    ]
+
+
+def _login_failures(tenant, now, **_):
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=now - dt.timedelta(days=1)).order_by(
+        "-failures_since_start", "-attempt_time"
+    )
+    limit = settings.AXES_FAILURE_LIMIT
+    return [
+        ExceptionItem(
+            "login_failures",
+            f"{a.username}:{a.ip_address}:{a.attempt_time:%Y%m%d}",
+            a.username or "(no username)",
+            f"{a.failures_since_start} failed from {a.ip_address}"
+            + (" · locked" if a.failures_since_start >= limit else ""),
+            a.attempt_time,
+            reverse("compliance_admin:lockouts"),
+        )
+        for a in attempts
+    ]
+
+
+def _statements_failed(tenant, **_):
+    from branding.statement_models import StatementFailure
+
+    failures = StatementFailure.objects.filter(account__tenant_id=tenant.pk).select_related(
+        "run", "account"
+    )
+    return [
+        ExceptionItem(
+            "statement_failed",
+            f"{f.run_id}:{f.account_id}",
+            f.account.number,
+            f"{f.run}: {f.error[:160]}",
+            f.failed_at,
+            reverse("branding_statement_run", kwargs={"run_id": f.run_id}),
+        )
+        for f in failures.order_by("-failed_at")
+    ]
+
+
+COMPUTE = {
+    "negative_cash": _negative_cash,
+    "margin_deficit": _margin_deficit,
+    "block_unallocated": _blocks_unallocated,
+    "deposit_stale": _deposits_stale,
+    "withdrawal_waiting": _withdrawals_waiting,
+    "application_stuck": _applications_stuck,
+    "kyc_due": _kyc_due,
+    "dormant": _dormant,
+    "login_failures": _login_failures,
+    "statement_failed": _statements_failed,
+}
+
+
+def exceptions_report(*, tenant, kinds: Iterable[str] | None = None, now=None) -> ExceptionReport:
+    """The tenant's exceptions of `kinds` (default all), with their acknowledgements."""
+    now = now or timezone.now()
+    kinds = [k for k in (kinds if kinds is not None else KINDS) if k in COMPUTE]
+    limits = ExceptionSettings.load()
+    items = {k: COMPUTE[k](tenant, now=now, limits=limits) for k in kinds}
+    acknowledged = {
+        (a.kind, a.key): a for a in ExceptionAcknowledgement.objects.filter(kind__in=kinds)
+    }
+    return ExceptionReport(generated_at=now, items=items, acknowledged=acknowledged)

@@ -1,0 +1,285 @@
+"""Reads of the Broker Portal's clients and accounts: the listing and the account 360.
+
+Both cost a fixed number of queries whatever the number of the tenant's accounts, positions
+and postings (tests/ in desk count them at two sizes): every list is read in one query for the
+whole page, valuations come from the ledger's set-based selectors, and long lists are cut
+(`LIMIT`) with a link to their full page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.utils import timezone
+
+from ledger.access import PERMISSION_CODENAMES, accounts_visible
+from ledger.models import Account
+from ledger.selectors import (
+    accounts_for,
+    activity_for,
+    cash_balances_for,
+    portfolio_valuation,
+    positions_for,
+    valuations_for_accounts,
+)
+
+from .filters import AccountFilter
+
+PAGE_SIZE = 50
+SUBS_SHOWN = 100
+POSITIONS_SHOWN = 200
+ACTIVITY_SHOWN = 200
+ZERO = Decimal(0)
+
+
+def visible_accounts(*, user, tenant):
+    return accounts_visible(user=user, tenant=tenant).exclude(account_type=Account.Type.PLATFORM)
+
+
+@dataclass
+class AccountListing:
+    filterset: AccountFilter
+    page: object  # django Page of Account
+    rows: list[dict]
+    total: int
+
+
+def account_listing(*, request, data, page_number, per_page: int = PAGE_SIZE) -> AccountListing:
+    """The accounts `request.user` may see, searched, filtered, sorted and cut to one page,
+    each with its master, holder e-mail and NLV in its base currency. Queries: the user's
+    grants, the masters and base currencies offered as filters, the count, the page, the
+    holders' e-mails and three for the valuations."""
+    tenant = request.tenant
+    visible = visible_accounts(user=request.user, tenant=tenant)
+    request.desk_masters = visible.filter(account_type=Account.Type.MASTER).order_by("number")
+    currencies = sorted(visible.order_by().values_list("base_currency", flat=True).distinct())
+    filterset = AccountFilter(
+        data, queryset=visible.select_related("parent"), request=request, currencies=currencies
+    )
+    queryset = filterset.qs
+    if not (data.get("sort") and filterset.is_valid()):
+        queryset = queryset.order_by("number")
+    paginator = Paginator(queryset, per_page)
+    page = paginator.get_page(page_number)
+    accounts = list(page.object_list)
+    return AccountListing(
+        filterset=filterset,
+        page=page,
+        rows=_listing_rows(tenant=tenant, accounts=accounts),
+        total=paginator.count,
+    )
+
+
+def account_export_rows(*, request, data, limit: int = 100_000) -> list[Account]:
+    """Every account of the listing's search and filters (not only one page), for the CSV."""
+    visible = visible_accounts(user=request.user, tenant=request.tenant)
+    request.desk_masters = visible.filter(account_type=Account.Type.MASTER)
+    currencies = visible.order_by().values_list("base_currency", flat=True).distinct()
+    filterset = AccountFilter(
+        data, queryset=visible.select_related("parent"), request=request, currencies=currencies
+    )
+    queryset = filterset.qs
+    if not data.get("sort"):
+        queryset = queryset.order_by("number")
+    return list(queryset[:limit])
+
+
+def _holder_emails(account_ids: list[int]) -> dict[int, str]:
+    from onboarding.models import Application
+
+    emails: dict[int, str] = {}
+    for account_id, email in (
+        Application.objects.filter(account_id__in=account_ids)
+        .order_by("account_id", "-created_at")
+        .values_list("account_id", "email")
+    ):
+        emails.setdefault(account_id, email)
+    return emails
+
+
+def _listing_rows(*, tenant, accounts: list[Account]) -> list[dict]:
+    if not accounts:
+        return []
+    emails = _holder_emails([a.pk for a in accounts])
+    valuations = valuations_for_accounts(tenant=tenant, account_ids=accounts, with_positions=False)
+    return [
+        {
+            "account": a,
+            "email": emails.get(a.pk, ""),
+            "nlv": valuations[a.pk].nlv if a.pk in valuations else None,
+        }
+        for a in accounts
+    ]
+
+
+# --- the account 360 ------------------------------------------------------------------------
+
+
+@dataclass
+class Grant:
+    who: str
+    via: str  # "user" or "role"
+    on: str  # the account number the grant is held on (the account itself or its master)
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Account360:
+    account: Account
+    application: object | None
+    documents: list
+    valuation: object  # consolidated for a master
+    subs: list[dict]  # a master's sub-accounts (first SUBS_SHOWN) with their NLV
+    subs_total: int
+    positions: list
+    cash: list[dict]  # per currency: balance, settled
+    activity: list
+    statements: list
+    clients: list
+    threads: list
+    grants: list[Grant]
+    audit: list
+    activity_start: dt.date
+    activity_end: dt.date
+
+
+def application_for(account: Account):
+    from onboarding.models import Application
+
+    return (
+        Application.objects.filter(Q(account_id=account.pk))
+        .select_related("user", "assigned_to")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _grants_for(account: Account) -> list[Grant]:
+    """Who holds which rights on the account, directly or through its master: two queries."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    keys = [str(account.pk)] + ([str(account.parent_id)] if account.parent_id else [])
+    numbers = {str(account.pk): account.number}
+    if account.parent_id:
+        numbers[str(account.parent_id)] = account.parent.number
+    needs = {codename: need for need, codename in PERMISSION_CODENAMES.items()}
+    needs["view_account"] = "view"
+    common = {
+        "content_type__app_label": "ledger",
+        "content_type__model": "account",
+        "object_pk__in": keys,
+        "permission__codename__in": list(needs),
+    }
+    grants: dict[tuple, Grant] = {}
+    for object_pk, who, codename in UserObjectPermission.objects.filter(**common).values_list(
+        "object_pk", "user__username", "permission__codename"
+    ):
+        grant = grants.setdefault(("user", who, object_pk), Grant(who, "user", numbers[object_pk]))
+        grant.needs.append(needs[codename])
+    for object_pk, who, codename in GroupObjectPermission.objects.filter(**common).values_list(
+        "object_pk", "group__name", "permission__codename"
+    ):
+        grant = grants.setdefault(("role", who, object_pk), Grant(who, "role", numbers[object_pk]))
+        grant.needs.append(needs[codename])
+    order = {need: i for i, need in enumerate(("view", "trade", "fund", "report"))}
+    for grant in grants.values():
+        grant.needs.sort(key=order.get)
+    return sorted(grants.values(), key=lambda g: (g.on != account.number, g.via, g.who))
+
+
+def clients_for(account: Account, application) -> list:
+    """The account's clients: the holder's login from the application, then the clients
+    granted the account (two queries)."""
+    from branding.statements.selectors import clients_of_accounts
+
+    clients = list(clients_of_accounts(account_ids=[account.pk]).get(account.pk, []))
+    if application is not None and application.user_id:
+        clients = [application.user] + [c for c in clients if c.pk != application.user_id]
+    return clients
+
+
+def _threads_for(clients: list) -> list:
+    from clientportal.selectors import threads_for_staff
+
+    if not clients:
+        return []
+    return list(threads_for_staff().filter(client_id__in=[c.pk for c in clients])[:20])
+
+
+def account_360(
+    *,
+    tenant,
+    account: Account,
+    activity_start: dt.date | None = None,
+    activity_end: dt.date | None = None,
+    activity_kinds=None,
+) -> Account360:
+    """Everything the 360 page shows of an account the caller has reached through
+    `ledger.access` (its master consolidated with every sub-account)."""
+    from branding.statements.selectors import statements_for
+    from compliance.models import AuditRecord
+
+    today = timezone.localdate()
+    activity_end = activity_end or today
+    activity_start = activity_start or activity_end - dt.timedelta(days=90)
+    is_master = account.account_type == Account.Type.MASTER
+    scope = [account]
+    subs, subs_total = [], 0
+    if is_master:
+        sub_accounts = list(
+            accounts_for(tenant=tenant).filter(parent_id=account.pk).order_by("number")
+        )
+        subs_total = len(sub_accounts)
+        scope = [account, *sub_accounts]
+    valued = portfolio_valuation(
+        tenant=tenant,
+        account_ids=scope,
+        base_currency=account.base_currency,
+        with_positions=False,
+    )
+    valuation = valued.consolidated([a.pk for a in scope], base_currency=account.base_currency)
+    if is_master:
+        subs = [
+            {"account": sub, "nlv": valued.by_account[sub.pk].nlv}
+            for sub in scope[1 : SUBS_SHOWN + 1]
+        ]
+    cash: dict[str, dict] = defaultdict(lambda: {"balance": ZERO, "settled": ZERO})
+    for row in cash_balances_for(tenant=tenant, account_ids=scope):
+        cash[row.currency]["balance"] += row.balance
+        cash[row.currency]["settled"] += row.settled
+    application = application_for(account)
+    clients = clients_for(account, application)
+    documents = list(application.documents.all()) if application is not None else []
+    activity = activity_for(
+        tenant=tenant,
+        account_ids=[account],
+        start=activity_start,
+        end=activity_end,
+        kinds=activity_kinds,
+    )[:ACTIVITY_SHOWN]
+    audit_targets = [f"account:{account.number}"]
+    if application is not None:
+        audit_targets.append(f"application:{application.pk}")
+    return Account360(
+        account=account,
+        application=application,
+        documents=documents,
+        valuation=valuation,
+        subs=subs,
+        subs_total=subs_total,
+        positions=list(positions_for(tenant=tenant, account_ids=scope)[:POSITIONS_SHOWN]),
+        cash=[{"currency": c, **figures} for c, figures in sorted(cash.items())],
+        activity=activity,
+        statements=list(statements_for(tenant=tenant, account_ids=[account.pk])[:20]),
+        clients=clients,
+        threads=_threads_for(clients),
+        grants=_grants_for(account),
+        audit=list(AuditRecord.objects.filter(target__in=audit_targets)[:50]),
+        activity_start=activity_start,
+        activity_end=activity_end,
+    )

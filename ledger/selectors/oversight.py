@@ -1,0 +1,101 @@
+"""Reads for the staff's oversight of a tenant's books: the account listing's cash filter, and
+the set-based figures behind the exception reports (negative cash, margin deficits, dormant
+accounts). Each is a fixed number of queries whatever the number of accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from ledger.models import Account, CashBalance, JournalEntry, Posting
+from ledger.selectors.accounts import accounts_for
+from ledger.selectors.valuation import valuations_for_accounts
+
+
+def accounts_with_negative_cash(accounts: QuerySet[Account], *, negative: bool = True):
+    """`accounts` (already scoped by the caller) narrowed to those with (or, with
+    `negative=False`, without) a negative trade-date cash balance in any currency."""
+    below_zero = Exists(CashBalance.objects.filter(account_id=OuterRef("pk"), quantity__lt=0))
+    return accounts.filter(below_zero if negative else ~below_zero)
+
+
+@dataclass(frozen=True)
+class NegativeCash:
+    account_id: int
+    number: str
+    title: str
+    currency: str
+    balance: Decimal
+
+
+def negative_cash_for(*, tenant) -> list[NegativeCash]:
+    """Every negative trade-date cash balance of the tenant's accounts: one query."""
+    rows = (
+        CashBalance.objects.filter(
+            account__tenant_id=tenant.pk, quantity__lt=0, account__account_type__in=_CLIENT_TYPES
+        )
+        .order_by("quantity", "account__number")
+        .values_list("account_id", "account__number", "account__title", "currency", "quantity")
+    )
+    return [NegativeCash(*row) for row in rows]
+
+
+_CLIENT_TYPES = [t for t in Account.Type.values if t != Account.Type.PLATFORM]
+
+
+@dataclass(frozen=True)
+class MarginDeficit:
+    account_id: int
+    number: str
+    title: str
+    currency: str
+    excess_liquidity: Decimal
+
+
+def margin_deficits_for(*, tenant) -> list[MarginDeficit]:
+    """The tenant's Reg T margin accounts whose excess liquidity is below zero (FINRA Rule 4210
+    maintenance requirement not met): four queries whatever the number of accounts."""
+    accounts = list(
+        accounts_for(tenant=tenant).filter(
+            margin_type=Account.MarginType.REG_T,
+            status__in=[Account.Status.OPEN, Account.Status.RESTRICTED],
+        )
+    )
+    if not accounts:
+        return []
+    valuations = valuations_for_accounts(tenant=tenant, account_ids=accounts, with_positions=False)
+    return [
+        MarginDeficit(a.pk, a.number, a.title, a.base_currency, valuations[a.pk].excess_liquidity)
+        for a in accounts
+        if valuations[a.pk].excess_liquidity < 0
+    ]
+
+
+@dataclass(frozen=True)
+class DormantAccount:
+    account_id: int
+    number: str
+    title: str
+    opened_at: object
+
+
+def dormant_accounts_for(*, tenant, since: date) -> list[DormantAccount]:
+    """Open accounts of the tenant (masters aside) opened before `since` without any journal
+    entry dated on or after it: one query (recent entries found by their date index, then their
+    postings by entry)."""
+    recent = Posting.objects.filter(
+        entry_id__in=JournalEntry.objects.filter(trade_date__gte=since).values("id"),
+        account_id=OuterRef("pk"),
+    )
+    rows = (
+        accounts_for(tenant=tenant)
+        .filter(status=Account.Status.OPEN, opened_at__date__lt=since)
+        .exclude(account_type=Account.Type.MASTER)
+        .filter(~Exists(recent))
+        .order_by("number")
+        .values_list("pk", "number", "title", "opened_at")
+    )
+    return [DormantAccount(*row) for row in rows]
