@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import io
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from brokerportal import csvsafe
-from compliance.services import client_ip
+from compliance.actions import action_submit, action_view, read_view
 
-from . import services
+from .actions import ExceptionAcknowledge
 from .exceptions import KINDS, exceptions_report, kinds_for
 
 
@@ -24,6 +23,7 @@ def _kinds(request) -> list[str]:
     return kinds_for(request.user)
 
 
+@read_view
 def exceptions_index(request):
     kinds = _kinds(request)
     report = exceptions_report(tenant=request.tenant, kinds=kinds)
@@ -43,6 +43,7 @@ def exceptions_index(request):
     return render(request, "desk/exceptions.html", context)
 
 
+@read_view
 def exceptions_export(request):
     kinds = _kinds(request)
     report = exceptions_report(tenant=request.tenant, kinds=kinds)
@@ -67,19 +68,15 @@ def exceptions_export(request):
     return response
 
 
+@action_view(ExceptionAcknowledge)
 @require_POST
 def exception_acknowledge(request):
     _kinds(request)
-    try:
-        services.exception_acknowledge(
-            actor=request.user,
-            tenant=request.tenant,
-            kind=request.POST.get("kind", ""),
-            key=request.POST.get("key", ""),
-            note=request.POST.get("note", ""),
-            ip=client_ip(request),
-        )
-        messages.success(request, "Exception acknowledged.")
-    except ValueError as refused:
-        messages.error(request, str(refused))
+    action = ExceptionAcknowledge.from_request(
+        request,
+        kind=request.POST.get("kind", ""),
+        key=request.POST.get("key", ""),
+        note=request.POST.get("note", ""),
+    )
+    action_submit(request, action, done="Exception acknowledged.")
     return redirect("desk_exceptions")

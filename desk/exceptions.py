@@ -18,7 +18,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger.selectors import dormant_accounts_for, margin_deficits_for, negative_cash_for
+from ledger.selectors import (
+    dormant_accounts_for,
+    margin_deficits_for,
+    missing_prices_for,
+    negative_cash_for,
+)
 from tenants.roles import ADVISOR, COMPLIANCE_OFFICER, ONBOARDING_OFFICER, SECURITY_OFFICER
 
 from .models import ExceptionAcknowledgement, ExceptionSettings
@@ -47,6 +52,8 @@ KINDS = {
         Kind("dormant", "Dormant accounts", (COMPLIANCE_OFFICER,)),
         Kind("login_failures", "Failed logins and lockouts (last day)", (SECURITY_OFFICER,)),
         Kind("statement_failed", "Failed statements", (COMPLIANCE_OFFICER, ONBOARDING_OFFICER)),
+        # A missing price is an exception, never a value of zero.
+        Kind("price_missing", "Holdings without a price or FX rate", (COMPLIANCE_OFFICER, ADVISOR)),
     )
 }
 
@@ -311,6 +318,20 @@ def _statements_failed(tenant, **_):
     ]
 
 
+def _prices_missing(tenant, now, **_):
+    return [
+        ExceptionItem(
+            "price_missing",
+            f"{row.instrument_id}:{row.missing}",
+            row.symbol,
+            f"no {'close' if row.missing == 'price' else 'FX rate'} ({row.currency}), "
+            f"held in {row.accounts} account{'s' if row.accounts != 1 else ''}",
+            None,
+        )
+        for row in missing_prices_for(tenant=tenant, as_of=timezone.localtime(now).date())
+    ]
+
+
 COMPUTE = {
     "negative_cash": _negative_cash,
     "margin_deficit": _margin_deficit,
@@ -322,6 +343,7 @@ COMPUTE = {
     "dormant": _dormant,
     "login_failures": _login_failures,
     "statement_failed": _statements_failed,
+    "price_missing": _prices_missing,
 }
 
 

@@ -8,8 +8,13 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from wagtail.admin.ui.components import Component
 
-from compliance.access import has_role
-from tenants.roles import ADVISOR, COMPLIANCE_OFFICER, ONBOARDING_OFFICER, SECURITY_OFFICER
+from tenants.roles import (
+    ADVISOR,
+    COMPLIANCE_OFFICER,
+    ONBOARDING_OFFICER,
+    SECURITY_OFFICER,
+    has_role,
+)
 
 # The open-exception count is computed set-based but over the whole tenant: kept for a few
 # minutes so the home page stays fast (the exceptions page itself is always current).

@@ -8,19 +8,25 @@ import io
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from brokerportal import csvsafe
-from compliance.services import client_ip
+from compliance.actions import action_submit, action_view, read_view
 from ledger.access import access_account, access_account_by_number, account_allows
-from ledger.errors import LedgerError
 from ledger.models import JournalEntry
 
-from . import selectors, services
+from . import selectors
+from .actions import (
+    STATUS_VERBS,
+    AccountClientMessage,
+    AccountStatementIssue,
+    AccountStatusChange,
+    status_change_allowed,
+)
 
 CSV_HEADER = (
     "number",
@@ -40,6 +46,7 @@ def _staff(request) -> None:
         raise PermissionDenied
 
 
+@read_view
 def accounts_index(request):
     _staff(request)
     listing = selectors.account_listing(
@@ -56,6 +63,7 @@ def accounts_index(request):
     return render(request, "desk/accounts.html", context)
 
 
+@read_view
 def accounts_export(request):
     _staff(request)
     accounts = selectors.account_export_rows(request=request, data=request.GET)
@@ -90,7 +98,7 @@ class ActivityFilterForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    verb = forms.ChoiceField(choices=[(v, v) for v in services.STATUS_VERBS])
+    verb = forms.ChoiceField(choices=[(v, v) for v in STATUS_VERBS])
     reason = forms.CharField(max_length=300)
 
 
@@ -110,6 +118,7 @@ def _last_month() -> tuple[dt.date, dt.date]:
     return end.replace(day=1), end
 
 
+@read_view
 def account_detail(request, number: str):
     _staff(request)
     account = access_account_by_number(user=request.user, tenant=request.tenant, number=number)
@@ -131,7 +140,7 @@ def account_detail(request, number: str):
         "view": view,
         "account": account,
         "activity_form": activity,
-        "can_change_status": services.status_change_allowed(request.user),
+        "can_change_status": status_change_allowed(request.user),
         "can_report": account_allows(
             user=request.user, tenant=request.tenant, account=account, need="report"
         ),
@@ -144,73 +153,67 @@ def account_detail(request, number: str):
     return render(request, "desk/account_360.html", context)
 
 
+@action_view(AccountStatusChange, AccountStatementIssue, AccountClientMessage)
 @require_POST
 def account_act(request, account_id: int, action: str):
     """One POST route per verb: status (restrict/reopen/close), statement, message."""
     _staff(request)
+    if action not in ("status", "statement", "message"):
+        raise Http404("No such action.")
     need = "report" if action == "statement" else "view"
     account = access_account(
         user=request.user, tenant=request.tenant, account_id=account_id, need=need
     )
-    ip = client_ip(request)
-    try:
-        if action == "status":
-            form = StatusForm(request.POST)
-            if not form.is_valid():
-                raise ValueError("Choose an action and give a reason.")
-            changed = services.account_status_change(
-                actor=request.user,
-                tenant=request.tenant,
-                account=account,
-                verb=form.cleaned_data["verb"],
-                reason=form.cleaned_data["reason"],
-                ip=ip,
-            )
-            messages.success(
-                request, f"Account {changed.number} is now {changed.get_status_display()}."
-            )
-        elif action == "statement":
-            form = StatementForm(request.POST)
-            if not form.is_valid():
-                raise ValueError("Give the statement's period.")
-            issued, created = services.statement_issue_for_account(
-                actor=request.user,
-                tenant=request.tenant,
-                account=account,
-                ip=ip,
-                **form.cleaned_data,
-            )
-            messages.success(
+    if action == "status":
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            action_submit(
                 request,
-                f"Statement {issued.period_start} – {issued.period_end} "
-                + ("issued." if created else "was already issued."),
+                AccountStatusChange.from_request(request, account=account, **form.cleaned_data),
+                done=lambda changed: (
+                    f"Account {changed.number} is now {changed.get_status_display()}."
+                ),
             )
-        elif action == "message":
-            form = MessageForm(request.POST)
-            if not form.is_valid():
-                raise ValueError("Write a subject and a message.")
-            client = _account_client(account=account, user_id=form.cleaned_data["client"])
-            services.client_message_start(
-                actor=request.user,
-                account=account,
-                client=client,
-                subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"],
-                ip=ip,
-            )
-            messages.success(request, f"Message sent to {client.get_username()}.")
         else:
-            raise Http404("No such action.")
-    except (LedgerError, ValidationError, ValueError) as refused:
-        text = refused.messages[0] if hasattr(refused, "messages") else str(refused)
-        messages.error(request, text)
+            messages.error(request, "Choose an action and give a reason.")
+    elif action == "statement":
+        form = StatementForm(request.POST)
+        if form.is_valid():
+            action_submit(
+                request,
+                AccountStatementIssue.from_request(request, account=account, **form.cleaned_data),
+                done=lambda result: (
+                    f"Statement {result[0].period_start} – {result[0].period_end} "
+                    + ("issued." if result[1] else "was already issued.")
+                ),
+            )
+        else:
+            messages.error(request, "Give the statement's period.")
+    else:
+        form = MessageForm(request.POST)
+        client = _account_client(account=account, user_id=form.data.get("client"))
+        if form.is_valid() and client is not None:
+            action_submit(
+                request,
+                AccountClientMessage.from_request(
+                    request,
+                    account=account,
+                    client=client,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                ),
+                done=f"Message sent to {client.get_username()}.",
+            )
+        else:
+            messages.error(request, "Write a subject and a message to one of the clients.")
     return redirect("desk_account", number=account.number)
 
 
 def _account_client(*, account, user_id: int):
     """A client of `account`: its holder (from the application) or a client granted it."""
+    """A client of `account` (its holder or a client granted it) by id, or None."""
     application = selectors.application_for(account)
     for client in selectors.clients_for(account, application):
-        if client.pk == user_id:
+        if str(client.pk) == str(user_id):
             return client
-    raise ValueError("That person is not a client of this account.")
+    return None

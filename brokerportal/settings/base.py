@@ -374,6 +374,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=15),
         "options": {"expires": 60 * 60 * 6},
     },
+    # Each tenant's exception reports e-mailed to the roles that own them, after the NAV.
+    "desk-exceptions-daily": {
+        "task": "desk.tasks.exceptions_email_all_tenants",
+        "schedule": crontab(hour=6, minute=30),
+        "options": {"expires": 60 * 60 * 6},
+    },
 }
 # Market data sources (ledger.market_providers): [{"class": dotted path, "options": {...}}].
 MARKET_DATA_PROVIDERS = env.json("MARKET_DATA_PROVIDERS", default=[])
