@@ -74,6 +74,7 @@ SHARED_APPS = [
     "demo",
     "tenants",
     "ledger",
+    "console",
     "django.contrib.postgres",
     "django.contrib.contenttypes",
     "django.contrib.auth",

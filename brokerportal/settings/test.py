@@ -9,6 +9,11 @@ DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="") or secrets.token_urlsafe(50)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A server process of the browser tests (gunicorn) writes its e-mails to a file instead, where
+# the journey reads the links they carry.
+if env.str("TEST_EMAIL_LOG_FILE", default=""):
+    EMAIL_BACKEND = "brokerportal.mail.LogFileEmailBackend"
+    EMAIL_LOG_FILE = env.str("TEST_EMAIL_LOG_FILE")
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 DEMO_ALLOWED = True

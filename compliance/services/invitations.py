@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +25,12 @@ def invitation_token_hash(raw_token: str) -> str:
 
 
 def invitation_url(*, raw_token: str, base_url: str | None = None) -> str:
-    path = reverse("clientportal:invitation_accept", kwargs={"token": raw_token})
+    # The tenant site's URL conf even when the operator's host invites (provisioning).
+    path = reverse(
+        "clientportal:invitation_accept",
+        kwargs={"token": raw_token},
+        urlconf=settings.ROOT_URLCONF,
+    )
     if base_url is None:
         base_url = tenant_base_url() or "https://localhost"
     return base_url.rstrip("/") + path

@@ -29,6 +29,8 @@ DEMO_HOSTS = ("northwind.localhost", "harbor.localhost", "platform.localhost")
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = BASE_DIR / "artifacts" / "screenshots"
 PASSWORD = "browser-pass-2026-x"  # test-only credential of a throwaway user
+# The e-mails the browser tests' server sends, where a journey reads its links from.
+EMAILS = BASE_DIR / "artifacts" / "browser-emails.log"
 
 
 def pytest_collection_modifyitems(items):
@@ -71,7 +73,12 @@ def portal_url(portal_data, django_db_blocker):
 
     log = BASE_DIR / "artifacts" / "gunicorn-browser.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with django_db_blocker.unblock(), gunicorn_serve(workers=2, log_path=log) as (_, port):
+    EMAILS.unlink(missing_ok=True)
+    mail = {"TEST_EMAIL_LOG_FILE": str(EMAILS)}
+    with (
+        django_db_blocker.unblock(),
+        gunicorn_serve(workers=2, log_path=log, extra_env=mail) as (_, port),
+    ):
         yield f"http://tenant-a.test:{port}"
 
 
