@@ -43,6 +43,20 @@ def _first_url(names, fallback: str) -> str:
     return reverse(fallback)
 
 
+# The journals' screens of the funding operations, by URL name, first found wins.
+JOURNAL_NAMES = ("funding_journals", "funding_journal_create", "clientportal_staff_journals")
+
+
+def named_url(names) -> str | None:
+    """The first of the URL names that exists, or None while none does."""
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
 def deposit_queue_url() -> str:
     return _first_url(DEPOSIT_QUEUE_NAMES, "clientportal_staff_withdrawals")
 

@@ -106,7 +106,14 @@ def _listing_rows(*, tenant, accounts: list[Account]) -> list[dict]:
     if not accounts:
         return []
     emails = _holder_emails([a.pk for a in accounts])
-    valuations = valuations_for_accounts(tenant=tenant, account_ids=accounts, with_positions=False)
+    try:
+        valuations = valuations_for_accounts(
+            tenant=tenant, account_ids=accounts, with_positions=False
+        )
+    except LookupError:
+        # A currency without an FX rate: no NLV on this page rather than a wrong one (the
+        # exception report lists the missing rate).
+        valuations = {}
     return [
         {
             "account": a,
@@ -133,7 +140,8 @@ class Account360:
     account: Account
     application: object | None
     documents: list
-    valuation: object  # consolidated for a master
+    valuation: object  # consolidated for a master; None when an FX rate is missing
+    valuation_error: str
     subs: list[dict]  # a master's sub-accounts (first SUBS_SHOWN) with their NLV
     subs_total: int
     positions: list
@@ -236,16 +244,20 @@ def account_360(
         )
         subs_total = len(sub_accounts)
         scope = [account, *sub_accounts]
-    valued = portfolio_valuation(
-        tenant=tenant,
-        account_ids=scope,
-        base_currency=account.base_currency,
-        with_positions=False,
-    )
-    valuation = valued.consolidated([a.pk for a in scope], base_currency=account.base_currency)
+    valuation, valuation_error = None, ""
+    try:
+        valued = portfolio_valuation(
+            tenant=tenant,
+            account_ids=scope,
+            base_currency=account.base_currency,
+            with_positions=False,
+        )
+        valuation = valued.consolidated([a.pk for a in scope], base_currency=account.base_currency)
+    except LookupError as missing:
+        valued, valuation_error = None, str(missing)
     if is_master:
         subs = [
-            {"account": sub, "nlv": valued.by_account[sub.pk].nlv}
+            {"account": sub, "nlv": valued.by_account[sub.pk].nlv if valued else None}
             for sub in scope[1 : SUBS_SHOWN + 1]
         ]
     cash: dict[str, dict] = defaultdict(lambda: {"balance": ZERO, "settled": ZERO})
@@ -270,6 +282,7 @@ def account_360(
         application=application,
         documents=documents,
         valuation=valuation,
+        valuation_error=valuation_error,
         subs=subs,
         subs_total=subs_total,
         positions=list(positions_for(tenant=tenant, account_ids=scope)[:POSITIONS_SHOWN]),

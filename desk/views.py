@@ -19,7 +19,7 @@ from compliance.actions import action_submit, action_view, read_view
 from ledger.access import access_account, access_account_by_number, account_allows
 from ledger.models import JournalEntry
 
-from . import selectors
+from . import panels, selectors
 from .actions import (
     STATUS_VERBS,
     AccountClientMessage,
@@ -148,6 +148,8 @@ def account_detail(request, number: str):
             initial={"period_start": period_start, "period_end": period_end}
         ),
         "message_client": clients[0] if clients else None,
+        "deposit_queue_url": panels.named_url(panels.DEPOSIT_QUEUE_NAMES),
+        "journal_url": panels.named_url(panels.JOURNAL_NAMES),
         "message_form": MessageForm(initial={"client": clients[0].pk} if clients else None),
     }
     return render(request, "desk/account_360.html", context)

@@ -220,3 +220,21 @@ def test_listing_and_360_run_a_fixed_number_of_queries_for_10000_accounts(tenant
     assert large == small
     assert large_360 == small_360
     assert listing.total == 2 + 10_000 // 7 + 1  # every seventh of each batch has negative cash
+
+
+def test_a_missing_fx_rate_leaves_the_figures_blank_not_wrong(tenant_a):
+    # given: a CHF account holding USD cash, and no CHF rate in the books
+    officer, client = _officer(tenant_a)
+    account = account_open(
+        tenant=tenant_a, title="Franc Holder", account_type="individual", base_currency="CHF"
+    )
+    _grant(tenant_a, officer, [account])
+    CashBalance.objects.create(account=account, currency="USD", quantity=Decimal("100"))
+    # when
+    listing = client.get("/broker/accounts/", {"q": "franc holder"})
+    page = client.get(f"/broker/accounts/{account.number}/")
+    # then
+    assert [r["nlv"] for r in listing.context["listing"].rows] == [None]
+    assert page.status_code == 200
+    assert page.context["view"].valuation is None
+    assert "Valuation unavailable: No FX rate" in page.content.decode()

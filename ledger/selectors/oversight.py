@@ -66,7 +66,14 @@ def margin_deficits_for(*, tenant) -> list[MarginDeficit]:
     )
     if not accounts:
         return []
-    valuations = valuations_for_accounts(tenant=tenant, account_ids=accounts, with_positions=False)
+    try:
+        valuations = valuations_for_accounts(
+            tenant=tenant, account_ids=accounts, with_positions=False
+        )
+    except LookupError:
+        # A currency without an FX rate values nothing; the missing rate is its own exception
+        # (`missing_prices_for`), never a deficit computed at a rate of zero.
+        return []
     return [
         MarginDeficit(a.pk, a.number, a.title, a.base_currency, valuations[a.pk].excess_liquidity)
         for a in accounts
