@@ -158,7 +158,7 @@ def _deposit_pending(queryset):
 
     names = {f.name for f in DepositNotice._meta.get_fields()}
     if "status" in names:
-        return queryset.filter(status__in=["pending", "notified", "open"])
+        return queryset.filter(status__in=["pending", "partial"])
     return queryset
 
 
