@@ -1,6 +1,8 @@
-"""Staff verbs of block capture (see compliance.actions for how an Action works). Who may act
-is who may trade in the block's master: the services check the trade grant (`trade_check`)
-and write the audit records."""
+"""Staff verbs of allocations (see compliance.actions for how an Action works): capture a block
+or one more fill, preview, book and reverse an allocation, create and change a group. The
+Broker Portal screens and the REST API execute the same Actions. Who may act is who may trade
+in the accounts: the services check the trade grant (`trade_check`, a PermissionDenied) and the
+allocation's state (AllocationRefused, a ValidationError), and write the audit records."""
 
 from allocations import services
 from compliance.actions import Action
@@ -54,3 +56,44 @@ class BlockFillAdd(Action):
             commission=self.commission,
             fees=self.fees,
         )
+
+
+class AllocationsAction(Action):
+    """Passes its fields, the actor and the tenant to the service named `service`."""
+
+    service = ""
+    actor_keyword = "actor"
+
+    def perform(self):
+        values = {name: getattr(self, name) for name in self.fields}
+        call = getattr(services, self.service)
+        return call(**{self.actor_keyword: self.actor}, tenant=self.tenant, **values)
+
+
+class AllocationPreview(AllocationsAction):
+    fields = ("block", "group")
+    group = None
+    actor_keyword = "user"
+    service = "allocation_preview"
+
+
+class AllocationBook(AllocationsAction):
+    fields = ("allocation",)
+    actor_keyword = "user"
+    service = "allocation_book"
+
+
+class AllocationReverse(AllocationsAction):
+    fields = ("allocation",)
+    actor_keyword = "user"
+    service = "allocation_reverse"
+
+
+class GroupCreate(AllocationsAction):
+    fields = ("master", "name", "method", "step", "pct", "members")
+    service = "group_create"
+
+
+class GroupUpdate(AllocationsAction):
+    fields = ("group", "name", "method", "step", "pct", "members")
+    service = "group_update"

@@ -7,8 +7,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocations import selectors, services
+from allocations import selectors
 from allocations.access import access_allocation, access_block, access_group
+from allocations.actions import AllocationBook, AllocationPreview, AllocationReverse
+from compliance.actions import refusal_text
 
 
 class AllocationLineSerializer(serializers.Serializer):
@@ -51,7 +53,7 @@ class BlockSerializer(serializers.Serializer):
 
 
 def _refused(error: ValidationError) -> Response:
-    return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
+    return Response({"detail": refusal_text(error)}, status=status.HTTP_409_CONFLICT)
 
 
 class BlockList(APIView):
@@ -71,10 +73,11 @@ class BlockPreview(APIView):
             if group_id
             else None
         )
+        action = AllocationPreview(
+            actor=request.user, tenant=request.tenant, block=block, group=group
+        )
         try:
-            allocation = services.allocation_preview(
-                user=request.user, tenant=request.tenant, block=block, group=group
-            )
+            allocation = action.execute()
         except ValidationError as error:
             return _refused(error)
         return Response(AllocationSerializer(allocation).data, status=status.HTTP_201_CREATED)
@@ -90,14 +93,17 @@ class AllocationDetail(APIView):
 
 class AllocationAction(APIView):
     action = None  # "book" or "reverse"
+    action_classes = {"book": AllocationBook, "reverse": AllocationReverse}
 
     def post(self, request, allocation_id: int):
         allocation = access_allocation(
             user=request.user, tenant=request.tenant, allocation_id=allocation_id
         )
-        act = services.allocation_book if self.action == "book" else services.allocation_reverse
+        verb = self.action_classes[self.action](
+            actor=request.user, tenant=request.tenant, allocation=allocation
+        )
         try:
-            allocation = act(user=request.user, tenant=request.tenant, allocation=allocation)
+            allocation = verb.execute()
         except ValidationError as error:
             return _refused(error)
         return Response(AllocationSerializer(allocation).data)

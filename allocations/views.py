@@ -10,28 +10,34 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from allocations import selectors, services
+from allocations import selectors
 from allocations.access import access_allocation, access_block, access_group
+from allocations.actions import (
+    AllocationBook,
+    AllocationPreview,
+    AllocationReverse,
+    GroupCreate,
+    GroupUpdate,
+)
 from allocations.engine import Method
 from allocations.funding import allocation_funding
 from allocations.models import AllocationSettings
 from allocations.services.groups import MemberSpec
+from compliance.actions import REFUSALS, action_submit, action_view, read_view, refusal_text
 from ledger.access import access_account, access_account_by_number, accounts_visible
-
-REFUSED = (ValidationError, PermissionDenied)
 
 
 def _refused(request, error: Exception) -> None:
-    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    messages.error(request, text or "You may not do this.")
+    messages.error(request, refusal_text(error))
 
 
+@read_view
 def blocks_index(request):
     cutoff = AllocationSettings.load(request_or_site=request).cutoff
     awaiting_only = request.GET.get("all") != "1"
@@ -49,6 +55,7 @@ def blocks_index(request):
     )
 
 
+@read_view
 def block_detail(request, block_id: int):
     block = access_block(user=request.user, tenant=request.tenant, block_id=block_id)
     context = {
@@ -64,6 +71,7 @@ def block_detail(request, block_id: int):
     return render(request, "allocations/block_detail.html", context)
 
 
+@action_view(AllocationPreview)
 @require_POST
 def block_preview(request, block_id: int):
     block = access_block(user=request.user, tenant=request.tenant, block_id=block_id)
@@ -72,16 +80,15 @@ def block_preview(request, block_id: int):
         group = access_group(
             user=request.user, tenant=request.tenant, group_id=request.POST["group"]
         )
-    try:
-        allocation = services.allocation_preview(
-            user=request.user, tenant=request.tenant, block=block, group=group
-        )
-    except REFUSED as error:
-        _refused(request, error)
+    outcome = action_submit(
+        request, AllocationPreview.from_request(request, block=block, group=group)
+    )
+    if not outcome.ok:
         return redirect("allocations_block", block_id=block.pk)
-    return redirect("allocations_allocation", allocation_id=allocation.pk)
+    return redirect("allocations_allocation", allocation_id=outcome.result.pk)
 
 
+@read_view
 def allocation_detail(request, allocation_id: int):
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
@@ -105,29 +112,25 @@ def allocation_detail(request, allocation_id: int):
     )
 
 
+@action_view(AllocationBook)
 @require_POST
 def allocation_book(request, allocation_id: int):
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
     )
-    try:
-        services.allocation_book(user=request.user, tenant=request.tenant, allocation=allocation)
-        messages.success(request, f"{allocation.reference} booked.")
-    except REFUSED as error:
-        _refused(request, error)
+    action = AllocationBook.from_request(request, allocation=allocation)
+    action_submit(request, action, done=f"{allocation.reference} booked.")
     return redirect("allocations_allocation", allocation_id=allocation.pk)
 
 
+@action_view(AllocationReverse)
 @require_POST
 def allocation_reverse(request, allocation_id: int):
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
     )
-    try:
-        services.allocation_reverse(user=request.user, tenant=request.tenant, allocation=allocation)
-        messages.success(request, f"{allocation.reference} reversed.")
-    except REFUSED as error:
-        _refused(request, error)
+    action = AllocationReverse.from_request(request, allocation=allocation)
+    action_submit(request, action, done=f"{allocation.reference} reversed.")
     return redirect("allocations_allocation", allocation_id=allocation.pk)
 
 
@@ -141,6 +144,7 @@ def _fixml_response(allocations, *, on: date | None, filename: str):
     )
 
 
+@read_view
 def allocation_fixml(request, allocation_id: int):
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
@@ -153,6 +157,7 @@ def allocation_fixml(request, allocation_id: int):
     return _fixml_response(allocations, on=None, filename=f"{allocation.reference}.fixml.xml")
 
 
+@read_view
 def day_fixml(request):
     try:
         on = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else None
@@ -163,6 +168,7 @@ def day_fixml(request):
     return _fixml_response(allocations, on=on, filename=f"allocations-{on}.fixml.xml")
 
 
+@read_view
 def groups_index(request):
     groups = selectors.groups_for(user=request.user, tenant=request.tenant)
     return render(request, "allocations/groups_index.html", {"groups": groups})
@@ -191,6 +197,7 @@ def _members_parse(request, text: str) -> list[MemberSpec]:
     return members
 
 
+@action_view(GroupCreate, GroupUpdate)
 def group_edit(request, group_id: int | None = None):
     group = (
         access_group(user=request.user, tenant=request.tenant, group_id=group_id)
@@ -214,19 +221,17 @@ def group_edit(request, group_id: int | None = None):
                 master = access_account(
                     user=request.user, tenant=request.tenant, account_id=form.get("master")
                 )
-                group = services.group_create(
-                    actor=request.user, tenant=request.tenant, master=master, **fields
-                )
+                action = GroupCreate.from_request(request, master=master, **fields)
             else:
-                services.group_update(
-                    actor=request.user, tenant=request.tenant, group=group, **fields
-                )
-            messages.success(request, f"Group {group.name} saved.")
-            return redirect("allocations_groups")
+                action = GroupUpdate.from_request(request, group=group, **fields)
         except InvalidOperation:
             messages.error(request, "Step and percentage must be numbers.")
-        except REFUSED as error:
+        except REFUSALS as error:
             _refused(request, error)
+        else:
+            saved = action_submit(request, action, done=lambda g: f"Group {g.name} saved.")
+            if saved.ok:
+                return redirect("allocations_groups")
     members_text = (
         "\n".join(
             f"{m.account.number}, {m.priority}, {_plain(m.value)}"

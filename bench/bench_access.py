@@ -24,7 +24,7 @@ def run() -> dict[str, float]:
     from django.db import connection
     from django_tenants.utils import tenant_context
 
-    from compliance.services import access_grant
+    from compliance.services import grant_add
     from ledger.access import access_account, accounts_visible
     from ledger.models import Account
     from tenants.services import tenant_provision
@@ -50,7 +50,7 @@ def run() -> dict[str, float]:
     granted_masters = masters[:50]
     with tenant_context(tenant):
         user = get_user_model().objects.create_user(username="bench-advisor", is_staff=True)
-        access_grant(actor=None, user=user, accounts=granted_masters, perms=["trade"])
+        grant_add(actor=None, user=user, accounts=granted_masters, perms=["trade"])
         probe = granted_masters[25].subs.order_by("number").first()
 
         timings = []

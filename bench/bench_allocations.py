@@ -44,7 +44,7 @@ def _desk():
 
     from allocations.models import AllocationGroup, AllocationGroupMember
     from allocations.services import block_create, block_fill_add
-    from compliance.services.grants import access_grant
+    from compliance.services.grants import grant_add
     from ledger.models import Account, Instrument
     from ledger.services import account_number_next, account_open
     from tenants.services import tenant_provision
@@ -77,7 +77,7 @@ def _desk():
 
     with tenant_context(tenant):
         advisor = get_user_model().objects.create_user(username="bench-advisor")
-        access_grant(actor=None, user=advisor, accounts=[master], perms=["trade"], tenant=tenant)
+        grant_add(actor=None, user=advisor, accounts=[master], perms=["trade"], tenant=tenant)
         group = AllocationGroup.objects.create(name="All", master=master, method="ratios")
         rng = random.Random(7)
         AllocationGroupMember.objects.bulk_create(

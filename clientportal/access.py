@@ -3,7 +3,7 @@
 
 from django.http import Http404
 
-from .models import MessageThread
+from .models import MessageThread, WithdrawalRequest
 
 
 def access_thread(*, user, thread_id, as_staff: bool = False) -> MessageThread:
@@ -20,6 +20,25 @@ def access_thread(*, user, thread_id, as_staff: bool = False) -> MessageThread:
     if thread is None:
         raise Http404("No such conversation.")
     return thread
+
+
+def access_withdrawal_request(*, user, tenant, request_id) -> WithdrawalRequest:
+    """A withdrawal request of the tenant for its staff: 404 alike for a missing or malformed
+    id, a request on another tenant's account, and a user who is not staff."""
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError):
+        raise Http404("No such withdrawal request.") from None
+    if user is None or not getattr(user, "is_staff", False) or tenant is None:
+        raise Http404("No such withdrawal request.")
+    request = (
+        WithdrawalRequest.objects.select_related("account")
+        .filter(pk=pk, account__tenant_id=tenant.pk)
+        .first()
+    )
+    if request is None:
+        raise Http404("No such withdrawal request.")
+    return request
 
 
 def access_passkey(*, user, passkey_id):

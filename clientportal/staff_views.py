@@ -1,20 +1,18 @@
 """Broker Portal (Wagtail admin) side of the client portal: secure messages with clients and the
 queue of withdrawal requests awaiting approval. Registered in wagtail_hooks.py."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ledger.errors import LedgerError
+from compliance.actions import action_submit, action_view, read_view
 
 from . import services
-from .access import access_thread
+from .access import access_thread, access_withdrawal_request
+from .actions import APPROVE_PERMISSION, StaffMessagePost, WithdrawalApprove, WithdrawalReject
 from .forms import ReplyForm
 from .models import WithdrawalRequest
 from .selectors import thread_messages, threads_for_staff, withdrawal_requests_for_staff
-
-APPROVE_PERMISSION = "clientportal.change_withdrawalrequest"
 
 
 def _staff(request):
@@ -22,27 +20,31 @@ def _staff(request):
         raise PermissionDenied
 
 
+@read_view
 def staff_messages(request):
     _staff(request)
     threads = threads_for_staff()[:200]
     return render(request, "clientportal/staff/messages.html", {"threads": threads})
 
 
+@action_view(StaffMessagePost)
 def staff_thread(request, thread_id: int):
     _staff(request)
     thread = access_thread(user=request.user, thread_id=thread_id, as_staff=True)
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.message_post(
-            thread=thread, sender=request.user, body=form.cleaned_data["body"], from_staff=True
+        action = StaffMessagePost.from_request(
+            request, thread=thread, body=form.cleaned_data["body"]
         )
-        return redirect("clientportal_staff_thread", thread_id=thread.pk)
+        if action_submit(request, action).ok:
+            return redirect("clientportal_staff_thread", thread_id=thread.pk)
     items = list(thread_messages(thread=thread))
     services.thread_read_mark(thread=thread, by_staff=True)
     context = {"thread": thread, "items": items, "form": form}
     return render(request, "clientportal/staff/thread.html", context)
 
 
+@read_view
 def staff_withdrawals(request):
     _staff(request)
     status = request.GET.get("status", WithdrawalRequest.Status.PENDING)
@@ -57,23 +59,20 @@ def staff_withdrawals(request):
     return render(request, "clientportal/staff/withdrawals.html", context)
 
 
+@action_view(WithdrawalApprove, WithdrawalReject)
 @require_POST
 def staff_withdrawal_decide(request, request_id: int):
     _staff(request)
     if not request.user.has_perm(APPROVE_PERMISSION):
         raise PermissionDenied
-    get_object_or_404(WithdrawalRequest, pk=request_id)
-    try:
-        if request.POST.get("decision") == "approve":
-            services.withdrawal_request_approve(
-                staff=request.user, tenant=request.tenant, request_id=request_id
-            )
-            messages.success(request, "Withdrawal approved and booked.")
-        else:
-            services.withdrawal_request_reject(
-                staff=request.user, request_id=request_id, note=request.POST.get("note", "")[:300]
-            )
-            messages.success(request, "Withdrawal rejected.")
-    except LedgerError as refused:
-        messages.error(request, refused.messages[0])
+    withdrawal = access_withdrawal_request(
+        user=request.user, tenant=request.tenant, request_id=request_id
+    )
+    if request.POST.get("decision") == "approve":
+        action = WithdrawalApprove.from_request(request, withdrawal=withdrawal)
+        action_submit(request, action, done="Withdrawal approved and booked.")
+    else:
+        note = request.POST.get("note", "")[:300]
+        action = WithdrawalReject.from_request(request, withdrawal=withdrawal, note=note)
+        action_submit(request, action, done="Withdrawal rejected.")
     return redirect("clientportal_staff_withdrawals")

@@ -38,7 +38,7 @@ class AccessRow:
 CSV_HEADER = ["username", "name", "roles", "active", "account", "title", "type", "rights", "via"]
 
 
-def access_review_rows(
+def review_rows(
     *, tenant, username: str = "", account_number: str = "", right: str = ""
 ) -> list[AccessRow]:
     content_type = ContentType.objects.get_for_model(Account)

@@ -11,7 +11,7 @@ HOW TO ADD AN ACTION
     class GroupRename(Action):
         '''Rename an allocation group.'''
         fields = ("group", "name")              # keyword arguments besides actor/tenant/ip
-        roles = (ADVISOR,)                      # any of these roles (optional)
+        allowed_roles = (ADVISOR,)              # any of these roles (optional)
         permission = "allocations.change_group" # and/or a Django permission (optional)
         hide_refusal = False                    # True: a refused actor gets 404, not 403
         audit_action = "allocation.group_renamed"  # only if the service writes no audit record
@@ -74,7 +74,7 @@ class Action:
     docstring for the steps."""
 
     fields: ClassVar[tuple[str, ...]] = ()
-    roles: ClassVar[tuple[str, ...]] = ()
+    allowed_roles: ClassVar[tuple[str, ...]] = ()
     permission: ClassVar[str] = ""
     staff_only: ClassVar[bool] = False
     hide_refusal: ClassVar[bool] = False
@@ -82,6 +82,12 @@ class Action:
     audit_action: ClassVar[str] = ""
     # Errors of the domain that are not ValidationErrors but mean "refused, nothing written".
     domain_errors: ClassVar[tuple[type[Exception], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        taken = sorted(name for name in cls.fields if name in _RESERVED)
+        if taken:
+            raise TypeError(f"{cls.__name__}: fields may not be named {', '.join(taken)}")
 
     def __init__(self, *, actor, tenant=None, ip: str | None = None, **values: Any):
         unknown = sorted(set(values) - set(self.fields))
@@ -106,14 +112,14 @@ class Action:
 
     # -- permission ---------------------------------------------------------------------------
     def has_permission(self) -> bool:
-        """An active, signed-in actor with one of `roles` (if any), the `permission` (if any)
-        and staff status (if `staff_only`). Override for rules that need more."""
+        """An active, signed-in actor with one of `allowed_roles` (if any), the `permission`
+        (if any) and staff status (if `staff_only`). Override for rules that need more."""
         actor = self.actor
         if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
             return False
         if self.staff_only and not actor.is_staff:
             return False
-        if self.roles and not has_role(actor, *self.roles):
+        if self.allowed_roles and not has_role(actor, *self.allowed_roles):
             return False
         return not self.permission or actor.has_perm(self.permission)
 
@@ -151,6 +157,12 @@ class Action:
         except self.domain_errors as error:
             raise ValidationError(str(error) or self.refusal) from error
         return result
+
+
+# The Action's own settings and state: not available as field names.
+_RESERVED = frozenset(
+    {name for name in vars(Action) if not name.startswith("__")} | {"actor", "tenant", "ip"}
+)
 
 
 # -- screens --------------------------------------------------------------------------------------

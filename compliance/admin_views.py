@@ -24,10 +24,23 @@ from compliance.access import (
     reviewer_require,
     security_officer_require,
 )
-from compliance.access_review import access_review_csv, access_review_rows
+from compliance.access_review import access_review_csv, review_rows
+from compliance.actions import action_submit, action_view, read_view, refusal_text
 from compliance.models import AuditRecord
 from compliance.selectors import security_settings_get
 from compliance.sessions import reauth_recent, reauth_redirect
+from compliance.user_actions import (
+    GrantAdd,
+    GrantRemove,
+    InvitationSend,
+    LockoutUnlock,
+    SecuritySettingsUpdate,
+    StaffUserCreate,
+    User2faReset,
+    UserDeactivate,
+    UserMakeViewOnly,
+    UserRolesSet,
+)
 from ledger.access import NEEDS
 from tenants.roles import ALL_ROLES, STAFF_ROLES
 
@@ -83,6 +96,7 @@ def _act_weakens(action: str, data) -> bool:
     return action == "reset-2fa" or (action == "grant" and "fund" in data.getlist("rights"))
 
 
+@read_view
 def users(request):
     security_officer_require(request.user)
     query = request.GET.get("q", "").strip()
@@ -101,20 +115,16 @@ def users(request):
     return render(request, "compliance/admin/users.html", {"page": page, "rows": rows, "q": query})
 
 
+@action_view(StaffUserCreate)
 def user_create(request):
     security_officer_require(request.user)
     form = StaffUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        action = StaffUserCreate.from_request(
+            request, base_url=request.build_absolute_uri("/"), **form.cleaned_data
+        )
         try:
-            user = services.staff_user_create(
-                actor=request.user, ip=_ip(request), **form.cleaned_data
-            )
-            services.invitation_create(
-                actor=request.user,
-                user=user,
-                ip=_ip(request),
-                base_url=request.build_absolute_uri("/"),
-            )
+            user = action.execute()
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -125,9 +135,10 @@ def user_create(request):
     return render(request, "compliance/admin/user_create.html", {"form": form})
 
 
+@read_view
 def user_detail(request, user_id):
     person = access_tenant_user(actor=request.user, user_id=user_id)
-    rows = access_review_rows(tenant=request.tenant, username=person.username)
+    rows = review_rows(tenant=request.tenant, username=person.username)
     rows = [r for r in rows if r.username == person.username]
     roles = sorted(g.name for g in person.groups.all() if g.name in ALL_ROLES)
     context = {
@@ -140,56 +151,60 @@ def user_detail(request, user_id):
     return render(request, "compliance/admin/user_detail.html", context)
 
 
+# The verbs of a user's page, by the slug its forms post to.
+USER_ACTIONS = {
+    "roles": UserRolesSet,
+    "grant": GrantAdd,
+    "revoke": GrantRemove,
+    "deactivate": UserDeactivate,
+    "view-only": UserMakeViewOnly,
+    "reset-2fa": User2faReset,
+    "invite": InvitationSend,
+}
+
+
+def _user_action(request, person, action: str):
+    """The Action for a verb of a user's page, its input parsed (ValidationError if bad)."""
+    values = {"user": person}
+    if action == "roles":
+        form = RolesForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_text())
+        values["roles"] = form.cleaned_data["roles"]
+    elif action in {"grant", "revoke"}:
+        form = GrantForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_text())
+        numbers = form.cleaned_data["accounts"].replace(",", " ").split()
+        values["accounts"] = access_accounts_for_grant(
+            actor=request.user, tenant=request.tenant, numbers=numbers
+        )
+        values["perms"] = form.cleaned_data["rights"]
+    elif action == "invite":
+        values["base_url"] = request.build_absolute_uri("/")
+    return USER_ACTIONS[action].from_request(request, **values)
+
+
+@action_view(*USER_ACTIONS.values())
 @require_POST
 def user_act(request, user_id, action):
     person = access_tenant_user(actor=request.user, user_id=user_id)
-    actor, ip = request.user, _ip(request)
     if _act_weakens(action, request.POST) and not reauth_recent(request):
         return _reauth_first(request, back_to=reverse("compliance_admin:user", args=[person.pk]))
+    if action not in USER_ACTIONS:
+        return HttpResponse("Unknown action.", status=404)
     try:
-        if action == "roles":
-            form = RolesForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
-            services.user_roles_set(
-                actor=actor, user=person, roles=form.cleaned_data["roles"], ip=ip
-            )
-        elif action in {"grant", "revoke"}:
-            form = GrantForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
-            numbers = form.cleaned_data["accounts"].replace(",", " ").split()
-            accounts = access_accounts_for_grant(
-                actor=actor, tenant=request.tenant, numbers=numbers
-            )
-            change = services.access_grant if action == "grant" else services.access_revoke
-            change(
-                actor=actor,
-                user=person,
-                accounts=accounts,
-                perms=form.cleaned_data["rights"],
-                ip=ip,
-                tenant=request.tenant,
-            )
-        elif action == "deactivate":
-            services.user_deactivate(actor=actor, user=person, ip=ip)
-        elif action == "view-only":
-            services.user_make_view_only(actor=actor, user=person, ip=ip)
-        elif action == "reset-2fa":
-            services.user_2fa_reset(actor=actor, user=person, ip=ip)
-        elif action == "invite":
-            services.invitation_create(
-                actor=actor, user=person, ip=ip, base_url=request.build_absolute_uri("/")
-            )
-        else:
-            return HttpResponse("Unknown action.", status=404)
+        verb = _user_action(request, person, action)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal_text(error))
     else:
-        messages.success(request, f"Done: {action.replace('-', ' ')} for {person.username}.")
+        action_submit(
+            request, verb, done=f"Done: {action.replace('-', ' ')} for {person.username}."
+        )
     return redirect("compliance_admin:user", person.pk)
 
 
+@read_view
 def lockouts(request):
     security_officer_require(request.user)
     attempts = AccessAttempt.objects.filter(
@@ -198,15 +213,20 @@ def lockouts(request):
     return render(request, "compliance/admin/lockouts.html", {"attempts": attempts})
 
 
+@action_view(LockoutUnlock)
 @require_POST
 def lockout_unlock(request):
     security_officer_require(request.user)
     username = request.POST.get("username", "")
-    cleared = services.lockout_unlock(actor=request.user, username=username, ip=_ip(request))
-    messages.success(request, f"Unlocked {username} ({cleared} lockout record(s) cleared).")
+    action_submit(
+        request,
+        LockoutUnlock.from_request(request, username=username),
+        done=lambda cleared: f"Unlocked {username} ({cleared} lockout record(s) cleared).",
+    )
     return redirect("compliance_admin:lockouts")
 
 
+@read_view
 def audit_log(request):
     reviewer_require(request.user)
     records = AuditRecord.objects.all()
@@ -221,10 +241,11 @@ def audit_log(request):
     return render(request, "compliance/admin/audit.html", {"page": page, "filters": filters})
 
 
+@read_view
 def access_review(request):
     reviewer_require(request.user)
     filters = {k: request.GET.get(k, "").strip() for k in ("username", "account", "right")}
-    rows = access_review_rows(
+    rows = review_rows(
         tenant=request.tenant,
         username=filters["username"],
         account_number=filters["account"],
@@ -240,6 +261,7 @@ def access_review(request):
     return render(request, "compliance/admin/access_review.html", context)
 
 
+@action_view(SecuritySettingsUpdate)
 def security_settings(request):
     security_officer_require(request.user)
     current = security_settings_get()
@@ -251,7 +273,7 @@ def security_settings(request):
         )
         if weakened and not reauth_recent(request):
             return _reauth_first(request, back_to=reverse("compliance_admin:settings"))
-        services.security_settings_update(actor=request.user, ip=_ip(request), **form.cleaned_data)
-        messages.success(request, "Security settings saved.")
-        return redirect("compliance_admin:settings")
+        action = SecuritySettingsUpdate.from_request(request, changes=form.cleaned_data)
+        if action_submit(request, action, done="Security settings saved.").ok:
+            return redirect("compliance_admin:settings")
     return render(request, "compliance/admin/settings.html", {"form": form})

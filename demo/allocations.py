@@ -19,7 +19,7 @@ from allocations.services import (
     group_create,
 )
 from allocations.services.groups import MemberSpec
-from compliance.services.grants import access_grant
+from compliance.services.grants import grant_add
 from ledger.models import Account, Instrument, Price
 from ledger.services import account_open, cash_deposit, instrument_settlement_rule
 
@@ -120,7 +120,7 @@ def allocations_demo_seed(*, tenant) -> None:
         )
         master, subs = _desk(tenant, advisor, trade_day - timedelta(days=7))
         masters = list(Account.objects.filter(tenant=tenant, account_type=Account.Type.MASTER))
-        access_grant(actor=None, user=advisor, accounts=masters, perms=["trade"], tenant=tenant)
+        grant_add(actor=None, user=advisor, accounts=masters, perms=["trade"], tenant=tenant)
         everyone = group_create(
             actor=advisor,
             tenant=tenant,

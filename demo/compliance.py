@@ -72,7 +72,7 @@ def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int
     (which covers their subs). Logins that hold any grant already are left alone."""
     from guardian.models import UserObjectPermission
 
-    from compliance.services import access_grant
+    from compliance.services import grant_add
     from demo.ledger import demo_account_numbers
     from ledger.models import Account
     from tenants.models import Tenant
@@ -91,7 +91,7 @@ def demo_account_grants_ensure(*, schema_name: str, usernames: list[str]) -> int
             continue
         accounts = list(Account.objects.filter(tenant=tenant, number__in=owned))
         perms = ["view", "trade", "report"] if user.is_staff else ["view", "trade", "fund"]
-        access_grant(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
+        grant_add(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
         granted += 1
     return granted
 
@@ -116,7 +116,7 @@ def demo_staff_grants_ensure(*, schema_name: str) -> int:
     from django.db.models import Q
     from guardian.models import UserObjectPermission
 
-    from compliance.services import access_grant
+    from compliance.services import grant_add
     from ledger.models import Account
     from tenants.models import Tenant
 
@@ -142,7 +142,7 @@ def demo_staff_grants_ensure(*, schema_name: str) -> int:
         ).exists():
             continue
         perms = sorted({p for g in user.groups.all() for p in STAFF_GRANTS.get(g.name, [])})
-        access_grant(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
+        grant_add(actor=None, user=user, accounts=accounts, perms=perms, tenant=tenant)
         granted += 1
     return granted
 

@@ -10,7 +10,7 @@ from .services.workflow import REVIEWER_REFUSAL, REVIEWER_ROLES
 
 
 class ReviewerAction(Action):
-    roles = REVIEWER_ROLES
+    allowed_roles = REVIEWER_ROLES
     hide_refusal = True
     refusal = REVIEWER_REFUSAL
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from django_tenants.utils import tenant_context
 
 from compliance.models import AuditRecord
-from compliance.services import access_grant, access_revoke
+from compliance.services import grant_add, grant_remove
 from ledger.access import access_account, accounts_visible
 from tests.support.factories import account_make, user_make
 
@@ -26,7 +26,7 @@ def test_grant_on_master_shows_its_subs(tenant_a, tree):
     user = user_make(tenant=tenant_a, username="adv1", roles=["Advisor/Trader"])
     with tenant_context(tenant_a):
         # when
-        access_grant(actor=None, user=user, accounts=[master], perms=["view", "trade"])
+        grant_add(actor=None, user=user, accounts=[master], perms=["view", "trade"])
         # then
         visible = set(accounts_visible(user=user, tenant=tenant_a).values_list("pk", flat=True))
         tradable = set(
@@ -43,7 +43,7 @@ def test_grant_on_one_sub_shows_only_that_sub(tenant_a, tree):
     master, subs, other = tree
     user = user_make(tenant=tenant_a, username="client1", roles=["Client"])
     with tenant_context(tenant_a):
-        access_grant(actor=None, user=user, accounts=[subs[0]], perms=["view"])
+        grant_add(actor=None, user=user, accounts=[subs[0]], perms=["view"])
         # when
         visible = list(accounts_visible(user=user, tenant=tenant_a).values_list("pk", flat=True))
         # then
@@ -58,7 +58,7 @@ def test_view_only_user_gets_permission_denied_on_trade_and_fund(tenant_a, tree)
     _, subs, _ = tree
     user = user_make(tenant=tenant_a, username="viewer1", roles=["Viewer"])
     with tenant_context(tenant_a):
-        access_grant(actor=None, user=user, accounts=[subs[0]], perms=["view"])
+        grant_add(actor=None, user=user, accounts=[subs[0]], perms=["view"])
         # when / then
         assert access_account(user=user, tenant=tenant_a, account_id=subs[0].pk) == subs[0]
         for need in ("trade", "fund", "report"):
@@ -93,7 +93,7 @@ def test_grant_refuses_other_tenants_account_and_changes_nothing(tenant_a, tenan
         before = AuditRecord.objects.count()
         # when / then
         with pytest.raises(ValidationError):
-            access_grant(actor=None, user=user, accounts=[account_b], perms=["view"])
+            grant_add(actor=None, user=user, accounts=[account_b], perms=["view"])
         assert AuditRecord.objects.count() == before
         assert list(accounts_visible(user=user, tenant=tenant_b)) == []
 
@@ -105,8 +105,8 @@ def test_grant_and_revoke_are_audited(tenant_a, tree):
     user = user_make(tenant=tenant_a, username="adv4", roles=["Advisor/Trader"])
     with tenant_context(tenant_a):
         # when
-        access_grant(actor=officer, user=user, accounts=[master], perms=["trade"], ip="10.0.0.7")
-        access_revoke(actor=officer, user=user, accounts=[master], perms=["view"], ip="10.0.0.7")
+        grant_add(actor=officer, user=user, accounts=[master], perms=["trade"], ip="10.0.0.7")
+        grant_remove(actor=officer, user=user, accounts=[master], perms=["view"], ip="10.0.0.7")
         # then
         records = list(
             AuditRecord.objects.filter(target="user:adv4")

@@ -5,7 +5,7 @@ from datetime import date
 from django_tenants.utils import tenant_context
 
 from clientportal.models import DepositNotice
-from compliance.services import access_grant
+from compliance.services import grant_add
 from tests.support.factories import account_make, user_make
 from tests.support.tenants import login, tenant_client
 
@@ -15,7 +15,7 @@ def test_view_only_client_gets_403_on_deposit_notice_and_nothing_is_written(tena
     account = account_make(tenant=tenant_a)
     user = user_make(tenant=tenant_a, username="look-only", roles=["Client"])
     with tenant_context(tenant_a):
-        access_grant(actor=None, user=user, accounts=[account], perms=["view"])
+        grant_add(actor=None, user=user, accounts=[account], perms=["view"])
         before = DepositNotice.objects.count()
     client = login(tenant_client(tenant_a), user, tenant_a)
     # when

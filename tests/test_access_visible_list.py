@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django_tenants.utils import tenant_context
 from guardian.shortcuts import assign_perm
 
-from compliance.services import access_grant, access_revoke
+from compliance.services import grant_add, grant_remove
 from ledger.access import accounts_visible, accounts_visible_list
 from tests.support.factories import account_make, user_make
 
@@ -33,8 +33,8 @@ def test_the_list_equals_accounts_visible_for_every_kind_of_grant(tenant_a, tena
     b_account = account_make(tenant=tenant_b)
     user = user_make(tenant=tenant_a, username="vl-adv", roles=["Advisor/Trader"])
     with tenant_context(tenant_a):
-        access_grant(actor=None, user=user, accounts=[master], perms=["view", "trade"])
-        access_grant(actor=None, user=user, accounts=[lone], perms=["view"])
+        grant_add(actor=None, user=user, accounts=[master], perms=["view", "trade"])
+        grant_add(actor=None, user=user, accounts=[lone], perms=["view"])
         group = Group.objects.create(name="vl-desk")
         user.groups.add(group)
         assign_perm("ledger.view_account", group, by_group)
@@ -60,10 +60,10 @@ def test_a_revoked_grant_leaves_the_list(tenant_a):
     account = account_make(tenant=tenant_a)
     user = user_make(tenant=tenant_a, username="vl-client", roles=["Client"])
     with tenant_context(tenant_a):
-        access_grant(actor=None, user=user, accounts=[account], perms=["view"])
+        grant_add(actor=None, user=user, accounts=[account], perms=["view"])
         before = [a.pk for a in accounts_visible_list(user=user, tenant=tenant_a)]
         # when
-        access_revoke(actor=None, user=user, accounts=[account], perms=["view"])
+        grant_remove(actor=None, user=user, accounts=[account], perms=["view"])
         after = accounts_visible_list(user=user, tenant=tenant_a)
     # then
     assert before == [account.pk]

@@ -131,7 +131,7 @@ def probe_users(tenant, letter: str, nonce: str):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from compliance.services import access_grant
+    from compliance.services import grant_add
     from ledger.models import Account
 
     with tenant_context(tenant):
@@ -146,7 +146,7 @@ def probe_users(tenant, letter: str, nonce: str):
         )
         client.groups.add(Group.objects.get(name="Client"))
         accounts = list(Account.objects.filter(tenant=tenant))
-        access_grant(
+        grant_add(
             actor=None, user=client, accounts=accounts, perms=["view", "trade", "fund", "report"]
         )
     connection.set_schema_to_public()

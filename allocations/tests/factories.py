@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from allocations.services import block_create, block_fill_add, group_create
 from allocations.services.groups import MemberSpec
-from compliance.services.grants import access_grant
+from compliance.services.grants import grant_add
 from ledger.services import account_open
 from ledger.tests.factories import instrument_make
 
@@ -25,7 +25,7 @@ def user_make(tenant, *, name: str | None = None):
 
 
 def grant(user, tenant, accounts, perms=("trade",)):
-    access_grant(actor=None, user=user, accounts=accounts, perms=list(perms), tenant=tenant)
+    grant_add(actor=None, user=user, accounts=accounts, perms=list(perms), tenant=tenant)
 
 
 def master_with_subs(tenant, count: int, *, margin_type="reg_t"):

@@ -30,6 +30,7 @@ from branding.statements.performance_report import (
     performance_report,
 )
 from branding.statements.report_render import report_csv, report_pdf
+from compliance.actions import read_view
 from ledger.access import access_account, accounts_visible
 from ledger.models import Account
 
@@ -109,10 +110,12 @@ def gains_download(request, account_id: int, year: int, fmt: str):
 # --- Broker Portal ------------------------------------------------------------------------------
 
 
+@read_view
 def confirmation_download_staff(request, account_id: int, trade_date: str, fmt: str):
     return _confirmation(request, account_id, trade_date, fmt, need="report")
 
 
+@read_view
 def gains_download_staff(request, account_id: int, year: int, fmt: str):
     return _gains(request, account_id, year, fmt, need="report")
 
@@ -126,6 +129,7 @@ def _period(request) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+@read_view
 def performance_download_staff(request, account_id: int, fmt: str):
     master = access_account(
         user=request.user, tenant=request.tenant, account_id=account_id, need="report"
@@ -209,6 +213,7 @@ REPORT_FORMS = {
 }
 
 
+@read_view
 def reports_index(request):
     """The Broker Portal's report forms; a valid form sends the browser to its download (which
     checks the account again, as any request naming an account)."""

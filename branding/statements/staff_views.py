@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from branding.statement_models import PERIOD_KINDS
+from branding.statements.actions import StatementRunStart
 from branding.statements.selectors import (
     access_issued_statement,
     access_statement_run,
@@ -22,8 +23,8 @@ from branding.statements.selectors import (
     runs_recent,
     statements_for,
 )
-from branding.statements.services import statement_run_start
 from branding.storage import accel_redirect_path
+from compliance.actions import action_submit, action_view, read_view, refusal_text
 from ledger.access import accounts_visible
 
 FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "xml": "application/xml"}
@@ -53,6 +54,7 @@ def _require(request, perm: str) -> None:
         raise PermissionDenied
 
 
+@read_view
 def statement_runs(request):
     _require(request, "branding.view_statementrun")
     start, end = _last_month()
@@ -67,18 +69,25 @@ def statement_runs(request):
     return render(request, "branding/statements/staff_runs.html", context)
 
 
+@action_view(StatementRunStart)
 @require_POST
 def statement_run_create(request):
     _require(request, "branding.add_statementrun")
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, refusal_text(ValidationError(form.errors), sep="; "))
         return redirect("branding_statement_runs")
-    run = statement_run_start(tenant=request.tenant, user=request.user, **form.cleaned_data)
-    messages.success(request, f"Statement run for {run} started.")
-    return redirect("branding_statement_run", run_id=run.pk)
+    outcome = action_submit(
+        request,
+        StatementRunStart.from_request(request, **form.cleaned_data),
+        done=lambda run: f"Statement run for {run} started.",
+    )
+    if not outcome.ok:
+        return redirect("branding_statement_runs")
+    return redirect("branding_statement_run", run_id=outcome.result.pk)
 
 
+@read_view
 def statement_run_detail(request, run_id: int):
     run = access_statement_run(user=request.user, tenant=request.tenant, run_id=run_id)
     progress = run_progress(tenant=request.tenant, run=run)
@@ -100,6 +109,7 @@ def statement_run_detail(request, run_id: int):
     return render(request, "branding/statements/staff_run.html", context)
 
 
+@read_view
 def statement_download_staff(request, statement_id: int, fmt: str):
     statement = access_issued_statement(
         user=request.user, tenant=request.tenant, statement_id=statement_id, need="report"

@@ -2,7 +2,7 @@
 factors, lockouts and invitations. Import from here; the modules split by subdomain."""
 
 from .audit import audit_record, client_ip
-from .grants import access_grant, access_revoke
+from .grants import grant_add, grant_remove
 from .invitations import invitation_accept, invitation_create
 from .otp import (
     recovery_codes_left,
@@ -25,8 +25,8 @@ from .users import (
 )
 
 __all__ = [
-    "access_grant",
-    "access_revoke",
+    "grant_add",
+    "grant_remove",
     "audit_record",
     "client_ip",
     "client_user_create",

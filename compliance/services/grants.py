@@ -32,7 +32,7 @@ def _current_tenant():
 
 
 @transaction.atomic
-def access_grant(
+def grant_add(
     *,
     actor,
     user,
@@ -60,7 +60,7 @@ def access_grant(
 
 
 @transaction.atomic
-def access_revoke(
+def grant_remove(
     *,
     actor,
     user,

@@ -63,7 +63,7 @@ def client_user_create(
     *, actor, email: str, first_name: str, last_name: str, ip: str | None = None
 ):
     """An end client's login (role Client, no password yet). Account grants come separately
-    through `access_grant`."""
+    through `grant_add`."""
     user = _user_new(email=email, first_name=first_name, last_name=last_name, is_staff=False)
     user.groups.set(Group.objects.filter(name=CLIENT))
     audit_record(

@@ -53,6 +53,14 @@ def test_action_takes_only_its_fields_and_needs_those_without_default():
     assert Rename(actor=_user(), name="x").note == ""
 
 
+def test_a_field_may_not_shadow_the_actions_own_settings():
+    # when / then: a field named `allowed_roles` would replace the roles the check asks for
+    with pytest.raises(TypeError, match="may not be named allowed_roles, permission"):
+
+        class Shadowing(Action):
+            fields = ("user", "allowed_roles", "permission")
+
+
 def test_permission_gate_refuses_with_403_or_hidden_404():
     # given
     class Hidden(Rename):

@@ -120,9 +120,9 @@ def test_role_change_view_only_2fa_reset_and_deactivate_are_audited(tenant_a):
     account = account_make(tenant=tenant_a)
     person = user_make(tenant=tenant_a, username="changing", roles=["Advisor/Trader"], totp=True)
     with tenant_context(tenant_a):
-        from compliance.services import access_grant
+        from compliance.services import grant_add
 
-        access_grant(actor=None, user=person, accounts=[account], perms=["trade", "fund"])
+        grant_add(actor=None, user=person, accounts=[account], perms=["trade", "fund"])
     # when
     client.post(f"{BASE}/users/{person.pk}/roles/", {"roles": ["Compliance Officer"]})
     client.post(f"{BASE}/users/{person.pk}/view-only/")
@@ -176,9 +176,9 @@ def test_access_review_csv_lists_rights_per_account_with_their_source(tenant_a):
     sub = account_make(tenant=tenant_a, account_type="sub", parent=master, title="Sub one")
     person = user_make(tenant=tenant_a, username="reviewed", roles=["Advisor/Trader"])
     with tenant_context(tenant_a):
-        from compliance.services import access_grant
+        from compliance.services import grant_add
 
-        access_grant(actor=None, user=person, accounts=[master], perms=["report"])
+        grant_add(actor=None, user=person, accounts=[master], perms=["report"])
     compliance = user_make(tenant=tenant_a, username="co-review", roles=["Compliance Officer"])
     client = login(tenant_client(tenant_a), compliance, tenant_a)
     # when

@@ -4,7 +4,7 @@ login with an invitation, and the client's grants on exactly that account."""
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from compliance.services import access_grant, client_user_create, invitation_create
+from compliance.services import client_user_create, grant_add, invitation_create
 from ledger.models import Account
 from ledger.services import account_open
 
@@ -65,7 +65,7 @@ def application_approve(
     # The invitation e-mail (single-use link to set a password and enrol 2FA) leaves after
     # commit from invitation_create itself.
     invitation_create(actor=actor, user=user, ip=ip)
-    access_grant(actor=actor, user=user, accounts=[account], perms=CLIENT_PERMS, ip=ip)
+    grant_add(actor=actor, user=user, accounts=[account], perms=CLIENT_PERMS, ip=ip)
     Application.objects.filter(pk=locked.pk).update(account=account, user=user)
     locked.refresh_from_db()
     application_transition(
