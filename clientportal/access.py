@@ -23,13 +23,19 @@ def access_thread(*, user, thread_id, as_staff: bool = False) -> MessageThread:
 
 
 def access_withdrawal_request(*, user, tenant, request_id) -> WithdrawalRequest:
-    """A withdrawal request of the tenant for its staff: 404 alike for a missing or malformed
-    id, a request on another tenant's account, and a user who is not staff."""
+    """A withdrawal request of the tenant for staff deciding it (the Broker Portal's permission,
+    `clientportal.change_withdrawalrequest`): 404 alike for a missing or malformed id, a request
+    on another tenant's account, and anyone else."""
     try:
         pk = int(request_id)
     except (TypeError, ValueError):
         raise Http404("No such withdrawal request.") from None
-    if user is None or not getattr(user, "is_staff", False) or tenant is None:
+    if (
+        user is None
+        or tenant is None
+        or not getattr(user, "is_staff", False)
+        or not user.has_perm("clientportal.change_withdrawalrequest")
+    ):
         raise Http404("No such withdrawal request.")
     request = (
         WithdrawalRequest.objects.select_related("account")
@@ -53,20 +59,3 @@ def access_passkey(*, user, passkey_id):
     if passkey is None:
         raise Http404("No such passkey.")
     return passkey
-
-
-def access_withdrawal_request(*, user, request_id):
-    """A withdrawal request for staff deciding it (the Broker Portal's permission,
-    `clientportal.change_withdrawalrequest`); for anyone else, or a missing id, 404."""
-    from .models import WithdrawalRequest
-
-    try:
-        pk = int(request_id)
-    except (TypeError, ValueError):
-        raise Http404("No such withdrawal request.") from None
-    if not (user.is_staff and user.has_perm("clientportal.change_withdrawalrequest")):
-        raise Http404("No such withdrawal request.")
-    request = WithdrawalRequest.objects.select_related("account").filter(pk=pk).first()
-    if request is None:
-        raise Http404("No such withdrawal request.")
-    return request

@@ -75,7 +75,9 @@ class WithdrawalViewSet(ApiViewSet):
     @extend_schema(request=None, responses=s.WithdrawalSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        withdrawal = access_withdrawal_request(user=request.user, request_id=pk)
+        withdrawal = access_withdrawal_request(
+            user=request.user, tenant=request.tenant, request_id=pk
+        )
         withdrawal = services.withdrawal_request_approve(
             staff=request.user, tenant=request.tenant, request_id=withdrawal.pk
         )
@@ -84,7 +86,9 @@ class WithdrawalViewSet(ApiViewSet):
     @extend_schema(request=s.DecisionSerializer, responses=s.WithdrawalSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        withdrawal = access_withdrawal_request(user=request.user, request_id=pk)
+        withdrawal = access_withdrawal_request(
+            user=request.user, tenant=request.tenant, request_id=pk
+        )
         data = _valid(s.DecisionSerializer, request)
         withdrawal = services.withdrawal_request_reject(
             staff=request.user, request_id=withdrawal.pk, note=data["note"]
