@@ -12,6 +12,7 @@ import io
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from compliance.actions import read_view
 from ledger.access import accounts_visible
 from ledger.selectors.reconciliation import reconciliation_for
 
@@ -29,6 +30,7 @@ CSV_COLUMNS = (
 )
 
 
+@read_view
 def reconciliation_report(request):
     as_of = None
     if request.GET.get("as_of"):
