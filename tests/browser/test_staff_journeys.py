@@ -85,7 +85,7 @@ def block_desk(portal_data, django_db_blocker):
     from allocations.models import Allocation, AllocationGroup, AllocationLine, Block, BlockFill
     from allocations.services import group_create
     from allocations.services.groups import MemberSpec
-    from compliance.services.grants import access_grant
+    from compliance.services.grants import grant_add
     from ledger.services import account_open
     from ledger.tests.factories import instrument_make
 
@@ -109,7 +109,7 @@ def block_desk(portal_data, django_db_blocker):
                 )
                 for n in (1, 2, 3)
             ]
-            access_grant(
+            grant_add(
                 actor=None, user=advisor, accounts=[master], perms=["trade"], tenant=tenant
             )
             group = group_create(
