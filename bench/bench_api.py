@@ -33,7 +33,7 @@ def _tenant_with_accounts():
     from django_tenants.utils import tenant_context
 
     from compliance.api_keys.services import api_key_create
-    from compliance.services import access_grant
+    from compliance.services import grant_add
     from ledger.models import Account
     from tenants.services import tenant_provision
 
@@ -58,7 +58,7 @@ def _tenant_with_accounts():
     )
     with tenant_context(tenant):
         user = get_user_model().objects.create_superuser("bench-api", "b@bench-api.test", None)
-        access_grant(actor=None, user=user, accounts=[master], perms=["view", "fund"])
+        grant_add(actor=None, user=user, accounts=[master], perms=["view", "fund"])
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
         _, secret = api_key_create(
             actor=None, user=user, name="bench", scopes=["read", "fund"], days=1
