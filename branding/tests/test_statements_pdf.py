@@ -114,7 +114,8 @@ def test_charts_draw_the_nav_axes_and_the_allocation_with_the_logo_on_every_stat
     assert "Net asset value" in page
     assert "100,000" in page and "106,000" in page
     assert "01 Oct" in page and "31 Oct" in page
-    assert "Stocks 81%" in page and "Bonds 19%" in page
+    # the allocation counts cash: 52,000.50 cash, 19,025 stocks, 4,500 bonds of 75,525.50
+    assert "Cash 69%" in page and "Stocks 25%" in page and "Bonds 6%" in page
     # and each PDF embeds the logo
     for pdf in (first, second):
         images = [i for p in PdfReader(io.BytesIO(pdf)).pages for i in p.images]
