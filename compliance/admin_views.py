@@ -26,6 +26,7 @@ from compliance.access import (
 )
 from compliance.access_review import access_review_csv, review_rows
 from compliance.actions import action_submit, action_view, read_view, refusal_text
+from compliance.chain import audit_chain_state
 from compliance.models import AuditRecord
 from compliance.selectors import security_settings_get
 from compliance.sessions import reauth_recent, reauth_redirect
@@ -238,7 +239,12 @@ def audit_log(request):
     if filters["target"]:
         records = records.filter(target__icontains=filters["target"])
     page = Paginator(records, 100).get_page(request.GET.get("p"))
-    return render(request, "compliance/admin/audit.html", {"page": page, "filters": filters})
+    context = {
+        "page": page,
+        "filters": filters,
+        **audit_chain_state(request.tenant, verify=bool(request.GET.get("verify"))),
+    }
+    return render(request, "compliance/admin/audit.html", context)
 
 
 @read_view

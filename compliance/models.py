@@ -6,26 +6,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from compliance.audit_base import ChainedRecord
 
-class AuditRecord(models.Model):
-    """Who did what, to what, when and from which IP. Rows are never changed or deleted: a
-    database trigger refuses UPDATE and DELETE (see migration 0002)."""
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # A plain reference plus the username at the time: the trail outlives the user row.
-    actor_id = models.BigIntegerField(null=True, blank=True)
-    actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    target = models.CharField(max_length=255, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+class AuditRecord(ChainedRecord):
+    """Who did what, to what, when and from which IP, in the tenant's own chain. Rows are never
+    changed or deleted: a database trigger refuses UPDATE and DELETE (see migration 0002); the
+    chain (migration 0005) makes an edit by someone who can switch the trigger off detectable."""
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ChainedRecord.Meta):
         indexes = [models.Index(fields=["target", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
 
 
 class SecuritySettings(models.Model):

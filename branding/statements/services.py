@@ -27,6 +27,8 @@ from branding.statements.flex_xml import statements_flex_write
 from branding.statements.layout import BrandStyle, Statement
 from branding.statements.pdf import statement_pdf
 from branding.statements.selectors import run_accounts, run_accounts_missing
+from compliance.chain import PUBLIC, Chain, chain_for_tenant
+from compliance.services.anchors import audit_anchors_record
 from compliance.services.audit import audit_record
 from ledger.models import Account
 
@@ -312,6 +314,10 @@ def statement_run_start(
         run.restarted_at = timezone.now()
         run.started_by_id = getattr(user, "pk", None)
     run.save(update_fields=["total", "restarted_at", "started_by_id"])
+    # The chains' heads of the period's closed days, so the run's summary can print them.
+    closed = min(period_end, timezone.now().date() - dt.timedelta(days=1))
+    for chain in (chain_for_tenant(tenant), Chain(PUBLIC)):
+        audit_anchors_record(chain=chain, through=closed)
     audit_record(
         actor=user,
         action="statement_run.start" if created else "statement_run.restart",

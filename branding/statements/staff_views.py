@@ -25,6 +25,7 @@ from branding.statements.selectors import (
 )
 from branding.storage import accel_redirect_path
 from compliance.actions import action_submit, action_view, read_view, refusal_text
+from compliance.chain import PUBLIC, Chain, anchors_for, chain_for_tenant
 from ledger.access import accounts_visible
 
 FORMATS = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8", "xml": "application/xml"}
@@ -101,8 +102,11 @@ def statement_run_detail(request, run_id: int):
                 "done": progress.done,
             }
         )
+    period = {"start": run.period_start, "end": run.period_end}
     context = {
         "progress": progress,
+        "anchors": anchors_for(chain_for_tenant(request.tenant), **period),
+        "platform_anchors": anchors_for(Chain(PUBLIC), **period),
         "failures": run_failures(tenant=request.tenant, run=run)[:200],
         "can_start": request.user.has_perm("branding.add_statementrun"),
     }

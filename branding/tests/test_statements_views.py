@@ -1,5 +1,6 @@
 """Downloads for clients and staff, and the Broker Portal run page with its progress bar."""
 
+import datetime as dt
 import hashlib
 from datetime import date
 
@@ -104,3 +105,43 @@ def test_staff_without_the_run_permission_cannot_start_a_run(tenant_a):
     assert (response.status_code, response["Location"]) == (302, "/broker/")
     with tenant_context(tenant_a):
         assert StatementRun.objects.count() == 0
+
+
+def test_month_end_run_summary_prints_the_audit_chain_anchors_of_the_period(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    # given: audit records on a day of October 2026
+    import time_machine
+
+    from compliance.models import AuditRecord
+    from compliance.services import audit_record
+
+    with tenant_context(tenant_a):
+        with time_machine.travel(dt.datetime(2026, 10, 14, 12, tzinfo=dt.UTC), tick=False):
+            audit_record(actor=None, action="test.anchor", target="october")
+        head = AuditRecord.objects.filter(created_at__date__lte=date(2026, 10, 14)).order_by(
+            "-seq"
+        )[0]
+        admin = _user("boss-anchor", is_staff=True, is_superuser=True)
+    connection.set_schema_to_public()
+    client = login(tenant_client(tenant_a), admin, tenant_a)
+    # when: the month-end run is started after the month closed
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), tick=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                reverse("branding_statement_run_create"),
+                {
+                    "period_kind": "monthly",
+                    "period_start": "2026-10-01",
+                    "period_end": "2026-10-31",
+                },
+            )
+        with tenant_context(tenant_a):
+            run = StatementRun.objects.get()
+        connection.set_schema_to_public()
+        html = client.get(reverse("branding_statement_run", args=[run.pk])).content.decode()
+    # then: the day's head is printed in the summary
+    assert (
+        f"<td>this firm</td><td>2026-10-14</td><td>#{head.seq}</td>"
+        f"<td><code>{head.record_hash}</code></td>"
+    ) in html

@@ -90,6 +90,8 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "compliance.otp_recovery",
     "django_otp_webauthn",
+    # The public schema's audit chain (ledger writes, operator actions) and every chain's anchors.
+    "compliance.platform_audit",
 ]
 
 TENANT_APPS = [
@@ -380,6 +382,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "desk.tasks.exceptions_email_all_tenants",
         "schedule": crontab(hour=6, minute=30),
         "options": {"expires": 60 * 60 * 6},
+    },
+    # The head of every audit chain at the end of the day just closed (compliance.chain).
+    "compliance-audit-anchor-daily": {
+        "task": "compliance.tasks.audit_anchor_daily",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 60 * 60 * 12},
     },
 }
 # Market data sources (ledger.market_providers): [{"class": dotted path, "options": {...}}].

@@ -3,6 +3,7 @@ reset, the audit trail and the access review report."""
 
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 from guardian.models import UserObjectPermission
@@ -205,3 +206,28 @@ def test_audit_trail_screen_filters_by_action(tenant_a):
     assert response.status_code == 200
     assert b"user:someone-else" in response.content
     assert b"10.2.2.2" in response.content
+
+
+def test_audit_trail_screen_shows_the_chain_and_a_break(tenant_a):
+    # given
+    officer, client = _officer_client(tenant_a, username="so-chain")
+    with tenant_context(tenant_a):
+        from compliance.services import lockout_unlock
+
+        lockout_unlock(actor=officer, username="chain-a", ip="10.2.2.3")
+        head = AuditRecord.objects.order_by("-seq").first()
+    # when
+    shown = client.get(f"{BASE}/audit/?verify=1").content.decode()
+    # then
+    assert f"<strong>#{head.seq}</strong> <code>{head.record_hash}</code>" in shown
+    assert 'data-chain-state="intact"' in shown
+    # when the record is edited behind the trail's back
+    with tenant_context(tenant_a), connection.cursor() as cursor:
+        table = "compliance_auditrecord"
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+        cursor.execute(f"UPDATE {table} SET ip = '10.9.9.9' WHERE id = %s", [head.pk])
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+    shown = client.get(f"{BASE}/audit/?verify=1").content.decode()
+    # then
+    assert 'data-chain-state="broken"' in shown
+    assert f"record {head.pk} (seq {head.seq}): content or place changed" in shown

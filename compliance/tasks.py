@@ -1,0 +1,15 @@
+"""Celery tasks of the compliance app: thin calls into its services."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from compliance.services.anchors import audit_anchors_record_all
+
+
+@shared_task(acks_late=True)
+def audit_anchor_daily(through: str | None = None) -> int:
+    """Anchor the heads of every audit chain for the days just closed (idempotent)."""
+    day = dt.date.fromisoformat(through) if through else timezone.now().date() - dt.timedelta(1)
+    return audit_anchors_record_all(through=day)
