@@ -23,13 +23,45 @@ class AnnouncementPage(Page):
 
 
 class DisclosurePage(Page):
+    """A disclosure document in one version for the clients of a region (compliance.disclosures):
+    a client whose region it applies to must accept the version in force before funding or
+    trading; publishing a new version asks every such client again."""
+
+    TOPICS = [
+        (
+            "costs_charges",
+            "Costs and charges (MiFID II Art. 24(4), Delegated Reg. 2017/565 Art. 50)",
+        ),
+        ("appropriateness", "Appropriateness (MiFID II Art. 25(3))"),
+        ("margin", "Margin disclosure statement (FINRA Rule 2264)"),
+        ("options_odd", "Characteristics and Risks of Standardized Options (ODD, FINRA 2360)"),
+        ("day_trading", "Day-trading risk disclosure (FINRA Rule 2270)"),
+        ("firm", "The firm's own disclosure"),
+    ]
+
     region = models.CharField(
-        max_length=2, blank=True, help_text="ISO country code; blank applies to every region."
+        max_length=8,
+        blank=True,
+        help_text=(
+            "EU (every EU/EEA country), UK, US, or an ISO country code; blank applies to every "
+            "client."
+        ),
     )
+    topic = models.CharField(max_length=20, choices=TOPICS, default="firm")
     version = models.CharField(max_length=20, blank=True)
+    effective_date = models.DateField(
+        null=True, blank=True, help_text="Asked for from this day on; blank: from publication."
+    )
     body = RichTextField()
 
-    content_panels = [*Page.content_panels, "region", "version", FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        "region",
+        "topic",
+        "version",
+        "effective_date",
+        FieldPanel("body"),
+    ]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types: list[str] = []
     template = PORTAL_TEMPLATE

@@ -34,6 +34,7 @@ from compliance.services import (
     audit_record,
     client_ip,
     invitation_accept,
+    login_origin,
     recovery_codes_regenerate,
     second_factor_verify,
     totp_device_confirm,
@@ -99,6 +100,7 @@ class PortalLoginView(auth_views.LoginView):
             actor=user,
             action="login",
             target=f"user:{user.get_username()}",
+            details=login_origin(self.request),
             ip=client_ip(self.request),
         )
         next_url = self.get_success_url()

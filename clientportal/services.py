@@ -9,10 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.services import audit_record
+from compliance.services.disclosures import disclosures_require_accepted
 from events.services import event_record
 from ledger import services as ledger_services
 from ledger.errors import InsufficientFunds, LedgerError
 from ledger.models import Account
+from onboarding.selectors import client_country
 
 from .models import DepositNotice, Message, MessageThread, WithdrawalRequest
 from .notifications import staff_message_notify_on_commit, withdrawal_decided_notify_on_commit
@@ -72,6 +74,13 @@ def thread_read_mark(*, thread: MessageThread, by_staff: bool) -> None:
         cache.delete(unread_cache_key(thread.client_id))
 
 
+def disclosures_accepted_check(*, user) -> None:
+    """Funding waits for the disclosures of the holder's region (DisclosuresPending)."""
+    disclosures_require_accepted(
+        user=user, country=client_country(user=user), today=timezone.now().date()
+    )
+
+
 @transaction.atomic
 def deposit_notice_create(
     *,
@@ -83,6 +92,7 @@ def deposit_notice_create(
     expected_on: date,
     reference: str = "",
 ) -> DepositNotice:
+    disclosures_accepted_check(user=user)
     notice = DepositNotice(
         account=account,
         notified_by=user,
@@ -127,11 +137,13 @@ def withdrawal_request_create(
     idempotency_key: str | None = None,
 ) -> WithdrawalRequest:
     """Refused with InsufficientFunds when the amount exceeds withdrawable cash in `currency`
-    less the requests still awaiting approval; nothing is written then.
+    less the requests still awaiting approval, and with DisclosuresPending while a disclosure
+    of the holder's region waits for acceptance; nothing is written then.
 
     With `idempotency_key` (the form's one-time token), a repeat of the same request by the same
     user returns the request already made: one request, one audit record, however often the
     POST is retried."""
+    disclosures_accepted_check(user=user)
     # Serialise requests of one account so two concurrent requests cannot both pass the check
     # (nor both miss each other's idempotency key).
     ledger_services.account_lock(tenant=tenant, account=account)
@@ -248,7 +260,9 @@ def internal_transfer_book(
     currency: str,
     idempotency_key: str,
 ):
-    """Between two accounts of the same client: checked against withdrawable cash."""
+    """Between two accounts of the same client: checked against withdrawable cash (and the
+    client's disclosures, like every funding)."""
+    disclosures_accepted_check(user=user)
     ledger_services.account_lock(tenant=tenant, account=from_account)
     available = withdrawable_cash(tenant=tenant, account=from_account, currency=currency)
     if amount > available:

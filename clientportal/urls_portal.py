@@ -16,4 +16,10 @@ portal_urlpatterns = [
     path("messages/<int:thread_id>/", views.message_thread, name="message_thread"),
     path("info/", views.content_index, name="content"),
     path("content/<int:page_id>/", views.content_detail, name="content_detail"),
+    path("disclosures/", views.disclosures, name="disclosures"),
+    path(
+        "disclosures/<int:page_id>/accept/",
+        views.disclosure_accept_view,
+        name="disclosure_accept",
+    ),
 ]

@@ -48,3 +48,15 @@ def access_accounts_for_grant(*, actor, tenant, numbers: list[str]) -> list[Acco
     if unknown or not wanted:
         raise ValidationError(f"No such account: {', '.join(unknown) or '(none given)'}.")
     return [found[n] for n in dict.fromkeys(wanted)]
+
+
+def access_access_review(*, user, review_id):
+    """A review of the current tenant (reviews live in its schema) for a Security or Compliance
+    Officer; one 404 for a missing id and anything else."""
+    from compliance.models import AccessReview
+
+    reviewer_require(user)
+    review = AccessReview.objects.filter(pk=review_id).first()
+    if review is None:
+        raise Http404("No such access review.")
+    return review

@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from compliance import services
 from compliance.access import (
+    access_access_review,
     access_accounts_for_grant,
     access_tenant_user,
     reviewer_require,
@@ -28,7 +30,12 @@ from compliance.access_review import access_review_csv, review_rows
 from compliance.actions import action_submit, action_view, read_view, refusal_text
 from compliance.chain import audit_chain_state
 from compliance.models import AuditRecord
-from compliance.selectors import security_settings_get
+from compliance.selectors import (
+    access_reviews_overdue,
+    access_reviews_recent,
+    security_settings_get,
+)
+from compliance.services.access_reviews import access_review_open, access_review_sign
 from compliance.sessions import reauth_recent, reauth_redirect
 from compliance.user_actions import (
     GrantAdd,
@@ -43,7 +50,7 @@ from compliance.user_actions import (
     UserRolesSet,
 )
 from ledger.access import NEEDS
-from tenants.roles import ALL_ROLES, STAFF_ROLES
+from tenants.roles import ALL_ROLES, SECURITY_OFFICER, STAFF_ROLES, has_role
 
 RIGHT_CHOICES = [(n, n.capitalize()) for n in NEEDS]
 
@@ -283,3 +290,59 @@ def security_settings(request):
         if action_submit(request, action, done="Security settings saved.").ok:
             return redirect("compliance_admin:settings")
     return render(request, "compliance/admin/settings.html", {"form": form})
+
+
+def access_reviews(request):
+    reviewer_require(request.user)
+    if request.method == "POST":
+        security_officer_require(request.user)
+        review = access_review_open(tenant=request.tenant)
+        return redirect("compliance_admin:review", review_id=review.pk)
+    today = timezone.now().date()
+    context = {
+        "reviews": access_reviews_recent(),
+        "overdue": {r.pk for r in access_reviews_overdue(today=today)},
+        "can_open": has_role(request.user, SECURITY_OFFICER),
+    }
+    return render(request, "compliance/admin/reviews.html", context)
+
+
+def access_review_detail(request, review_id: int):
+    review = access_access_review(user=request.user, review_id=review_id)
+    if request.method == "POST":
+        security_officer_require(request.user)
+        decisions = {
+            line.pk: request.POST.get(f"line-{line.pk}", "") for line in review.lines.all()
+        }
+        try:
+            access_review_sign(
+                review=review,
+                actor=request.user,
+                decisions=decisions,
+                tenant=request.tenant,
+                ip=_ip(request),
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, f"Access review {review.period_label} signed.")
+        return redirect("compliance_admin:review", review_id=review.pk)
+    context = {
+        "review": review,
+        "lines": review.lines.all(),
+        "can_sign": has_role(request.user, SECURITY_OFFICER) and not review.is_signed,
+    }
+    return render(request, "compliance/admin/review.html", context)
+
+
+def access_review_file(request, review_id: int, fmt: str):
+    review = access_access_review(user=request.user, review_id=review_id)
+    if fmt not in ("pdf", "csv") or not review.is_signed:
+        raise Http404("No such file.")
+    field = getattr(review, fmt)
+    return FileResponse(
+        field.open("rb"),
+        as_attachment=True,
+        filename=f"access-review-{review.period_label}.{fmt}",
+        content_type="application/pdf" if fmt == "pdf" else "text/csv",
+    )

@@ -22,3 +22,26 @@ def security_settings_get() -> SecuritySettings:
 
 def security_settings_cache_clear() -> None:
     cache.delete(SECURITY_SETTINGS_CACHE_KEY)
+
+
+def access_reviews_recent(limit: int = 20):
+    from compliance.models import AccessReview
+
+    return AccessReview.objects.all()[:limit]
+
+
+def access_reviews_signed_between(*, start, end):
+    """Signed access reviews of the current tenant signed in [start, end), oldest first."""
+    from compliance.models import AccessReview
+
+    return AccessReview.objects.filter(signed_at__gte=start, signed_at__lt=end).order_by(
+        "signed_at", "pk"
+    )
+
+
+def access_reviews_overdue(*, today):
+    """Reviews of the current tenant not signed by their due day: exceptions for the compliance
+    officer's report (each with its period, due day and assignee)."""
+    from compliance.models import AccessReview
+
+    return AccessReview.objects.filter(signed_at__isnull=True, due_on__lt=today).order_by("due_on")

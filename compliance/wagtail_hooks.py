@@ -18,6 +18,9 @@ admin_urlpatterns = [
     path("lockouts/unlock/", admin_views.lockout_unlock, name="lockout_unlock"),
     path("audit/", admin_views.audit_log, name="audit"),
     path("access-review/", admin_views.access_review, name="access_review"),
+    path("reviews/", admin_views.access_reviews, name="reviews"),
+    path("reviews/<int:review_id>/", admin_views.access_review_detail, name="review"),
+    path("reviews/<int:review_id>/<slug:fmt>/", admin_views.access_review_file, name="review_file"),
     path("settings/", admin_views.security_settings, name="settings"),
     path("api-keys/", api_key_views.api_keys, name="api_keys"),
     path("api-keys/revoke/", api_key_views.api_key_revoke_view, name="api_key_revoke"),
@@ -73,6 +76,12 @@ def register_security_menu():
                 "Access review",
                 reverse("compliance_admin:access_review"),
                 icon_name="table",
+                roles=reviewers,
+            ),
+            RoleMenuItem(
+                "Access reviews",
+                reverse("compliance_admin:reviews"),
+                icon_name="tasks",
                 roles=reviewers,
             ),
             RoleMenuItem(

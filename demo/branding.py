@@ -58,11 +58,7 @@ def branding_demo_seed(*, tenant) -> None:
                 body="<p>Replies arrive in the portal; we never ask for passwords by e-mail.</p>",
                 pinned=True,
             ),
-            DisclosurePage(
-                title="Margin disclosure statement",
-                version="2026-01",
-                body="<p>Trading on margin involves risk. You can lose more than you deposit.</p>",
-            ),
+            *_demo_disclosures(),
             FAQPage(
                 title="Frequently asked questions",
                 intro="<p>Answers to the questions our clients ask most.</p>",
@@ -87,3 +83,60 @@ def branding_demo_seed(*, tenant) -> None:
         ):
             root.add_child(instance=page)
             page.save_revision().publish()
+
+
+# The regional disclosures every demo tenant publishes (compliance.disclosures): MiFID II texts
+# for EU/EEA and UK clients, FINRA's for US clients.
+DEMO_DISCLOSURES = [
+    (
+        "EU",
+        "costs_charges",
+        "Costs and charges (EU)",
+        "<p>Before you trade we show every cost and charge of the service and of the instrument, "
+        "in euro and as a percentage of the amount invested, and each year after.</p>",
+    ),
+    (
+        "EU",
+        "appropriateness",
+        "Appropriateness (EU)",
+        "<p>For complex instruments we ask about your knowledge and experience and warn you when "
+        "a product does not appear appropriate for you.</p>",
+    ),
+    (
+        "UK",
+        "costs_charges",
+        "Costs and charges (UK)",
+        "<p>Every cost and charge, in pounds and as a percentage, before you trade and yearly.</p>",
+    ),
+    (
+        "UK",
+        "appropriateness",
+        "Appropriateness (UK)",
+        "<p>We assess whether complex products are appropriate for you and warn you if not.</p>",
+    ),
+    (
+        "US",
+        "margin",
+        "Margin disclosure statement",
+        "<p>Trading on margin involves risk. You can lose more than you deposit.</p>",
+    ),
+    (
+        "US",
+        "options_odd",
+        "Characteristics and Risks of Standardized Options",
+        "<p>Read the options disclosure document before you trade options.</p>",
+    ),
+    (
+        "US",
+        "day_trading",
+        "Day-trading risk disclosure",
+        "<p>Day trading can be extremely risky and is not appropriate for everyone.</p>",
+    ),
+]
+
+
+def _demo_disclosures() -> list[DisclosurePage]:
+    return [
+        DisclosurePage(title=title, region=region, topic=topic, version="2026-01", body=body)
+        for region, topic, title, body in DEMO_DISCLOSURES
+    ]

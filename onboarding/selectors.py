@@ -64,3 +64,26 @@ def bulk_imports_recent(*, tenant, limit: int = 20) -> list[BulkImport]:
 def watchlist_size(*, tenant) -> int:
     _check_tenant(tenant)
     return WatchListEntry.objects.count()
+
+
+def client_country(*, user) -> str:
+    """The country of the account holder's address: from the client's latest application
+    (the one that opened its login), blank when none is known."""
+    application = (
+        Application.objects.filter(user_id=user.pk).exclude(country="").order_by("-pk").first()
+    )
+    return application.country if application else ""
+
+
+def clients_with_country() -> list[tuple[object, str]]:
+    """Every client login of the current tenant with its holder's country."""
+    from django.contrib.auth import get_user_model
+
+    countries = dict(
+        Application.objects.filter(user__isnull=False)
+        .exclude(country="")
+        .order_by("pk")
+        .values_list("user_id", "country")
+    )
+    users = get_user_model().objects.filter(groups__name="Client", is_active=True)
+    return [(user, countries.get(user.pk, "")) for user in users]

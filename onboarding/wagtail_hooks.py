@@ -6,7 +6,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from tenants.roles import has_role
 
-from . import admin_views
+from . import admin_views, disclosure_views
 from .services.workflow import REVIEWER_ROLES
 
 admin_urlpatterns = [
@@ -19,6 +19,7 @@ admin_urlpatterns = [
     path("bulk/<int:bulk_import_id>/", admin_views.bulk_detail, name="bulk_detail"),
     path("bulk/<int:bulk_import_id>/report.csv", admin_views.bulk_report, name="bulk_report"),
     path("watchlist/", admin_views.watchlist, name="watchlist"),
+    path("disclosures/", disclosure_views.disclosure_coverage_view, name="disclosures"),
 ]
 
 
@@ -50,6 +51,9 @@ def register_onboarding_menu():
             ReviewerMenuItem("Bulk import", reverse("onboarding_admin:bulk"), icon_name="upload"),
             ReviewerMenuItem(
                 "Watch list", reverse("onboarding_admin:watchlist"), icon_name="warning"
+            ),
+            ReviewerMenuItem(
+                "Disclosures", reverse("onboarding_admin:disclosures"), icon_name="doc-full"
             ),
         ]
     )

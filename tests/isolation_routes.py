@@ -308,6 +308,20 @@ def seed_funding_journal(tenant, marker):
     ).pk
 
 
+def seed_access_review(tenant, marker):
+    import datetime as dt
+
+    from compliance.models import AccessReview, AccessReviewLine
+
+    review = AccessReview.objects.create(
+        period_label=marker, period_start=dt.date(2026, 1, 1), due_on=dt.date(2026, 3, 31)
+    )
+    AccessReviewLine.objects.create(
+        review=review, kind="role", user_id=1, username=marker, role="Viewer"
+    )
+    return review.pk
+
+
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
@@ -332,6 +346,7 @@ KINDS = {
     "webhook": seed_webhook,
     "deposit_notice": seed_deposit_notice,
     "funding_journal": seed_funding_journal,
+    "access_review": seed_access_review,
 }
 
 # Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
@@ -397,6 +412,8 @@ ROUTES = {
     # --- Security Officer screens (compliance/wagtail_hooks.py) --------------------------------
     "compliance_admin:user": fill(user_id="user"),
     "compliance_admin:user_act": fill(user_id="user", action=literal("roles")),
+    "compliance_admin:review": fill(review_id="access_review"),
+    "compliance_admin:review_file": fill(review_id="access_review", fmt=literal("pdf")),
     # --- Wagtail front end -------------------------------------------------------------------
     "wagtaildocs_serve": fill("document", literal("file.txt")),
     "wagtaildocs_serve_direct": fill("document", literal("file.txt")),
@@ -410,6 +427,7 @@ ROUTES = {
     # --- client portal pages ------------------------------------------------------------------
     "clientportal:message_thread": fill(thread_id="message_thread"),
     "clientportal:content_detail": fill(page_id="page"),
+    "clientportal:disclosure_accept": fill(page_id="page"),
     "clientportal_staff_thread": fill(thread_id="message_thread"),
     "clientportal_staff_withdrawal_decide": fill(request_id=ANY_ID),
     # --- branding ----------------------------------------------------------------------------

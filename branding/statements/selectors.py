@@ -155,3 +155,15 @@ def access_statement_run(*, user, tenant, run_id) -> StatementRun:
     if run is None or tenant is None or not user.has_perm("branding.view_statementrun"):
         raise Http404("No such run.")
     return run
+
+
+def statements_issued_between(*, tenant, start, end) -> QuerySet[IssuedStatement]:
+    """Every statement of `tenant` issued in [start, end) (aware datetimes), every kind and
+    version, oldest first: the records export's share of the statements."""
+    return (
+        IssuedStatement.objects.filter(
+            account__tenant_id=tenant.pk, issued_at__gte=start, issued_at__lt=end
+        )
+        .select_related("account")
+        .order_by("issued_at", "pk")
+    )

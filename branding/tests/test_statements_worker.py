@@ -21,6 +21,7 @@ from ledger.models import Account
 from ledger.services import account_open
 from tenants.models import Tenant
 from tests.support import workers as statement_workers
+from tests.support.records import records_deletable
 
 pytestmark = pytest.mark.worker
 PERIOD = {
@@ -61,7 +62,7 @@ def worker_run(committed_db, monkeypatch):
         for worker in workers:
             statement_workers.worker_stop(worker)
         statement_workers.broker_flush()
-        with tenant_context(tenant_b):
+        with tenant_context(tenant_b), records_deletable():
             runs = StatementRun.objects.filter(period_end=PERIOD["period_end"])
             statements = IssuedStatement.objects.filter(run__in=runs)
             for statement in statements:

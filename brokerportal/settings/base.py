@@ -389,9 +389,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=10),
         "options": {"expires": 60 * 60 * 12},
     },
+    # Each tenant's access review of the period, opened on its first day (compliance).
+    "compliance-access-reviews-open": {
+        "task": "compliance.tasks.access_reviews_open_due",
+        "schedule": crontab(hour=0, minute=20),
+        "options": {"expires": 60 * 60 * 12},
+    },
 }
 # Market data sources (ledger.market_providers): [{"class": dotted path, "options": {...}}].
 MARKET_DATA_PROVIDERS = env.json("MARKET_DATA_PROVIDERS", default=[])
+
+# --- surveillance (compliance.surveillance) ----------------------------------------------------
+# The country of a login as the trusted proxy names it (META key, e.g. HTTP_CF_IPCOUNTRY); off
+# when empty or when no proxy is trusted (AXES_IPWARE_PROXY_COUNT 0).
+LOGIN_COUNTRY_HEADER = env.str("LOGIN_COUNTRY_HEADER", default="")
+SURVEILLANCE = {
+    "withdrawal_limit": env.str("SURVEILLANCE_WITHDRAWAL_LIMIT", default="50000"),
+    "new_destination_days": 30,  # a new destination this soon after an e-mail/address change
+    "business_hours": (8, 18),  # grant changes outside these hours, Monday to Friday
+    "business_timezone": env.str("SURVEILLANCE_TIMEZONE", default="America/New_York"),
+}
 
 # --- e-mail ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

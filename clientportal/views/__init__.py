@@ -4,6 +4,7 @@ then ledger/portal selectors or services, then a template."""
 from .activity import activity, statements
 from .content import content_detail, content_index
 from .dashboard import home
+from .disclosures import disclosure_accept_view, disclosures
 from .holdings import cash, positions
 from .messages import message_thread, messages_index
 from .money import transfers, withdrawal_request
@@ -14,6 +15,8 @@ __all__ = [
     "cash",
     "content_detail",
     "content_index",
+    "disclosure_accept_view",
+    "disclosures",
     "home",
     "message_thread",
     "messages_index",

@@ -1,10 +1,13 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from branding.selectors import announcements_current
 from clientportal.scope import portal_scope
 from clientportal.selectors import FIGURES_CACHE_SECONDS, dashboard_figures, dashboard_figures_key
+from compliance.disclosures import disclosures_pending
+from onboarding.selectors import client_country
 
 TOP_POSITIONS = 10
 RECENT_ACTIVITY = 8
@@ -13,7 +16,20 @@ RECENT_ACTIVITY = 8
 @login_required
 def home(request):
     scope = portal_scope(request)
-    context = {"portal": scope, "announcements": announcements_current(limit=3)}
+    pending = disclosures_pending(
+        user=request.user,
+        country=client_country(user=request.user),
+        today=timezone.now().date(),
+    )
+    if pending and not request.session.get("disclosures_shown"):
+        # Shown once after login; the dashboard keeps a notice until they are accepted.
+        request.session["disclosures_shown"] = True
+        return redirect("clientportal:disclosures")
+    context = {
+        "portal": scope,
+        "announcements": announcements_current(limit=3),
+        "disclosures_pending": pending,
+    }
     if scope.selected:
         shown = {"tenant": request.tenant, "accounts": scope.selected}
         shown |= {"top": TOP_POSITIONS, "recent": RECENT_ACTIVITY}

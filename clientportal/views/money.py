@@ -12,6 +12,7 @@ from clientportal.forms import DepositNoticeForm, InternalTransferForm, Withdraw
 from clientportal.models import WithdrawalRequest
 from clientportal.scope import portal_scope
 from clientportal.selectors import deposit_notices_of_client
+from compliance.services.disclosures import DisclosuresPending
 from compliance.sessions import reauth_required
 from ledger.access import access_account
 from ledger.errors import LedgerError
@@ -38,6 +39,11 @@ def transfers(request):
         deposit_form = DepositNoticeForm(request.POST, prefix="deposit", accounts=scope.accounts)
         if deposit_form.is_valid():
             data = deposit_form.cleaned_data
+            try:
+                services.disclosures_accepted_check(user=request.user)
+            except DisclosuresPending as refused:
+                messages.error(request, refused.messages[0])
+                return redirect("clientportal:disclosures")
             services.deposit_notice_create(
                 user=request.user,
                 account=_fundable(request, data["account"]),
@@ -67,6 +73,8 @@ def transfers(request):
                 )
             except LedgerError as refused:
                 transfer_form.add_error("amount", refused.messages[0])
+            except DisclosuresPending as refused:
+                transfer_form.add_error(None, refused.messages[0])
             else:
                 messages.success(request, "The transfer is booked.")
                 return redirect("clientportal:transfers")
@@ -103,6 +111,8 @@ def withdrawal_request(request):
             )
         except LedgerError as refused:
             form.add_error("amount", refused.messages[0])
+        except DisclosuresPending as refused:
+            form.add_error(None, refused.messages[0])
         else:
             messages.success(request, "Your withdrawal request is waiting for approval.")
             return redirect("clientportal:transfers")

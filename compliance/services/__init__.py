@@ -1,7 +1,7 @@
 """Writes of the compliance app: the audit trail, users and roles, account grants, second
 factors, lockouts and invitations. Import from here; the modules split by subdomain."""
 
-from .audit import audit_record, client_ip
+from .audit import audit_record, client_ip, login_origin
 from .grants import grant_add, grant_remove
 from .invitations import invitation_accept, invitation_create
 from .otp import (
@@ -33,6 +33,7 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "lockout_unlock",
+    "login_origin",
     "passkey_register",
     "passkey_remove",
     "recovery_codes_left",

@@ -33,6 +33,18 @@ def client_ip(request) -> str | None:
     return meta.get("REMOTE_ADDR") or None
 
 
+def login_origin(request) -> dict[str, str]:
+    """Where a login came from, for the audit record and surveillance: the country that the
+    trusted proxy in front names in `LOGIN_COUNTRY_HEADER` (e.g. `HTTP_CF_IPCOUNTRY` behind
+    Cloudflare, `HTTP_CLOUDFRONT_VIEWER_COUNTRY` behind CloudFront), read only when proxies are
+    trusted at all (`AXES_IPWARE_PROXY_COUNT` > 0): the client could write the header itself."""
+    header = getattr(settings, "LOGIN_COUNTRY_HEADER", "")
+    if not header or not (getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0) > 0:
+        return {}
+    country = request.META.get(header, "").strip().upper()
+    return {"country": country} if len(country) == 2 and country.isalpha() else {}
+
+
 def _is_address(value: str) -> bool:
     try:
         ipaddress.ip_address(value)

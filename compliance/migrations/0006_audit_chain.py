@@ -9,7 +9,7 @@ TABLE = "compliance_auditrecord"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0004_securitysettings_passkey_login_allowed")]
+    dependencies = [("compliance", "0005_apikey")]
 
     operations = [
         migrations.RunSQL(FUNCTIONS, reverse_sql=migrations.RunSQL.noop),

@@ -1,0 +1,90 @@
+"""Which disclosure documents a client must accept, by the region of the account holder's
+address (not the tenant's): EU/EEA and UK clients get MiFID II costs-and-charges (Art. 24(4),
+Delegated Regulation 2017/565 Art. 50) and appropriateness (Art. 25(3)) texts, US clients the
+margin disclosure (FINRA Rule 2264), the options disclosure document (FINRA Rule 2360(b)(11))
+and the day-trading risk disclosure (FINRA Rule 2270); a tenant adds its own pages for any
+region or all. Reading is free; funding and trading wait for the acceptance of the version in
+force (compliance.services.disclosures)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.utils.html import strip_tags
+
+from branding.pages import DisclosurePage
+from compliance.models import DisclosureAcceptance
+
+# EU member states and the other EEA countries (Iceland, Liechtenstein, Norway).
+EEA = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
+    "IS LI NO".split()
+)
+
+
+def regions_of(country: str) -> set[str]:
+    """The region codes a page may name that cover a client with an address in `country`."""
+    country = (country or "").upper()
+    found = {country} if country else set()
+    if country in EEA:
+        found.add("EU")
+    if country in ("GB", "UK"):
+        found |= {"UK", "GB"}
+    if country == "US":
+        found.add("US")
+    return found
+
+
+def disclosure_content_hash(page: DisclosurePage) -> str:
+    """SHA-256 of what the client reads: title, version and the text of the body."""
+    text = f"{page.title}\n{page.version}\n{strip_tags(str(page.body)).strip()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def disclosures_for(*, country: str, today: dt.date) -> list[DisclosurePage]:
+    """The live disclosure pages in force on `today` for a client in `country`."""
+    regions = regions_of(country) | {""}
+    pages = DisclosurePage.objects.live().filter(region__in=regions).order_by("region", "title")
+    return [p for p in pages if p.effective_date is None or p.effective_date <= today]
+
+
+def disclosures_pending(*, user, country: str, today: dt.date) -> list[DisclosurePage]:
+    """Those of `disclosures_for` whose current text `user` has not accepted."""
+    pages = disclosures_for(country=country, today=today)
+    accepted = set(
+        DisclosureAcceptance.objects.filter(
+            user_id=user.pk, page_id__in=[p.pk for p in pages]
+        ).values_list("page_id", "content_sha256")
+    )
+    return [p for p in pages if (p.pk, disclosure_content_hash(p)) not in accepted]
+
+
+def disclosure_coverage(*, clients: list[tuple[object, str]], today: dt.date) -> list[dict]:
+    """Per live disclosure page: the clients it applies to (given as (user, country) pairs),
+    who accepted its current text and who is missing, for the staff's chase list."""
+    pages = list(DisclosurePage.objects.live().order_by("region", "title"))
+    accepted = set(
+        DisclosureAcceptance.objects.filter(page_id__in=[p.pk for p in pages]).values_list(
+            "user_id", "page_id", "content_sha256"
+        )
+    )
+    rows = []
+    for page in pages:
+        digest = disclosure_content_hash(page)
+        applies = [
+            user
+            for user, country in clients
+            if page.region == "" or page.region in regions_of(country)
+        ]
+        done = [u for u in applies if (u.pk, page.pk, digest) in accepted]
+        rows.append(
+            {
+                "page": page,
+                "in_force": page.effective_date is None or page.effective_date <= today,
+                "required": len(applies),
+                "accepted": len(done),
+                "missing": sorted(u.get_username() for u in applies if u not in done),
+            }
+        )
+    return rows
