@@ -111,10 +111,14 @@ def test_an_unsigned_review_past_its_due_day_is_a_finding(in_tenant_a):
 def test_withdrawals_over_the_limit_or_to_a_new_destination_after_an_email_change(tenant_a):
     holder = user_make(tenant=tenant_a, username="holder-wd")
     with tenant_context(tenant_a):
-        account = account_open(tenant=tenant_a, title="Holder", account_type="individual")
-        cash_deposit(
-            account=account, amount=Decimal(50000), currency="USD", idempotency_key=f"s{account.pk}"
-        )
+        with time_machine.travel(dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC), tick=False):
+            account = account_open(tenant=tenant_a, title="Holder", account_type="individual")
+            cash_deposit(
+                account=account,
+                amount=Decimal(50000),
+                currency="USD",
+                idempotency_key=f"s{account.pk}",
+            )
         with time_machine.travel(dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC), tick=False):
             withdrawal_request_create(
                 user=holder,

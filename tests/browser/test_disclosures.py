@@ -12,8 +12,9 @@ from .conftest import PASSWORD, totp_now
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def uk_client(portal_url, django_db_blocker):
+    """Committed before the test's transaction opens, so the server sees it."""
     from branding.pages import DisclosurePage
     from clientportal.models import WithdrawalRequest
     from onboarding.models import Application

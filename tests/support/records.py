@@ -22,5 +22,7 @@ def records_deletable():
         for table, trigger in found:
             cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{trigger}"')
         yield
+        # Deferred foreign-key checks of the deletes first: ALTER TABLE refuses while any wait.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, trigger in found:
             cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
