@@ -109,9 +109,7 @@ def block_desk(portal_data, django_db_blocker):
                 )
                 for n in (1, 2, 3)
             ]
-            grant_add(
-                actor=None, user=advisor, accounts=[master], perms=["trade"], tenant=tenant
-            )
+            grant_add(actor=None, user=advisor, accounts=[master], perms=["trade"], tenant=tenant)
             group = group_create(
                 actor=advisor,
                 tenant=tenant,
