@@ -35,9 +35,10 @@ from compliance.selectors import (
     access_reviews_recent,
     security_settings_get,
 )
-from compliance.services.access_reviews import access_review_open, access_review_sign
 from compliance.sessions import reauth_recent, reauth_redirect
 from compliance.user_actions import (
+    AccessReviewOpen,
+    AccessReviewSign,
     GrantAdd,
     GrantRemove,
     InvitationSend,
@@ -292,12 +293,14 @@ def security_settings(request):
     return render(request, "compliance/admin/settings.html", {"form": form})
 
 
+@action_view(AccessReviewOpen)
 def access_reviews(request):
     reviewer_require(request.user)
     if request.method == "POST":
-        security_officer_require(request.user)
-        review = access_review_open(tenant=request.tenant)
-        return redirect("compliance_admin:review", review_id=review.pk)
+        outcome = action_submit(request, AccessReviewOpen.from_request(request))
+        if outcome.ok:
+            return redirect("compliance_admin:review", review_id=outcome.result.pk)
+        return redirect("compliance_admin:reviews")
     today = timezone.now().date()
     context = {
         "reviews": access_reviews_recent(),
@@ -307,25 +310,15 @@ def access_reviews(request):
     return render(request, "compliance/admin/reviews.html", context)
 
 
+@action_view(AccessReviewSign)
 def access_review_detail(request, review_id: int):
     review = access_access_review(user=request.user, review_id=review_id)
     if request.method == "POST":
-        security_officer_require(request.user)
         decisions = {
             line.pk: request.POST.get(f"line-{line.pk}", "") for line in review.lines.all()
         }
-        try:
-            access_review_sign(
-                review=review,
-                actor=request.user,
-                decisions=decisions,
-                tenant=request.tenant,
-                ip=_ip(request),
-            )
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, f"Access review {review.period_label} signed.")
+        action = AccessReviewSign.from_request(request, review=review, decisions=decisions)
+        action_submit(request, action, done=f"Access review {review.period_label} signed.")
         return redirect("compliance_admin:review", review_id=review.pk)
     context = {
         "review": review,
@@ -335,6 +328,7 @@ def access_review_detail(request, review_id: int):
     return render(request, "compliance/admin/review.html", context)
 
 
+@read_view
 def access_review_file(request, review_id: int, fmt: str):
     review = access_access_review(user=request.user, review_id=review_id)
     if fmt not in ("pdf", "csv") or not review.is_signed:

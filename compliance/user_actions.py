@@ -99,3 +99,29 @@ class SecuritySettingsUpdate(SecurityOfficerAction):
 
     def perform(self):
         return services.security_settings_update(actor=self.actor, ip=self.ip, **self.changes)
+
+
+class AccessReviewOpen(SecurityOfficerAction):
+    """Open the review of the current period (idempotent: the open one if it exists)."""
+
+    def perform(self):
+        from compliance.services.access_reviews import access_review_open
+
+        return access_review_open(tenant=self.tenant)
+
+
+class AccessReviewSign(SecurityOfficerAction):
+    """Record every line's keep or revoke, carry out the revocations and sign the review."""
+
+    fields = ("review", "decisions")
+
+    def perform(self):
+        from compliance.services.access_reviews import access_review_sign
+
+        return access_review_sign(
+            review=self.review,
+            actor=self.actor,
+            decisions=self.decisions,
+            tenant=self.tenant,
+            ip=self.ip,
+        )

@@ -4,6 +4,7 @@ document, the clients of its region, how many accepted its current version, and 
 from django.shortcuts import render
 from django.utils import timezone
 
+from compliance.actions import read_view
 from compliance.disclosures import disclosure_coverage
 from tenants.roles import COMPLIANCE_OFFICER, role_required
 
@@ -11,6 +12,7 @@ from .selectors import clients_with_country
 from .services.workflow import REVIEWER_ROLES
 
 
+@read_view
 def disclosure_coverage_view(request):
     role_required(
         request.user,
