@@ -88,6 +88,9 @@ class Action:
         taken = sorted(name for name in cls.fields if name in _RESERVED)
         if taken:
             raise TypeError(f"{cls.__name__}: fields may not be named {', '.join(taken)}")
+        if "roles" in cls.__dict__:
+            # A misspelt `allowed_roles` would silently let every role act.
+            raise TypeError(f"{cls.__name__}: the roles that may act are `allowed_roles`")
 
     def __init__(self, *, actor, tenant=None, ip: str | None = None, **values: Any):
         unknown = sorted(set(values) - set(self.fields))

@@ -33,7 +33,7 @@ class AccountStatusChange(Action):
     account holds anything (`ledger.services.account_status_set`)."""
 
     fields = ("account", "verb", "reason")
-    roles = STATUS_ROLES
+    allowed_roles = STATUS_ROLES
     staff_only = True
     refusal = "Only the tenant's officers may change an account's status."
 

@@ -14,7 +14,7 @@ class DepositNoticeCredit(Action):
     value_date = None
     bank_reference = ""
     accept_over = False
-    roles = DEPOSIT_CREDIT_ROLES
+    allowed_roles = DEPOSIT_CREDIT_ROLES
     staff_only = True
     refusal = "Only an Onboarding Officer may credit or reject deposit notices."
 
@@ -35,7 +35,7 @@ class DepositNoticeReject(Action):
     """Reject a deposit notice with the reason the client sees."""
 
     fields = ("notice", "reason")
-    roles = DEPOSIT_CREDIT_ROLES
+    allowed_roles = DEPOSIT_CREDIT_ROLES
     staff_only = True
     refusal = DepositNoticeCredit.refusal
 
@@ -49,7 +49,7 @@ class JournalCreate(Action):
     """Make a cash or position journal (booked within the limit, else awaiting approval)."""
 
     fields = ("spec", "request_key")
-    roles = JOURNAL_MAKER_ROLES
+    allowed_roles = JOURNAL_MAKER_ROLES
     staff_only = True
     refusal = "Only an Onboarding Officer may book journals."
 
@@ -63,7 +63,7 @@ class JournalsUpload(Action):
     """Make every journal of a CSV file, all or none."""
 
     fields = ("filename", "data")
-    roles = JOURNAL_MAKER_ROLES
+    allowed_roles = JOURNAL_MAKER_ROLES
     staff_only = True
     refusal = JournalCreate.refusal
 
@@ -75,7 +75,7 @@ class JournalsUpload(Action):
 
 class JournalDecision(Action):
     fields = ("journal",)
-    roles = JOURNAL_APPROVER_ROLES
+    allowed_roles = JOURNAL_APPROVER_ROLES
     staff_only = True
     refusal = "Only an Onboarding or Compliance Officer may approve, reject or reverse journals."
 

@@ -240,6 +240,7 @@ def seed_withdrawal(tenant, marker):
     )
     account = Account.objects.get(title=marker.replace("withdrawal", "account"))
     return WithdrawalRequest.objects.create(
+        pk=900_000 + next(_numbers),  # ids repeat across tenant schemas (see journals)
         account=account,
         requested_by=client,
         amount=Decimal(1),
@@ -268,6 +269,7 @@ def seed_deposit_notice(tenant, marker):
     )
     client = get_user_model().objects.create_user(username=f"{marker}-client")
     return DepositNotice.objects.create(
+        pk=900_000 + next(_numbers),  # ids repeat across tenant schemas (see journals)
         account=account,
         notified_by=client,
         amount="100.00",
@@ -294,7 +296,10 @@ def seed_funding_journal(tenant, marker):
         for _ in range(2)
     )
     maker = get_user_model().objects.create_user(username=f"{marker}-maker")
+    # Journals live in each tenant's schema, so their ids repeat across tenants: an id of its
+    # own, unique over both, keeps "the other tenant's id" from naming one of the tenant's own.
     return Journal.objects.create(
+        pk=900_000 + next(_numbers),
         kind="cash",
         status="pending",
         from_account=one,
@@ -512,6 +517,10 @@ POST_SKIP = {
     # chooser's or the import's, before reading anything of a tenant.
     "wagtailadmin_choose_page_external_link": "reads form fields the probe does not send",
     "wagtailredirects:process_import": "needs the upload step's file in the session first",
+    # Wagtail deletes the user the id names in the requesting tenant's own schema (ids repeat
+    # across schemas); one that withdrawal requests still reference is a ProtectedError (500)
+    # inside Wagtail, before anything is written.
+    "wagtailusers_users:delete": "deletes a user of the tenant's own schema by id",
 }
 
 # Never requested by the harness because they end the probing user's session (no arguments).

@@ -5,13 +5,13 @@ that day; `?breaks=1` lists only the figures that differ; `?format=csv` download
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from brokerportal import csvsafe
 from compliance.actions import read_view
 from ledger.access import accounts_visible
 from ledger.selectors.reconciliation import reconciliation_for
@@ -44,7 +44,7 @@ def reconciliation_report(request):
     shown = [line for line in lines if not line.agrees] if breaks_only else lines
     if request.GET.get("format") == "csv":
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csvsafe.writer(out)
         writer.writerow(CSV_COLUMNS)
         for line in shown:
             writer.writerow(

@@ -10,7 +10,7 @@ class ApiKeyCreate(Action):
     """A new key for a login; returns (key, secret). The service writes the audit record."""
 
     fields = ("user", "name", "scopes", "days", "networks")
-    roles = (SECURITY_OFFICER,)
+    allowed_roles = (SECURITY_OFFICER,)
     refusal = "Only a Security Officer may create API keys."
 
     def perform(self):
@@ -27,7 +27,7 @@ class ApiKeyCreate(Action):
 
 class ApiKeyRevoke(Action):
     fields = ("key",)
-    roles = (SECURITY_OFFICER,)
+    allowed_roles = (SECURITY_OFFICER,)
     refusal = "Only a Security Officer may revoke API keys."
 
     def perform(self):

@@ -4,7 +4,7 @@ from django_tenants.utils import tenant_context
 
 from branding.brand import Brand
 from branding.pages import AnnouncementPage, DisclosurePage, FAQPage
-from demo.branding import DEMO_BRANDS, branding_demo_seed
+from demo.branding import DEMO_BRANDS, DEMO_DISCLOSURES, branding_demo_seed
 
 
 def test_demo_brand_and_pages_are_seeded_once(tenant_a, monkeypatch):
@@ -19,6 +19,6 @@ def test_demo_brand_and_pages_are_seeded_once(tenant_a, monkeypatch):
         assert (brand.display_name, brand.primary_colour) == ("Northwind", "#0b4f6c")
         assert [m.objects.live().count() for m in (AnnouncementPage, DisclosurePage, FAQPage)] == [
             1,
-            1,
+            len(DEMO_DISCLOSURES),
             1,
         ]

@@ -68,8 +68,9 @@ def test_dashboard_figures_equal_the_ledger_valuation(
     # then every figure is the ledger's, to the cent
     assert shown == {name: f"{getattr(valuation, name):,.2f}" for name in shown}
     # and the ledger's numbers are the ones the fixture implies: 12 × 5 @ 90 bought, closes
-    # 100…111 today and 99…110 yesterday, 1.00 commission per trade
-    assert valuation.unrealized_pnl == Decimal(5 * sum(range(100, 112)) - 12 * 5 * 90)
+    # 100…111 today and 99…110 yesterday, 1.00 commission per trade, which is part of each
+    # lot's cost (IRS Publication 550, basis of purchased property)
+    assert valuation.unrealized_pnl == Decimal(5 * sum(range(100, 112)) - 12 * 5 * 90 - 12)
     assert valuation.daily_pnl == Decimal(12 * 5)
 
 
@@ -108,9 +109,10 @@ def test_every_page_renders_without_console_errors(
         errors.clear()
     page.close()
     assert problems == {}
-    assert sorted(p.name for p in screenshots.glob(f"{width}-*.png")) == sorted(
-        f"{width}-{name}.png" for name in pages
-    )
+    # every page visited has its screenshot (other tests add theirs to the same folder)
+    assert {f"{width}-{name}.png" for name in pages} <= {
+        p.name for p in screenshots.glob(f"{width}-*.png")
+    }
 
 
 def test_login_page_in_the_brand_at_both_widths(browser, portal_url, screenshots):
