@@ -135,6 +135,7 @@ TENANT_APPS = [
     "api",
     "funding",
     "desk",
+    "trading",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

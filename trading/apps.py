@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TradingConfig(AppConfig):
+    """Orders: the ticket, pre-trade checks and what-if preview, the executing-broker seam (a
+    simulated venue for paper accounts, FIXML order files), advisors' group orders, intraday
+    margin and margin calls. Orders live in the tenant's schema; fills are booked into the shared
+    ledger through its execution path."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "trading"
+    verbose_name = "Trading"

@@ -1,0 +1,1 @@
+"""Trading's tenant-schema models (orders, their transitions and fills; margin calls)."""
