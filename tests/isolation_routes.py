@@ -34,6 +34,13 @@ from django.utils.http import urlsafe_base64_encode
 _numbers = itertools.count(1)
 
 
+def unique_pk() -> int:
+    """An id for a seeded row of a tenant-schema table. Such ids repeat across tenant schemas (each
+    schema has its own sequence), so "the other tenant's id" could name one of the tenant's own
+    rows; ids from here are unique over both tenants and far above the sequences."""
+    return 900_000 + next(_numbers)
+
+
 @dataclass(frozen=True)
 class Literal:
     value: str
@@ -240,7 +247,7 @@ def seed_withdrawal(tenant, marker):
     )
     account = Account.objects.get(title=marker.replace("withdrawal", "account"))
     return WithdrawalRequest.objects.create(
-        pk=900_000 + next(_numbers),  # ids repeat across tenant schemas (see journals)
+        pk=unique_pk(),
         account=account,
         requested_by=client,
         amount=Decimal(1),
@@ -269,7 +276,7 @@ def seed_deposit_notice(tenant, marker):
     )
     client = get_user_model().objects.create_user(username=f"{marker}-client")
     return DepositNotice.objects.create(
-        pk=900_000 + next(_numbers),  # ids repeat across tenant schemas (see journals)
+        pk=unique_pk(),
         account=account,
         notified_by=client,
         amount="100.00",
@@ -296,10 +303,8 @@ def seed_funding_journal(tenant, marker):
         for _ in range(2)
     )
     maker = get_user_model().objects.create_user(username=f"{marker}-maker")
-    # Journals live in each tenant's schema, so their ids repeat across tenants: an id of its
-    # own, unique over both, keeps "the other tenant's id" from naming one of the tenant's own.
     return Journal.objects.create(
-        pk=900_000 + next(_numbers),
+        pk=unique_pk(),
         kind="cash",
         status="pending",
         from_account=one,

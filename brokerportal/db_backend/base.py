@@ -49,31 +49,25 @@ class TransactionPooledCursor(DjangoCursor):
     """Runs each autocommit statement in its own transaction behind the tenant's SET LOCAL."""
 
     def execute(self, query, params=None, *args, **kwargs):
+        return self._in_own_transaction(super().execute, query, params, *args, **kwargs)
+
+    def executemany(self, query, params_seq, *args, **kwargs):
+        return self._in_own_transaction(super().executemany, query, params_seq, *args, **kwargs)
+
+    def _in_own_transaction(self, run, *args, **kwargs):
+        """`run(*args)` as it is inside a transaction; in autocommit mode wrapped in BEGIN, the
+        tenant's SET LOCAL and COMMIT (ROLLBACK when it fails)."""
         prefix = getattr(self.connection, "brokerportal_search_path", None)
         if prefix is None or not self.connection.autocommit:
-            return super().execute(query, params, *args, **kwargs)
+            return run(*args, **kwargs)
         super().execute(f"BEGIN; {prefix}")
         try:
-            result = super().execute(query, params, *args, **kwargs)
+            result = run(*args, **kwargs)
         except BaseException:
             with contextlib.suppress(Exception):
                 DjangoCursor(self.connection).execute("ROLLBACK")
             raise
         # Another, plain cursor: this one keeps the statement's results for the caller.
-        DjangoCursor(self.connection).execute("COMMIT")
-        return result
-
-    def executemany(self, query, params_seq, *args, **kwargs):
-        prefix = getattr(self.connection, "brokerportal_search_path", None)
-        if prefix is None or not self.connection.autocommit:
-            return super().executemany(query, params_seq, *args, **kwargs)
-        super().execute(f"BEGIN; {prefix}")
-        try:
-            result = super().executemany(query, params_seq, *args, **kwargs)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                DjangoCursor(self.connection).execute("ROLLBACK")
-            raise
         DjangoCursor(self.connection).execute("COMMIT")
         return result
 

@@ -8,11 +8,12 @@ the previous client left on the server connection.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
+
+from tests.support.postgres_user import AS_POSTGRES, give_to_postgres
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
@@ -30,7 +31,6 @@ def pgbouncer_serve(*, host: str, port: int, listen_port: int, user: str):
     import tempfile
 
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
-    as_root = os.geteuid() == 0
     (directory / "users.txt").write_text(f'"{user}" ""\n')
     config = directory / "pgbouncer.ini"
     config.write_text(
@@ -48,11 +48,8 @@ def pgbouncer_serve(*, host: str, port: int, listen_port: int, user: str):
         "ignore_startup_parameters = extra_float_digits,options\n"
         f"logfile = {directory / 'pgbouncer.log'}\n"
     )
-    if as_root:
-        directory.chmod(0o755)
-        for path in (directory, directory / "users.txt", config):
-            shutil.chown(path, "postgres")
-    argv = [PGBOUNCER, *(["-u", "postgres"] if as_root else []), str(config)]
+    give_to_postgres(directory, directory / "users.txt", config)
+    argv = [PGBOUNCER, *(["-u", "postgres"] if AS_POSTGRES else []), str(config)]
     process = subprocess.Popen(  # noqa: S603 (fixed argv)
         argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )

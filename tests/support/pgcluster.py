@@ -8,7 +8,6 @@ the test database (`pg_dump | pg_restore`), so a restart never touches the share
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.liveserver import free_port
+from tests.support.postgres_user import AS_POSTGRES, give_to_postgres
 
 BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1:]), None)
 
@@ -70,7 +70,7 @@ class Cluster:
 
 
 def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    if os.geteuid() == 0:
+    if AS_POSTGRES:
         kwargs.setdefault("user", "postgres")
         kwargs.setdefault("cwd", "/")
     return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)  # noqa: S603
@@ -80,9 +80,7 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 def cluster_copy_of(settings_dict: dict):
     """Yield a running private cluster holding a copy of the database `settings_dict` names."""
     directory = Path(tempfile.mkdtemp(prefix="pgfault-"))
-    if os.geteuid() == 0:
-        directory.chmod(0o755)
-        shutil.chown(directory, "postgres")
+    give_to_postgres(directory)
     cluster = Cluster(directory=directory, port=free_port(), dbname="faults")
     try:
         _run([str(BIN / "initdb"), "-D", str(directory / "data"), "-U", "postgres", "-A", "trust"])
