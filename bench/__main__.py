@@ -1,6 +1,6 @@
 """Run every benchmark and write `bench/results.json`: one flat object of named figures, with the
 unit in each name. `python -m bench --only <prefix>` runs the benchmarks whose figures start with
-that prefix.
+that prefix (several: `--only access,allocations`).
 
 Each `bench/bench_*.py` module declares `FIGURES` (the figure names it produces) and
 `run() -> dict[str, float]`. Benchmarks run against the real services in the environment
@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=None, help="figure name prefix or module name")
     args = parser.parse_args(argv)
 
+    from django.db import connection
+
     from bench.setup import bench_database
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -38,11 +40,15 @@ def main(argv=None) -> int:
         for module in _modules():
             figures = getattr(module, "FIGURES", ())
             # A figure prefix, or the module's own name (`--only portal` for bench_portal).
-            named = module.__name__.rsplit(".", 1)[-1] == f"bench_{args.only}"
-            if args.only and not named and not any(name.startswith(args.only) for name in figures):
+            # Several, comma-separated: `--only access,allocations`.
+            wanted = args.only.split(",") if args.only else []
+            named = module.__name__.rsplit(".", 1)[-1] in {f"bench_{w}" for w in wanted}
+            if wanted and not named and not any(n.startswith(tuple(wanted)) for n in figures):
                 continue
             started = time.monotonic()
             print(f"== {module.__name__}", flush=True)  # noqa: T201
+            # Each benchmark starts on the public schema, whatever the one before it left set.
+            connection.set_schema_to_public()
             figures_out = module.run()
             for name, value in figures_out.items():
                 print(f"   {name} = {value}", flush=True)  # noqa: T201
