@@ -178,6 +178,9 @@ class Account(models.Model):
     # The owner's reference in the system that opened the account (an onboarding application,
     # a demo login), so that system can find its accounts again.
     external_ref = models.CharField(max_length=128, blank=True, db_index=True)
+    # A paper (simulated) account: it trades on the simulated venue with paper money, and is
+    # left out of statements, exception reports and regulatory figures.
+    is_paper = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["number"]

@@ -10,3 +10,10 @@ class TradingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "trading"
     verbose_name = "Trading"
+
+    def ready(self) -> None:
+        from ledger.services.market import prices_loaded_subscribe
+
+        from .venues import paper_prices_arrived
+
+        prices_loaded_subscribe(paper_prices_arrived)

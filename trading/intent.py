@@ -42,6 +42,9 @@ class OrderIntent:
     # Open orders of the same account already counted against buying power are found by the
     # checks themselves; this names the order being replaced (cancel/replace) so it is not.
     replaces_order_id: int | None = None
+    # Facts the checks share for this one intent (the account, its position, the last price,
+    # the firm's settings), read once by `trading.facts`; not part of what the intent means.
+    context: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def opening(self) -> bool:

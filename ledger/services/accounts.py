@@ -29,6 +29,7 @@ def account_open(
     margin_type: str = Account.MarginType.CASH,
     parent: Account | None = None,
     external_ref: str = "",
+    is_paper: bool = False,
 ) -> Account:
     validate_currency(base_currency)
     if account_type == Account.Type.PLATFORM:
@@ -51,6 +52,7 @@ def account_open(
         margin_type=margin_type,
         parent=parent,
         external_ref=external_ref,
+        is_paper=is_paper,
     )
     account.full_clean()
     account.save()

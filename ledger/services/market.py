@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -39,6 +39,31 @@ class PriceRow:
     symbol: str = ""
     exchange: str = ""
     currency: str = ""
+    # The day's traded volume where the source gives it (not stored; handed to subscribers).
+    volume: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTick:
+    """A close just stored, as handed to the subscribers of `prices_loaded_subscribe`."""
+
+    instrument_id: int
+    on: date
+    close: Decimal
+    volume: Decimal | None = None
+
+
+PricesSubscriber = Callable[[list[PriceTick]], None]
+_price_subscribers: list[PricesSubscriber] = []
+
+
+def prices_loaded_subscribe(subscriber: PricesSubscriber) -> None:
+    """Call `subscriber` with the closes of every price load, inside the load's transaction
+    and after they are stored (the ledger imports no tenant app: trading's simulated venue
+    subscribes from its `AppConfig.ready()`). A second registration is ignored. A subscriber
+    that raises rolls the load back, so one that must not do so catches its own errors."""
+    if subscriber not in _price_subscribers:
+        _price_subscribers.append(subscriber)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +206,12 @@ def _refuse_or_rows(rows, convert) -> list:
 def prices_load(*, rows: Iterable[PriceRow | Exception]) -> MarketResult:
     """Store the closes of `rows`, or none: a bad row refuses the file, every bad row listed."""
     instruments = _Instruments()
-    closes = {}
-    for instrument_id, on, close in _refuse_or_rows(
-        rows, lambda row: (instruments.find(row), row.on, row.close.quantize(PX))
+    closes, volumes = {}, {}
+    for instrument_id, on, close, volume in _refuse_or_rows(
+        rows, lambda row: (instruments.find(row), row.on, row.close.quantize(PX), row.volume)
     ):
         closes[(instrument_id, on)] = close
+        volumes[(instrument_id, on)] = volume
     Price.objects.bulk_create(
         [Price(instrument_id=i, date=d, close=c) for (i, d), c in sorted(closes.items())],
         update_conflicts=True,
@@ -195,6 +221,9 @@ def prices_load(*, rows: Iterable[PriceRow | Exception]) -> MarketResult:
     )
     if closes:
         market_touch()
+        ticks = [PriceTick(i, d, c, volumes[(i, d)]) for (i, d), c in sorted(closes.items())]
+        for subscriber in list(_price_subscribers):
+            subscriber(ticks)
     return MarketResult(len(closes))
 
 
