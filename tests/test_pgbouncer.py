@@ -8,13 +8,14 @@ schema and row-level-security setting, and the ORM reads only its own tenant's r
 """
 
 import itertools
+import threading
 
 import pytest
 from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from brokerportal.db_backend.base import DatabaseWrapper
-from tests.support import pgbouncer
+from tests.support import pgbouncer, pgcluster
 from tests.support.liveserver import free_port
 
 pytestmark = pytest.mark.skipif(not pgbouncer.available(), reason="pgbouncer is not installed")
@@ -158,3 +159,96 @@ def test_orm_reads_behind_the_pooler_stay_in_their_tenant(
                 with tenant_context(tenant):
                     user_model.objects.filter(username__startswith="pooled-").delete()
             connection.set_schema_to_public()
+
+
+def _clear_caches() -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
+def default_through_pooler(django_db_setup, django_db_blocker):
+    """The default connection goes through PgBouncer in transaction mode (one server connection
+    for every client) to a private copy of the test database, in autocommit: what a request
+    writes commits, and every statement of every client is its own pooled transaction. The copy
+    is thrown away afterwards; the settings and caches are restored."""
+    if not pgcluster.available():
+        pytest.skip("PostgreSQL's server binaries are not installed")
+    with django_db_blocker.unblock(), pgcluster.cluster_copy_of(connection.settings_dict) as made:
+        listen_port = free_port()
+        with pgbouncer.pgbouncer_serve(
+            host="127.0.0.1", port=made.port, listen_port=listen_port, user="postgres"
+        ):
+            original = connection.settings_dict
+            connection.close()
+            connection.settings_dict = {
+                **original,
+                "HOST": "127.0.0.1",
+                "PORT": listen_port,
+                "NAME": made.dbname,
+                "USER": "postgres",
+                "CONN_MAX_AGE": 0,
+                "TRANSACTION_POOLING": True,
+                "DISABLE_SERVER_SIDE_CURSORS": True,
+                "OPTIONS": {k: v for k, v in original["OPTIONS"].items() if k != "options"},
+            }
+            _clear_caches()
+            try:
+                yield connection.settings_dict
+            finally:
+                connection.close()
+                connection.settings_dict = original
+                _clear_caches()
+                connection.set_schema_to_public()
+
+
+def test_isolation_harness_through_the_pooler_finds_no_cross_tenant_read(
+    default_through_pooler, django_db_blocker
+):
+    """The isolation harness (every route, every role, the other tenant's ids) through PgBouncer
+    in transaction mode, while another client of the same pooler switches between the tenants
+    on the one server connection: no page shows the other tenant's data, and the other client's
+    every statement runs under its own tenant's schema and row-level-security setting."""
+    from tenants.models import Tenant
+    from tests.test_isolation_harness import harness_get
+
+    with django_db_blocker.unblock():
+        tenant_a = Tenant.objects.get(schema_name="tenant_a")
+        tenant_b = Tenant.objects.get(schema_name="tenant_b")
+        stop, noise_seen, noise_errors = threading.Event(), [], []
+
+        def cycle_tenants():
+            # a connection of its own, made in its thread (Django's connections are per thread)
+            noise = DatabaseWrapper({**default_through_pooler}, alias="pooled_noise")
+            connections["pooled_noise"] = noise
+            try:
+                while not stop.is_set():
+                    for tenant in (tenant_a, tenant_b):
+                        noise.set_tenant(tenant)
+                        with noise.cursor() as cursor:
+                            cursor.execute(PROBE)
+                            seen = cursor.fetchone()
+                        noise_seen.append(seen)
+                        if seen != (tenant.schema_name, tenant.schema_name):
+                            noise_errors.append((tenant.schema_name, seen))
+            except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+                noise_errors.append(repr(error))
+            finally:
+                noise.close()
+                del connections["pooled_noise"]
+
+        thread = threading.Thread(target=cycle_tenants, daemon=True)
+        thread.start()
+        try:
+            requested, failures = harness_get(tenant_a, tenant_b)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    assert requested > 300
+    assert failures == [], "\n".join(failures)
+    assert noise_errors == []
+    assert len(noise_seen) > 100
