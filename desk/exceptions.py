@@ -42,6 +42,12 @@ KINDS = {
         Kind("negative_cash", "Negative cash", (COMPLIANCE_OFFICER,)),
         # FINRA Rule 4210: equity below the maintenance requirement (excess liquidity < 0).
         Kind("margin_deficit", "Margin deficit", (COMPLIANCE_OFFICER,)),
+        # trading.margin_monitor: the calls opened on those deficits, with their deadlines.
+        Kind("margin_call", "Margin calls open", (COMPLIANCE_OFFICER,)),
+        # FINRA Rule 4210 as amended (2026): equity below the intraday requirement today.
+        Kind("intraday_deficit", "Intraday margin deficits (today)", (COMPLIANCE_OFFICER,)),
+        # Legacy pattern-day-trader rules, kept by the firm during the phase-in (to 2027-10-20).
+        Kind("day_trade_restricted", "Pattern-day-trader restrictions", (COMPLIANCE_OFFICER,)),
         Kind("block_unallocated", "Blocks unallocated past cut-off", (ADVISOR,)),
         Kind("deposit_stale", "Deposit notices not credited", (ONBOARDING_OFFICER,)),
         Kind("withdrawal_waiting", "Withdrawals waiting", (ONBOARDING_OFFICER,)),
@@ -121,6 +127,59 @@ def _margin_deficit(tenant, **_):
             _account_url(row.number),
         )
         for row in margin_deficits_for(tenant=tenant)
+    ]
+
+
+def _margin_calls(tenant, now, **_):
+    from trading.margin_selectors import margin_calls_open_for
+
+    return [
+        ExceptionItem(
+            "margin_call",
+            str(c.pk),
+            c.account.number,
+            f"{c.account.title}: call {c.amount:.2f} {c.currency} (now {c.current_amount:.2f}), "
+            f"due {timezone.localtime(c.deadline):%Y-%m-%d %H:%M}"
+            + ("" if c.liquidation_confirmed_at else " · liquidation to confirm")
+            + (" · overdue" if c.deadline < now else ""),
+            c.opened_at,
+            _account_url(c.account.number),
+        )
+        for c in margin_calls_open_for(tenant=tenant)
+    ]
+
+
+def _intraday_deficits(tenant, now, **_):
+    from trading.margin_selectors import intraday_deficits_for
+
+    return [
+        ExceptionItem(
+            "intraday_deficit",
+            str(d.pk),
+            d.account.number,
+            f"{d.account.title}: intraday deficit {d.max_amount:.2f} {d.currency} "
+            f"(equity {d.equity:.2f}, requirement {d.requirement:.2f})",
+            d.arisen_at,
+            _account_url(d.account.number),
+        )
+        for d in intraday_deficits_for(tenant=tenant, on=timezone.localtime(now).date())
+    ]
+
+
+def _day_trade_restrictions(tenant, **_):
+    from trading.margin_selectors import day_trade_restrictions_for
+
+    return [
+        ExceptionItem(
+            "day_trade_restricted",
+            str(r.pk),
+            r.account.number,
+            f"{r.account.title}: {r.day_trades} day trades {r.window_start}..{r.window_end}, "
+            f"equity {r.equity:.2f} USD; closing orders only until {r.until}",
+            r.restricted_at,
+            _account_url(r.account.number),
+        )
+        for r in day_trade_restrictions_for(tenant=tenant)
     ]
 
 
@@ -335,6 +394,9 @@ def _prices_missing(tenant, now, **_):
 COMPUTE = {
     "negative_cash": _negative_cash,
     "margin_deficit": _margin_deficit,
+    "margin_call": _margin_calls,
+    "intraday_deficit": _intraday_deficits,
+    "day_trade_restricted": _day_trade_restrictions,
     "block_unallocated": _blocks_unallocated,
     "deposit_stale": _deposits_stale,
     "withdrawal_waiting": _withdrawals_waiting,

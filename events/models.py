@@ -20,6 +20,11 @@ KINDS = (
     "allocation.reversed",
     "statement.ready",
     "exception.acknowledged",
+    "margin_call.opened",
+    "margin_call.met",
+    "intraday_deficit.arisen",
+    "day_trade.restricted",
+    "day_trade.lifted",
 )
 
 

@@ -14,6 +14,9 @@ class TradingConfig(AppConfig):
     def ready(self) -> None:
         from ledger.services.market import prices_loaded_subscribe
 
+        from . import margin_tasks  # noqa: F401 (registers the margin monitor's tasks)
+        from .margin_monitor import hooks_connect
         from .venues import paper_prices_arrived
 
         prices_loaded_subscribe(paper_prices_arrived)
+        hooks_connect()

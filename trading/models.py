@@ -274,3 +274,11 @@ class Fill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.execution_id} {self.quantity} @ {self.price}"
+
+
+from trading.margin_models import (  # noqa: E402, F401 (margin records belong to the app)
+    DayTradeRestriction,
+    IntradayDeficit,
+    MarginCall,
+    MarginSettings,
+)

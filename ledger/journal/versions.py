@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from django.core.cache import caches
 from django.db import connection, transaction
 
+from ledger.hooks import accounts_booked_publish
+
 logger = logging.getLogger(__name__)
 ALIAS = "ledger"
 MARKET = "market"
@@ -45,11 +47,13 @@ def accounts_touch(account_ids: Iterable[int]) -> None:
     """Mark the accounts' ledger state as changed: now (this transaction's own reads see it)
     and again after commit (a reader that took the new version before the commit may have
     cached the committed state's predecessor under it)."""
-    keys = sorted({_key(int(pk)) for pk in account_ids})
-    if not keys:
+    ids = {int(pk) for pk in account_ids}
+    if not ids:
         return
+    keys = sorted(_key(pk) for pk in ids)
     _bump(keys)
     transaction.on_commit(lambda: _bump(keys))
+    accounts_booked_publish(ids)
 
 
 def market_touch() -> None:

@@ -14,11 +14,13 @@ from ledger.selectors.accounts import (
 )
 from ledger.selectors.activity import (
     Activity,
+    Execution,
     RecentEntry,
     activity_for,
     entries_recent_for,
     execution_entries_for,
     execution_entry_for,
+    executions_in_range_for,
     postings_for,
 )
 from ledger.selectors.holdings import (
@@ -72,6 +74,8 @@ from ledger.selectors.valuation import (
 )
 
 __all__ = [
+    "Execution",
+    "executions_in_range_for",
     "Acquisition",
     "acquisitions_for",
     "PERIODS",

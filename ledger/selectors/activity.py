@@ -157,3 +157,32 @@ def execution_entries_for(*, tenant, execution_ids: list[str]) -> dict[str, Jour
         postings__account__tenant=tenant,
     ).distinct()
     return {entry.execution_id: entry for entry in entries}
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    entry_id: int
+    trade_date: date
+    instrument_id: int
+    quantity: Decimal  # signed: positive bought, negative sold
+
+
+def executions_in_range_for(*, tenant, account_id: int, start: date, end: date) -> list[Execution]:
+    """The trades of one of the tenant's accounts dated `start`..`end`, in booking order (entry
+    id), one row per execution with its signed quantity: one query. Trades later reversed
+    and their reversals are left out."""
+    ids = account_ids_scoped(tenant=tenant, account_ids=[account_id])
+    rows = (
+        Posting.objects.filter(
+            account_id__in=ids,
+            instrument_id__isnull=False,
+            role=Posting.Role.PRINCIPAL,
+            entry__kind=JournalEntry.Kind.TRADE,
+            entry__trade_date__gte=start,
+            entry__trade_date__lte=end,
+            entry__reversed_by__isnull=True,
+        )
+        .order_by("entry_id", "leg")
+        .values_list("entry_id", "entry__trade_date", "instrument_id", "quantity")
+    )
+    return [Execution(*row) for row in rows]

@@ -168,10 +168,15 @@ class _Instruments:
         ):
             if conid is not None:
                 self.by_conid[conid] = pk
-            self.by_key[(symbol, "", "")].append(pk)
-            self.by_key[(symbol, exchange, "")].append(pk)
-            self.by_key[(symbol, "", currency)].append(pk)
-            self.by_key[(symbol, exchange, currency)].append(pk)
+            # A set: with a blank exchange the keys coincide, and one instrument must not
+            # count as two.
+            for key in {
+                (symbol, "", ""),
+                (symbol, exchange, ""),
+                (symbol, "", currency),
+                (symbol, exchange, currency),
+            }:
+                self.by_key[key].append(pk)
 
     def find(self, row: PriceRow) -> int:
         if row.conid is not None:
