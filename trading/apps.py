@@ -20,3 +20,16 @@ class TradingConfig(AppConfig):
 
         prices_loaded_subscribe(paper_prices_arrived)
         hooks_connect()
+        self._fixml_venue_register()
+
+    @staticmethod
+    def _fixml_venue_register() -> None:
+        from django.conf import settings
+
+        from .fixml_venue import FixmlFileVenue
+        from .venues import _VENUES, venue_register
+
+        venue = FixmlFileVenue()
+        venue_register(venue)
+        if getattr(settings, "TRADING_LIVE_VENUE", "") == venue.name:
+            _VENUES["live"] = venue
