@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+
+from ledger.models import Instrument, Price
 
 from .models import AccountProducts, Fill, Order, TradingSettings
 from .states import FINAL, OPEN
@@ -69,3 +71,21 @@ def open_orders_count(*, accounts) -> int:
     return Order.objects.filter(
         account_id__in=[a.pk for a in accounts], status__in=sorted(OPEN)
     ).count()
+
+
+def instruments_find(*, query: str, limit: int = 12) -> list[Instrument]:
+    """Instruments for the ticket's search by symbol (exact first) or name, with their latest
+    close (`latest_close`, `latest_date`); instruments are shared reference data. One query."""
+    query = query.strip()
+    if not query:
+        return []
+    latest = Price.objects.filter(instrument_id=OuterRef("pk")).order_by("-date")
+    return list(
+        Instrument.objects.filter(Q(symbol__istartswith=query) | Q(description__icontains=query))
+        .annotate(
+            latest_close=Subquery(latest.values("close")[:1]),
+            latest_date=Subquery(latest.values("date")[:1]),
+            exact=Case(When(symbol__iexact=query, then=0), default=1),
+        )
+        .order_by("exact", "symbol", "exchange", "id")[:limit]
+    )

@@ -58,8 +58,13 @@ def clients_of_accounts(*, account_ids) -> dict[int, list]:
 
 def run_accounts(*, tenant) -> QuerySet[Account]:
     """The accounts a month-end run issues a statement for: every open or restricted account of
-    the tenant (a master gets one consolidated over its subs)."""
-    return accounts_for(tenant=tenant).exclude(status=Account.Status.CLOSED).order_by("number")
+    the tenant (a master gets one consolidated over its subs); paper accounts get none."""
+    return (
+        accounts_for(tenant=tenant)
+        .exclude(status=Account.Status.CLOSED)
+        .exclude(is_paper=True)
+        .order_by("number")
+    )
 
 
 def run_accounts_missing(*, tenant, run: StatementRun) -> QuerySet[Account]:

@@ -44,9 +44,10 @@ def fx_rates_latest() -> list[FxRate]:
 
 
 def account_counts_by_tenant() -> dict[int, tuple[int, object]]:
-    """tenant id → (accounts, latest account opening): one query."""
+    """tenant id → (accounts, latest account opening), paper accounts left out: one query."""
     rows = (
         Account.objects.exclude(tenant__isnull=True)
+        .exclude(is_paper=True)
         .values("tenant_id")
         .annotate(count=Count("id"), latest=Max("opened_at"))
     )

@@ -1,6 +1,7 @@
 """Reads for the staff's oversight of a tenant's books: the account listing's cash filter, and
 the set-based figures behind the exception reports (negative cash, margin deficits, dormant
-accounts). Each is a fixed number of queries whatever the number of accounts."""
+accounts). Each is a fixed number of queries whatever the number of accounts. Paper accounts
+are simulations and never an exception."""
 
 from __future__ import annotations
 
@@ -35,7 +36,10 @@ def negative_cash_for(*, tenant) -> list[NegativeCash]:
     """Every negative trade-date cash balance of the tenant's accounts: one query."""
     rows = (
         CashBalance.objects.filter(
-            account__tenant_id=tenant.pk, quantity__lt=0, account__account_type__in=_CLIENT_TYPES
+            account__tenant_id=tenant.pk,
+            quantity__lt=0,
+            account__account_type__in=_CLIENT_TYPES,
+            account__is_paper=False,
         )
         .order_by("quantity", "account__number")
         .values_list("account_id", "account__number", "account__title", "currency", "quantity")
@@ -62,6 +66,7 @@ def margin_deficits_for(*, tenant) -> list[MarginDeficit]:
         accounts_for(tenant=tenant).filter(
             margin_type=Account.MarginType.REG_T,
             status__in=[Account.Status.OPEN, Account.Status.RESTRICTED],
+            is_paper=False,
         )
     )
     if not accounts:
@@ -99,7 +104,7 @@ def dormant_accounts_for(*, tenant, since: date) -> list[DormantAccount]:
     )
     rows = (
         accounts_for(tenant=tenant)
-        .filter(status=Account.Status.OPEN, opened_at__date__lt=since)
+        .filter(status=Account.Status.OPEN, opened_at__date__lt=since, is_paper=False)
         .exclude(account_type=Account.Type.MASTER)
         .filter(~Exists(recent))
         .order_by("number")

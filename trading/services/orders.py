@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from ledger.models import Account, Instrument
 
-from ..checks import run_checks
 from ..facts import facts
 from ..intent import CheckResult, OrderIntent, Side
 from ..models import Order, OrderEvent
@@ -245,33 +244,30 @@ def order_submit(
     ticket: Ticket,
     confirmed: Iterable[str] = (),
     replaces: Order | None = None,
-    preview: dict | None = None,
 ) -> Order:
-    """Check and place an order. A blocking check stores the order `rejected` with every
-    check's reason (nothing goes to a venue); unconfirmed warnings refuse with
+    """Check and place an order, keeping the what-if preview's figures with it. A blocking
+    check stores the order `rejected` with every check's reason (nothing goes to a venue);
+    unconfirmed warnings refuse with
     ConfirmationRequired and store nothing; otherwise the order is stored with the checks and
     the confirmations, accepted and handed to its venue (the simulated venue for paper
     accounts, which may fill it at once). The account row is locked first, so two orders
     cannot both pass the buying-power check on the same cash."""
     from ..venues import venue_for
+    from .preview import order_preview
 
-    account = (
-        Account.objects.select_for_update()
-        .filter(pk=ticket.account_id, tenant_id=getattr(tenant, "pk", None))
-        .first()
-    )
-    intent = intent_for(ticket=ticket, user=user, replaces=replaces)
-    if account is not None:
-        facts(intent).account = account
-    results = run_checks(intent)
+    # The lock before the checks read the account's cash and open orders.
+    Account.objects.select_for_update().filter(
+        pk=ticket.account_id, tenant_id=getattr(tenant, "pk", None)
+    ).values_list("pk").first()
+    shown = order_preview(user=user, tenant=tenant, ticket=ticket, replaces=replaces)
     return _order_store(
         user=user,
         ticket=ticket,
-        intent=intent,
-        results=results,
+        intent=shown.intent,
+        results=shown.results,
         confirmed=set(confirmed),
         replaces=replaces,
-        preview=preview,
+        preview=shown.as_record(),
         venue_for=venue_for,
     )
 
