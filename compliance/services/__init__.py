@@ -1,7 +1,7 @@
 """Writes of the compliance app: the audit trail, users and roles, account grants, second
 factors, lockouts and invitations. Import from here; the modules split by subdomain."""
 
-from .audit import audit_record, client_ip, login_origin
+from .audit import AuditEntry, audit_record, audit_records_append, client_ip, login_origin
 from .grants import grant_add, grant_remove
 from .invitations import invitation_accept, invitation_create
 from .otp import (
@@ -25,6 +25,8 @@ from .users import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "audit_records_append",
     "grant_add",
     "grant_remove",
     "audit_record",

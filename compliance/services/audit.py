@@ -1,4 +1,6 @@
 import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -55,17 +57,7 @@ def _is_address(value: str) -> bool:
     return True
 
 
-@transaction.atomic
-def audit_record(
-    *,
-    actor,
-    action: str,
-    target: str = "",
-    details: dict[str, Any] | None = None,
-    ip: str | None = None,
-) -> AuditRecord:
-    """Append one record to the tenant's audit trail (the current schema). `actor` is a user or
-    None for the system; the username is copied so the record survives the user row."""
+def _audit_record_build(*, actor, action, target, details, ip) -> AuditRecord:
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     record = AuditRecord(
         actor_id=actor.pk if authenticated else None,
@@ -78,5 +70,60 @@ def audit_record(
     # The chain's columns are the database's to fill, and nothing else of a record is unique:
     # no query to validate uniqueness (it would double the cost of every append).
     record.full_clean(exclude=CHAIN_FIELDS, validate_unique=False, validate_constraints=False)
+    return record
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditRecord:
+    """Append one record to the tenant's audit trail (the current schema). `actor` is a user or
+    None for the system; the username is copied so the record survives the user row.
+
+    One INSERT, so no transaction of its own: inside the caller's it holds the chain's lock
+    until the caller commits (the record and what it records are one), outside any it is its
+    own transaction. A savepoint here would cost two more round trips per record."""
+    record = _audit_record_build(actor=actor, action=action, target=target, details=details, ip=ip)
     record.save()
     return record
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One record for `audit_records_append`: the arguments of `audit_record`."""
+
+    action: str
+    target: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    actor: Any = None
+    ip: str | None = None
+
+
+APPEND_BATCH = 1000
+
+
+@transaction.atomic
+def audit_records_append(*, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
+    """Append many records to the tenant's audit trail in the order given, as one INSERT of many
+    rows per `APPEND_BATCH` (a bulk import, a statement run, a signed review's decisions).
+
+    Each record is checked as `audit_record` checks it, and chained as every record is, by the
+    database's trigger under the chain's lock (`compliance.chain_sql`): the first row takes the
+    lock and reads the head, the others follow it in the transaction, so a concurrent writer
+    appends before or after the whole batch, never into it. The records come back with their
+    seq and hashes (INSERT ... RETURNING)."""
+    records = [
+        _audit_record_build(
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            details=entry.details,
+            ip=entry.ip,
+        )
+        for entry in entries
+    ]
+    return AuditRecord.objects.bulk_create(records, batch_size=APPEND_BATCH)

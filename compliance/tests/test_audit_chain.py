@@ -19,7 +19,7 @@ from compliance.chain import Chain, anchors_for, chain_verify
 from compliance.chain_sql import GENESIS
 from compliance.models import AuditRecord
 from compliance.platform_audit.models import PlatformAuditRecord
-from compliance.services import audit_record
+from compliance.services import AuditEntry, audit_record, audit_records_append
 from compliance.services.anchors import audit_anchors_record
 from ledger.services import cash_deposit
 from ledger.tests.factories import account_make
@@ -211,7 +211,30 @@ def test_the_public_chain_records_journal_writes_and_operator_actions(db):
     assert chain_verify(Chain("public")).intact
 
 
-def test_two_concurrent_writers_never_fork(django_db_setup, committed_db):
+def _append_one_at_a_time(index: int, per_writer: int) -> list[int]:
+    created = []
+    for i in range(per_writer):
+        with transaction.atomic():
+            record = audit_record(actor=None, action="test.race", target=f"w{index}-{i}")
+            created.append(record.pk)
+    return created
+
+
+def _append_in_batches(index: int, per_writer: int) -> list[int]:
+    created = []
+    for start in range(0, per_writer, 8):
+        entries = [
+            AuditEntry(action="test.race", target=f"w{index}-{i}", details={"i": i})
+            for i in range(start, min(start + 8, per_writer))
+        ]
+        created += [record.pk for record in audit_records_append(entries=entries)]
+    return created
+
+
+@pytest.mark.parametrize(
+    "append", [_append_one_at_a_time, _append_in_batches], ids=["one-by-one", "batches"]
+)
+def test_two_concurrent_writers_never_fork(django_db_setup, committed_db, append):
     # given: two threads, each with its own database connection, appending at once
     tenant = Tenant.objects.get(schema_name="tenant_a")
     per_writer = 40
@@ -223,12 +246,7 @@ def test_two_concurrent_writers_never_fork(django_db_setup, committed_db):
         try:
             with tenant_context(tenant):
                 barrier.wait()
-                for i in range(per_writer):
-                    with transaction.atomic():
-                        record = audit_record(
-                            actor=None, action="test.race", target=f"w{index}-{i}"
-                        )
-                        created[index].append(record.pk)
+                created[index] = append(index, per_writer)
         except BaseException as failure:  # noqa: BLE001 (reported below)
             errors.append(failure)
         finally:
@@ -269,3 +287,69 @@ def test_audit_verify_names_an_unknown_tenant(db):
 def test_genesis_is_64_zeros(in_tenant_a):
     first = AuditRecord.objects.order_by("seq").first() or _records(1)[0]
     assert first.seq == 1 and first.prev_hash == GENESIS
+
+
+def test_a_batch_is_chained_in_the_order_given(in_tenant_a):
+    # given
+    before = _records(1)[0]
+    entries = [AuditEntry(action="test.batch", target=f"b{i}", details={"i": i}) for i in range(5)]
+    # when
+    records = audit_records_append(entries=entries)
+    # then: seq and hashes came back with the INSERT, one after the other after the head
+    assert [r.target for r in records] == [f"b{i}" for i in range(5)]
+    assert [r.seq for r in records] == list(range(before.seq + 1, before.seq + 6))
+    links = [before.record_hash] + [r.record_hash for r in records[:-1]]
+    assert [r.prev_hash for r in records] == links
+    stored = AuditRecord.objects.filter(action="test.batch").order_by("seq")
+    assert [(r.seq, r.record_hash) for r in stored] == [(r.seq, r.record_hash) for r in records]
+    assert chain_verify(Chain("tenant_a")).intact
+
+
+def test_a_batch_is_checked_like_one_record(in_tenant_a):
+    from django.core.exceptions import ValidationError
+
+    count = AuditRecord.objects.count()
+    with pytest.raises(ValidationError):
+        audit_records_append(entries=[AuditEntry(action="test.ok"), AuditEntry(action="x" * 65)])
+    assert AuditRecord.objects.count() == count
+
+
+def test_a_rolled_back_savepoint_leaves_no_stale_head(in_tenant_a):
+    # given: a record, then one in a savepoint that rolls back (its head was cached)
+    first = _records(1)[0]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=None, action="test.undone")
+        raise RuntimeError
+    # when
+    after = audit_records_append(entries=[AuditEntry(action="test.after")])[0]
+    # then: the next record links to the last one that exists
+    assert (after.seq, after.prev_hash) == (first.seq + 1, first.record_hash)
+    assert chain_verify(Chain("tenant_a")).intact
+
+
+def test_a_walk_over_parallel_workers_names_the_record(in_tenant_a):
+    # given: a chain and an edit, and a planner made to split the hashing over workers
+    records = _records(6)
+    victim = records[3]
+    _as_owner(f"UPDATE {TABLE} SET target = 'forged' WHERE id = %s", [victim.pk])
+    with connection.cursor() as cursor:
+        for setting in (
+            "parallel_setup_cost = 0",
+            "parallel_tuple_cost = 0",
+            "min_parallel_table_scan_size = 0",
+            "max_parallel_workers_per_gather = 2",
+        ):
+            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute(
+            "EXPLAIN SELECT count(*), min(seq) FROM compliance_auditrecord WHERE "
+            "public.compliance_audit_hash(seq, id, created_at, actor_id, actor_username, "
+            "action, target, details, ip, prev_hash) <> record_hash"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Parallel Seq Scan" in plan
+    # the hash is inlined into the query, not called per record
+    assert "compliance_audit_hash" not in plan and "sha256" in plan
+    # when
+    report = chain_verify(Chain("tenant_a"))
+    # then
+    assert [(p.kind, p.record_id) for p in report.problems] == [("content", victim.pk)]
