@@ -18,9 +18,10 @@ The trigger reads the head from the table once per transaction and keeps it in a
 transaction-local setting (`audit_chain.<schema>.<table>`): while the transaction holds the lock
 nobody else can append, so the head it wrote last is the head. A setting made in a
 subtransaction is undone when that subtransaction rolls back, as the row is, so a savepoint
-rolled back leaves no stale head. A many-row INSERT (`audit_records_append`) thus costs one head
-read, not one per row. The setting is no authority: a transaction that forged it could only
-write a link `audit_verify` names.
+rolled back leaves no stale head (and the lock taken in it is released with it). A many-row
+INSERT (`audit_records_append`) thus costs one lock and one head read, not one per row. The
+setting is no authority: a transaction that forged it could only write a seq that exists
+already (refused: seq is unique) or a gap or link that `audit_verify` names.
 
 The hash functions are STABLE, not IMMUTABLE: `jsonb_build_array` and `extract` are STABLE, and
 PostgreSQL inlines a SQL function into the calling query only when its body is no less
@@ -62,13 +63,12 @@ DECLARE
     last_seq bigint;
     last_hash text;
 BEGIN
-    -- Taken again by every row: the lock is this transaction's already after the first, and
-    -- then costs a lookup in the backend's own lock table.
-    PERFORM pg_advisory_xact_lock(
-        hashtextextended('audit-chain:' || TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 0)
-    );
     head := current_setting(head_key, true);
     IF coalesce(head, '') = '' THEN
+        -- The first record of the transaction: the lock is held from here to its end.
+        PERFORM pg_advisory_xact_lock(
+            hashtextextended('audit-chain:' || TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 0)
+        );
         EXECUTE format(
             'SELECT seq, record_hash FROM %I.%I ORDER BY seq DESC LIMIT 1',
             TG_TABLE_SCHEMA, TG_TABLE_NAME
@@ -83,7 +83,8 @@ BEGIN
         NEW.seq, NEW.id, NEW.created_at, NEW.actor_id, NEW.actor_username, NEW.action,
         NEW.target, NEW.details, NEW.ip, NEW.prev_hash
     );
-    PERFORM set_config(head_key, NEW.seq || ':' || NEW.record_hash, true);
+    -- An assignment, not PERFORM: PL/pgSQL evaluates it without starting a query.
+    head := set_config(head_key, NEW.seq || ':' || NEW.record_hash, true);
     RETURN NEW;
 END;
 $$;

@@ -88,3 +88,28 @@ def disclosure_coverage(*, clients: list[tuple[object, str]], today: dt.date) ->
             }
         )
     return rows
+
+
+def disclosures_shown(*, country: str, today: dt.date) -> list[dict]:
+    """What an applicant without a login yet reads and accepts for `country` (the address they
+    gave): each page in force with its version and the SHA-256 of its text, as the onboarding
+    form shows it and the submission stores it (`onboarding.services.application_submit`).
+    Approval turns these into the client's acceptances (`disclosures_accept_recorded`)."""
+    return [
+        {
+            "page": page.pk,
+            "title": page.title,
+            "version": page.version,
+            "sha256": disclosure_content_hash(page),
+            "url": page.url,
+        }
+        for page in disclosures_for(country=country, today=today)
+    ]
+
+
+def disclosures_set_label(acknowledged: list[dict]) -> str:
+    """A short name for the set of texts accepted (32 characters at most): the first 24 hex
+    digits of the SHA-256 over their (page, text hash) pairs. The same texts give the same
+    name; which texts they were is in the list itself."""
+    pairs = sorted(f"{d['page']}:{d['sha256']}" for d in acknowledged)
+    return "sha256:" + hashlib.sha256(",".join(pairs).encode()).hexdigest()[:24]

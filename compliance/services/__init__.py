@@ -1,7 +1,14 @@
 """Writes of the compliance app: the audit trail, users and roles, account grants, second
 factors, lockouts and invitations. Import from here; the modules split by subdomain."""
 
-from .audit import AuditEntry, audit_record, audit_records_append, client_ip, login_origin
+from .audit import (
+    AppendedRecord,
+    AuditEntry,
+    audit_record,
+    audit_records_append,
+    client_ip,
+    login_origin,
+)
 from .grants import grant_add, grant_remove
 from .invitations import invitation_accept, invitation_create
 from .otp import (
@@ -25,6 +32,7 @@ from .users import (
 )
 
 __all__ = [
+    "AppendedRecord",
     "AuditEntry",
     "audit_records_append",
     "grant_add",

@@ -46,3 +46,44 @@ def disclosures_require_accepted(*, user, country: str, today: dt.date) -> None:
         raise DisclosuresPending(
             f"Please read and accept first: {names}. Open Disclosures in the portal."
         )
+
+
+@transaction.atomic
+def disclosures_accept_recorded(
+    *, user, acknowledged: list[dict], accepted_at: dt.datetime, ip: str | None = None
+) -> list[DisclosureAcceptance]:
+    """The acceptances an applicant gave before having a login (the pages and text hashes
+    stored with the submitted application, `compliance.disclosures.disclosures_shown`), recorded
+    for the client login that approval created, with the time and address of the submission.
+    A text accepted then that has been replaced since is asked for again at login, as for any
+    client."""
+    recorded = []
+    for item in acknowledged:
+        acceptance, created = DisclosureAcceptance.objects.get_or_create(
+            user_id=user.pk,
+            page_id=item["page"],
+            content_sha256=item["sha256"],
+            defaults={
+                "username": user.get_username(),
+                "version": item.get("version", ""),
+                "accepted_at": accepted_at,
+                "ip": ip,
+            },
+        )
+        if created:
+            recorded.append(acceptance)
+    if recorded:
+        audit_record(
+            actor=user,
+            action="disclosure.accept",
+            target=f"user:{user.get_username()}",
+            details={
+                "at_onboarding": accepted_at.isoformat(),
+                "pages": [
+                    {"page": a.page_id, "version": a.version, "sha256": a.content_sha256}
+                    for a in recorded
+                ],
+            },
+            ip=ip,
+        )
+    return recorded

@@ -227,7 +227,7 @@ def _append_in_batches(index: int, per_writer: int) -> list[int]:
             AuditEntry(action="test.race", target=f"w{index}-{i}", details={"i": i})
             for i in range(start, min(start + 8, per_writer))
         ]
-        created += [record.pk for record in audit_records_append(entries=entries)]
+        created += [record.id for record in audit_records_append(entries=entries)]
     return created
 
 
@@ -292,25 +292,49 @@ def test_genesis_is_64_zeros(in_tenant_a):
 def test_a_batch_is_chained_in_the_order_given(in_tenant_a):
     # given
     before = _records(1)[0]
-    entries = [AuditEntry(action="test.batch", target=f"b{i}", details={"i": i}) for i in range(5)]
+    entries = [
+        AuditEntry(action="test.batch", target=f"b{i}", details={"i": i, "é": [1.5, None]})
+        for i in range(5)
+    ]
     # when
     records = audit_records_append(entries=entries)
     # then: seq and hashes came back with the INSERT, one after the other after the head
-    assert [r.target for r in records] == [f"b{i}" for i in range(5)]
     assert [r.seq for r in records] == list(range(before.seq + 1, before.seq + 6))
     links = [before.record_hash] + [r.record_hash for r in records[:-1]]
     assert [r.prev_hash for r in records] == links
-    stored = AuditRecord.objects.filter(action="test.batch").order_by("seq")
-    assert [(r.seq, r.record_hash) for r in stored] == [(r.seq, r.record_hash) for r in records]
+    stored = list(AuditRecord.objects.filter(action="test.batch").order_by("seq"))
+    assert [(r.pk, r.seq, r.record_hash) for r in stored] == [
+        (r.id, r.seq, r.record_hash) for r in records
+    ]
+    assert [(r.target, r.details) for r in stored] == [
+        (f"b{i}", {"i": i, "é": [1.5, None]}) for i in range(5)
+    ]
     assert chain_verify(Chain("tenant_a")).intact
 
 
-def test_a_batch_is_checked_like_one_record(in_tenant_a):
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"action": ""},
+        {"action": "x" * 65},
+        {"action": "test.ok", "ip": "not-an-address"},
+        {"action": "test.ok", "details": {"when": dt.date(2026, 1, 1)}},
+        {"action": "test.ok", "details": {"n": float("nan")}},
+    ],
+    ids=["blank-action", "long-action", "bad-ip", "not-json", "nan"],
+)
+def test_a_batch_refuses_what_one_record_refuses_and_writes_none(in_tenant_a, entry):
     from django.core.exceptions import ValidationError
+    from django.db import DataError
 
+    # given
     count = AuditRecord.objects.count()
+    # when / then: one record alone is refused, and a batch holding it writes nothing
+    with pytest.raises((ValidationError, DataError)):
+        with transaction.atomic():
+            audit_record(actor=None, **entry)
     with pytest.raises(ValidationError):
-        audit_records_append(entries=[AuditEntry(action="test.ok"), AuditEntry(action="x" * 65)])
+        audit_records_append(entries=[AuditEntry(action="test.ok"), AuditEntry(**entry)])
     assert AuditRecord.objects.count() == count
 
 
