@@ -3,8 +3,10 @@ made through the services like real ones. Idempotent: nothing is added once appl
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from compliance.disclosures import disclosures_shown
 from onboarding.models import Application
 from onboarding.services import (
     application_create,
@@ -80,7 +82,9 @@ def onboarding_demo_seed(*, tenant) -> None:
                     )
             if step == "draft":
                 continue
-            application = application_submit(application=application, disclosures_version="2026-01")
+            # The demo applicants accept what their country's clients are shown.
+            shown = disclosures_shown(country=application.country, today=timezone.localdate())
+            application = application_submit(application=application, disclosures_accepted=shown)
             if step in ("in_review", "needs_information"):
                 application = application_review_start(application=application, actor=officer)
             if step == "needs_information":

@@ -11,8 +11,6 @@ from .validation import (
     OBJECTIVES,
 )
 
-DISCLOSURES_VERSION = "2026-01"
-
 
 def _choices(values):
     return [(v, v.replace("_", " ").capitalize()) for v in values]
@@ -89,9 +87,15 @@ class DocumentForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    disclosures = forms.BooleanField(
-        label=f"I have read and accept the account disclosures (version {DISCLOSURES_VERSION})."
-    )
+    """The applicant's acceptance of the disclosures listed on the review page; with none in
+    force for their country there is nothing to accept."""
+
+    disclosures = forms.BooleanField(label="I have read and accept the disclosures listed above.")
+
+    def __init__(self, *args, disclosures_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not disclosures_required:
+            del self.fields["disclosures"]
 
 
 STEPS = (

@@ -4,15 +4,16 @@ every step (resumable from the e-mailed link), document upload, review and submi
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from branding.selectors import disclosures_live
 from brokerportal.ratelimit import posted_address, rate_limited
 from brokerportal.uploads import upload_limit
+from compliance.disclosures import disclosures_shown
 from compliance.services import client_ip
 
 from .access import access_own_application, access_resume_token
-from .forms import DISCLOSURES_VERSION, STEPS, DocumentForm, StartForm, SubmitForm
+from .forms import STEPS, DocumentForm, StartForm, SubmitForm
 from .services import (
     application_draft_start,
     application_draft_update,
@@ -158,22 +159,29 @@ def documents(request):
     )
 
 
-def _disclosures(application) -> list[dict]:
-    pages = disclosures_live(region=application.country or None)
-    return [{"page": p.pk, "title": p.title, "version": p.version, "url": p.url} for p in pages]
+def _shown_posted(value: str) -> list[dict]:
+    """The `page:sha256` pairs of the review form's hidden field."""
+    shown = []
+    for pair in value.split(","):
+        page, _, digest = pair.partition(":")
+        if page.strip().isdigit() and len(digest.strip()) == 64:
+            shown.append({"page": int(page), "sha256": digest.strip()})
+    return shown
 
 
 @require_http_methods(["GET", "POST"])
 def review(request):
     application = _own(request)
-    disclosures = _disclosures(application)
-    form = SubmitForm(request.POST or None)
+    # The texts in force for the country of the holder's address, each with the hash of its
+    # text; the form sends back the hashes it showed, and the submission refuses them when a
+    # text changed in between.
+    disclosures = disclosures_shown(country=application.country, today=timezone.localdate())
+    form = SubmitForm(request.POST or None, disclosures_required=bool(disclosures))
     if request.method == "POST" and form.is_valid():
         try:
             application_submit(
                 application=application,
-                disclosures_version=DISCLOSURES_VERSION,
-                disclosures=[{k: d[k] for k in ("page", "title", "version")} for d in disclosures],
+                disclosures_accepted=_shown_posted(request.POST.get("shown", "")),
                 ip=client_ip(request),
             )
         except ValidationError as error:
@@ -187,6 +195,7 @@ def review(request):
             "review",
             form=form,
             disclosures=disclosures,
+            shown=",".join(f"{d['page']}:{d['sha256']}" for d in disclosures),
             application=application,
             uploaded=list(application.documents.all()),
         ),

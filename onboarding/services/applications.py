@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from compliance.disclosures import disclosures_set_label, disclosures_shown
 from compliance.services import audit_record
 from ledger.models import Account
 from ledger.selectors import masters_for
@@ -127,22 +128,35 @@ def application_create(
 def application_submit(
     *,
     application: Application,
-    disclosures_version: str,
-    disclosures: list[dict] | None = None,
+    disclosures_accepted: list[dict],
     actor=None,
     ip: str | None = None,
 ) -> Application:
-    """Submit a complete application, recording which version of the disclosures the applicant
-    acknowledged (and which of the tenant's disclosure pages, with their versions, were shown);
-    the automatic checks run right away so the reviewer sees them."""
+    """Submit a complete application with the disclosures the applicant accepted: the pages in
+    force for the country of the address they gave (`compliance.disclosures.disclosures_shown`,
+    the same versioned documents every client accepts), each named by page and the SHA-256 of
+    the text they were shown. When those are not exactly the pages and texts in force now (one
+    missing, or a new version published since the form was shown) nothing is submitted and the
+    applicant reads them again. Approval records them as the client's acceptances. The
+    automatic checks run right away so the reviewer sees them."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if not transition_allowed(locked.state, State.SUBMITTED):
         raise ValidationError(transition_refusal(locked, State.SUBMITTED))
-    if not disclosures_version.strip():
-        raise ValidationError("The disclosures must be acknowledged before submitting.")
-    locked.disclosures_version = disclosures_version.strip()
+    in_force = disclosures_shown(country=locked.country, today=timezone.localdate())
+    wanted = {(d["page"], d["sha256"]) for d in in_force}
+    given = {(d.get("page"), d.get("sha256")) for d in disclosures_accepted}
+    if given != wanted:
+        raise ValidationError(
+            "The disclosures must be accepted before submitting."
+            if not given
+            else "The disclosures changed since they were shown: please read and accept them again."
+        )
+    locked.disclosures_acknowledged = [
+        {key: d[key] for key in ("page", "title", "version", "sha256")} | {"ip": ip}
+        for d in in_force
+    ]
+    locked.disclosures_version = disclosures_set_label(in_force)
     locked.disclosures_accepted_at = timezone.now()
-    locked.disclosures_acknowledged = list(disclosures or [])
     values = application_values(locked)
     _cleaned_or_raise(values, complete=True)
     locked.save(

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from compliance.services import client_user_create, grant_add, invitation_create
+from compliance.services.disclosures import disclosures_accept_recorded
 from ledger.models import Account
 from ledger.services import account_open
 
@@ -29,7 +30,8 @@ def application_approve(
     """Approve an application under review. The checks run again first; any failed check that a
     Compliance Officer has not overridden blocks the approval and nothing changes. Then, in this
     same transaction: the ledger account opens (a sub-account of the chosen master where asked),
-    the client's login is created with a single-use invitation, and the client is granted
+    the client's login is created with a single-use invitation, the disclosures the applicant
+    accepted are recorded as the client's acceptances, and the client is granted
     view/fund/trade on that account only. The e-mails (account open, invitation) leave after
     commit."""
     reviewer_require(actor)
@@ -62,6 +64,15 @@ def application_approve(
         last_name=locked.last_name,
         ip=ip,
     )
+    # What the applicant accepted at submission becomes the client's own acceptances.
+    acknowledged = [d for d in locked.disclosures_acknowledged if d.get("sha256")]
+    if acknowledged:
+        disclosures_accept_recorded(
+            user=user,
+            acknowledged=acknowledged,
+            accepted_at=locked.disclosures_accepted_at,
+            ip=acknowledged[0].get("ip"),
+        )
     # The invitation e-mail (single-use link to set a password and enrol 2FA) leaves after
     # commit from invitation_create itself.
     invitation_create(actor=actor, user=user, ip=ip)

@@ -24,7 +24,7 @@ def setup(tenant_a):
         document = document_upload(
             application=application, kind="identity", upload=upload("id.pdf", PDF_BYTES)
         )
-        application = application_submit(application=application, disclosures_version="2026-01")
+        application = application_submit(application=application, disclosures_accepted=[])
     return officer, application, document
 
 

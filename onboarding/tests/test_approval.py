@@ -42,7 +42,7 @@ def _in_review(officer, *, documents=("identity", "proof_of_address"), **overrid
     for kind in documents:
         content = PDF_BYTES if kind == "identity" else PNG_BYTES
         document_upload(application=application, kind=kind, upload=upload(f"{kind}.pdf", content))
-    application = application_submit(application=application, disclosures_version="2026-01")
+    application = application_submit(application=application, disclosures_accepted=[])
     return application_review_start(application=application, actor=officer)
 
 
@@ -207,3 +207,59 @@ def test_a_second_approval_is_refused_and_opens_nothing_more(officer):
         f"Application #{application.pk} cannot move from Opened to Approved; it is final."
     ]
     assert (Account.objects.count(), get_user_model().objects.count()) == (accounts, users)
+
+
+def test_the_disclosures_accepted_when_applying_become_the_clients_acceptances(officer):
+    # given a US text in force, accepted with the application, and an EU text that is not
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from branding.pages import DisclosurePage
+    from compliance.disclosures import disclosure_content_hash, disclosures_pending
+    from compliance.disclosures import disclosures_shown as shown_for
+    from compliance.models import DisclosureAcceptance
+
+    root = Page.get_first_root_node()
+    us = root.add_child(
+        instance=DisclosurePage(
+            title="US margin", slug="us-margin", region="US", version="1", body="<p>M</p>"
+        )
+    )
+    root.add_child(
+        instance=DisclosurePage(
+            title="EU costs", slug="eu-costs", region="EU", version="1", body="<p>C</p>"
+        )
+    )
+    application = application_create(actor=officer, data=application_data())
+    for kind in ("identity", "proof_of_address"):
+        content = PDF_BYTES if kind == "identity" else PNG_BYTES
+        document_upload(application=application, kind=kind, upload=upload(f"{kind}.pdf", content))
+    shown = shown_for(country="US", today=timezone.localdate())
+    application = application_submit(
+        application=application, disclosures_accepted=shown, ip="192.0.2.7"
+    )
+    application = application_review_start(application=application, actor=officer)
+    # when it is approved
+    application = application_approve(application=application, actor=officer, reason="ok")
+    # then the client holds the acceptance of the US text, with the submission's time and IP
+    user = application.user
+    acceptance = DisclosureAcceptance.objects.get(user_id=user.pk)
+    assert (acceptance.page_id, acceptance.version, acceptance.content_sha256) == (
+        us.pk,
+        "1",
+        disclosure_content_hash(us),
+    )
+    assert acceptance.accepted_at == application.disclosures_accepted_at
+    assert acceptance.ip == "192.0.2.7"
+    assert disclosures_pending(user=user, country="US", today=timezone.localdate()) == []
+    assert AuditRecord.objects.filter(
+        action="disclosure.accept", target=f"user:{user.get_username()}"
+    ).exists()
+    # and a new version published later is asked for again
+    us.body = "<p>Margin, revised.</p>"
+    us.version = "2"
+    us.save_revision().publish()
+    us.refresh_from_db()
+    assert [
+        p.pk for p in disclosures_pending(user=user, country="US", today=timezone.localdate())
+    ] == [us.pk]

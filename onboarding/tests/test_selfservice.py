@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
+from compliance.disclosures import disclosure_content_hash, disclosures_set_label
 from onboarding.models import Application
 from tests.support.tenants import tenant_client
 
@@ -42,11 +43,13 @@ STEP_DATA = {
 }
 
 
-def fill_in_application(client, email="grace@example.com"):
-    """Walk the whole self-service form; returns the review page's response after submission."""
+def fill_in_steps(client, email="grace@example.com", **contact):
+    """Walk every step of the self-service form and upload the documents, up to the review."""
     response = client.post("/apply/", {"email": email})
     assert response.status_code == 302 and response["Location"] == "/apply/step/identity/"
     for slug, data in STEP_DATA.items():
+        if slug == "contact":
+            data = dict(data, **contact)
         response = client.post(f"/apply/step/{slug}/", data)
         assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == "/apply/documents/"
@@ -55,7 +58,20 @@ def fill_in_application(client, email="grace@example.com"):
             "/apply/documents/", {"kind": kind, "file": upload(f"{kind}.pdf", content)}
         )
         assert response.status_code == 302
-    return client.post("/apply/review/", {"disclosures": "on"})
+
+
+def fill_in_application(client, email="grace@example.com"):
+    """Walk the whole self-service form; returns the review page's response after submission."""
+    fill_in_steps(client, email)
+    return review_submit(client)
+
+
+def review_submit(client):
+    """Submit the review page as a browser does: with the disclosures' hashes it was shown."""
+    shown = re.search(
+        r'name="shown" value="([^"]*)"', client.get("/apply/review/").content.decode()
+    )
+    return client.post("/apply/review/", {"disclosures": "on", "shown": shown.group(1)})
 
 
 def _disclosure_page(tenant, **fields):
@@ -90,10 +106,20 @@ def test_applicant_fills_in_every_step_and_submits(tenant_a, django_capture_on_c
             "proof_of_address",
         ]
         assert application.checks_failed is False
-        # the disclosures shown for the applicant's country are recorded with their versions
+        # the disclosures in force for the applicant's country are recorded with their versions
+        # and the hashes of the texts shown, the same records every client accepts
         assert application.disclosures_acknowledged == [
-            {"page": page.pk, "title": "Customer agreement", "version": "7"}
+            {
+                "page": page.pk,
+                "title": "Customer agreement",
+                "version": "7",
+                "sha256": disclosure_content_hash(page),
+                "ip": "127.0.0.1",
+            }
         ]
+        assert application.disclosures_version == disclosures_set_label(
+            application.disclosures_acknowledged
+        )
     assert [m.subject for m in mail.outbox] == [
         "Tenant A Securities: Continue your account application",
         "Tenant A Securities: We received your account application",
@@ -173,8 +199,74 @@ def test_applicant_asked_for_information_gets_the_link_back_and_resubmits(
     device.post(
         "/apply/documents/", {"kind": "proof_of_address", "file": upload("b.png", PNG_BYTES)}
     )
-    assert device.post("/apply/review/", {"disclosures": "on"})["Location"] == "/apply/done/"
+    assert review_submit(device)["Location"] == "/apply/done/"
     with tenant_context(tenant_a):
         application.refresh_from_db()
         assert application.state == Application.State.SUBMITTED
         assert application.documents.count() == 3
+
+
+def test_a_version_published_after_the_form_was_shown_is_asked_for_again(tenant_a):
+    # given an applicant on the review page, shown version 1 of the US terms
+    page = _disclosure_page(tenant_a, title="US terms", slug="us-terms", region="US", version="1")
+    client = tenant_client(tenant_a)
+    fill_in_steps(client)
+    review = client.get("/apply/review/").content.decode()
+    shown = re.search(r'name="shown" value="([^"]*)"', review).group(1)
+    with tenant_context(tenant_a):
+        assert shown == f"{page.pk}:{disclosure_content_hash(page)}"
+    # when version 2 is published before they submit
+    with tenant_context(tenant_a):
+        page.version = "2"
+        page.body = "<p>New terms.</p>"
+        page.save_revision().publish()
+    response = client.post("/apply/review/", {"disclosures": "on", "shown": shown})
+    # then nothing is submitted and the page asks again, showing version 2
+    assert response.status_code == 200
+    assert "changed since they were shown" in response.content.decode()
+    assert "(version 2)" in response.content.decode()
+    with tenant_context(tenant_a):
+        assert Application.objects.get(email="grace@example.com").state == "draft"
+    # and accepting what is shown now submits
+    assert review_submit(client)["Location"] == "/apply/done/"
+    with tenant_context(tenant_a):
+        application = Application.objects.get(email="grace@example.com")
+        assert [d["version"] for d in application.disclosures_acknowledged] == ["2"]
+
+
+def test_an_eu_applicant_accepts_the_eu_texts_not_the_us_ones(tenant_a):
+    # given EU and US pages; an applicant whose address is in Germany
+    eu = _disclosure_page(tenant_a, title="MiFID costs", slug="mifid", region="EU", version="3")
+    _disclosure_page(tenant_a, title="US margin", slug="us-margin", region="US", version="1")
+    client = tenant_client(tenant_a)
+    fill_in_steps(client, "eu@example.com", country="DE", postal_code="10115", city="Berlin")
+    # when they open the review page and submit
+    review = client.get("/apply/review/").content.decode()
+    response = review_submit(client)
+    # then only the EU text was shown and is recorded as accepted
+    assert "MiFID costs" in review and "US margin" not in review
+    assert response["Location"] == "/apply/done/"
+    with tenant_context(tenant_a):
+        application = Application.objects.get(email="eu@example.com")
+        assert [(d["page"], d["sha256"]) for d in application.disclosures_acknowledged] == [
+            (eu.pk, disclosure_content_hash(eu))
+        ]
+
+
+def test_submitting_without_accepting_is_refused(tenant_a):
+    # given an applicant at the review page with a US text in force
+    _disclosure_page(tenant_a, title="US terms", slug="us-t", region="US", version="1")
+    client = tenant_client(tenant_a)
+    fill_in_steps(client)
+    shown = re.search(
+        r'name="shown" value="([^"]*)"', client.get("/apply/review/").content.decode()
+    ).group(1)
+    # when they submit without ticking the box, or with the box but without the texts
+    unticked = client.post("/apply/review/", {"shown": shown})
+    untexted = client.post("/apply/review/", {"disclosures": "on", "shown": ""})
+    # then nothing is submitted
+    assert unticked.status_code == untexted.status_code == 200
+    assert "must be accepted before submitting" in untexted.content.decode()
+    with tenant_context(tenant_a):
+        application = Application.objects.get(email="grace@example.com")
+        assert (application.state, application.disclosures_acknowledged) == ("draft", [])

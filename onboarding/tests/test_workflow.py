@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compliance.disclosures import disclosures_set_label
 from compliance.models import AuditRecord
 from events.models import Event
 from onboarding.models import Application, ApplicationTransition
@@ -30,7 +31,7 @@ def officer(in_tenant_a):
 
 def _submitted(officer, django_capture_on_commit_callbacks=None):
     application = application_create(actor=officer, data=application_data())
-    return application_submit(application=application, disclosures_version="2026-01")
+    return application_submit(application=application, disclosures_accepted=[])
 
 
 def test_submit_moves_draft_to_submitted_audits_and_emails_after_commit(
@@ -41,10 +42,12 @@ def test_submit_moves_draft_to_submitted_audits_and_emails_after_commit(
     assert application.state == Application.State.DRAFT
     # when the applicant submits it
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        application = application_submit(application=application, disclosures_version="2026-01")
+        application = application_submit(application=application, disclosures_accepted=[])
     # then it is submitted, checks ran, the move is recorded and audited, one e-mail left
     assert application.state == Application.State.SUBMITTED
-    assert application.disclosures_version == "2026-01"
+    # no disclosure in force for the country: the label names the empty set of texts
+    assert application.disclosures_acknowledged == []
+    assert application.disclosures_version == disclosures_set_label([])
     assert set(application.checks) == {"age", "documents", "duplicate", "watchlist", "suitability"}
     moves = list(application.transitions.values_list("from_state", "to_state", "actor_label"))
     assert moves == [("draft", "submitted", f"applicant {application.email}")]
@@ -70,7 +73,7 @@ def test_review_needs_information_and_resubmit_cycle(officer):
     )
     # then it waits for the applicant, who can submit again
     assert application.state == Application.State.NEEDS_INFORMATION
-    application = application_submit(application=application, disclosures_version="2026-01")
+    application = application_submit(application=application, disclosures_accepted=[])
     assert application.state == Application.State.SUBMITTED
     reasons = list(application.transitions.values_list("to_state", "reason"))
     assert reasons == [
@@ -159,7 +162,7 @@ def test_submit_of_incomplete_draft_names_missing_fields(officer):
     application.refresh_from_db()
     # when submitted
     with pytest.raises(ValidationError) as refused:
-        application_submit(application=application, disclosures_version="2026-01")
+        application_submit(application=application, disclosures_accepted=[])
     # then each problem is named by field and it stays a draft
     assert refused.value.message_dict == {
         "phone": ["phone is required"],
@@ -182,7 +185,7 @@ def test_email_goes_out_in_the_tenant_schema_even_if_the_caller_left_it(
             application = application_create(
                 actor=staff_user(ONBOARDING_OFFICER), data=application_data()
             )
-            application_submit(application=application, disclosures_version="2026-01")
+            application_submit(application=application, disclosures_accepted=[])
         connection.set_schema_to_public()
     # when the transaction commits
     for callback in callbacks:
