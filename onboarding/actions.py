@@ -100,6 +100,17 @@ class DocumentAdd(ReviewerAction):
         )
 
 
+class HolderAddressChange(ReviewerAction):
+    """The address of record of an opened account's holder, on the client's request."""
+
+    fields = ("application", "address")
+
+    def perform(self):
+        return services.holder_address_change(
+            application=self.application, address=self.address, actor=self.actor, ip=self.ip
+        )
+
+
 class BulkImport(ReviewerAction):
     fields = ("upload",)
 

@@ -13,10 +13,17 @@ from tenants.roles import role_required
 
 from . import services
 from .access import access_application, access_bulk_import, access_document
-from .actions import APPLICATION_ACTIONS, BulkImport, DocumentAdd, WatchlistReplace
+from .actions import (
+    APPLICATION_ACTIONS,
+    BulkImport,
+    DocumentAdd,
+    HolderAddressChange,
+    WatchlistReplace,
+)
 from .checks import CHECK_NAMES
 from .models import Application, ApplicationDocument
 from .selectors import application_detail, application_queue, bulk_imports_recent, watchlist_size
+from .services.holder import ADDRESS_FIELDS
 from .services.workflow import REVIEWER_ROLES
 
 PAGE_SIZE = 50
@@ -81,6 +88,19 @@ def act(request, application_id: int, action: str):
         APPLICATION_ACTIONS[action].from_request(request, **values),
         done=f"Application #{application.pk}: {action.replace('_', ' ')} done.",
     )
+    return redirect("onboarding_admin:detail", application_id=application.pk)
+
+
+@action_view(HolderAddressChange)
+@require_POST
+def address_change(request, application_id: int):
+    """A reviewer changes the address of record of an opened account's holder."""
+    application = access_application(
+        user=request.user, tenant=request.tenant, application_id=application_id
+    )
+    address = {name: request.POST.get(name, "") for name in ADDRESS_FIELDS}
+    action = HolderAddressChange.from_request(request, application=application, address=address)
+    action_submit(request, action, done="Address of record changed.")
     return redirect("onboarding_admin:detail", application_id=application.pk)
 
 

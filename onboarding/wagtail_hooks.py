@@ -13,6 +13,7 @@ admin_urlpatterns = [
     path("", admin_views.queue, name="queue"),
     path("<int:application_id>/", admin_views.detail, name="detail"),
     path("<int:application_id>/documents/", admin_views.document_add, name="document_add"),
+    path("<int:application_id>/address/", admin_views.address_change, name="address_change"),
     path("<int:application_id>/<slug:action>/", admin_views.act, name="act"),
     path("documents/<int:document_id>/", admin_views.document_download, name="document"),
     path("bulk/", admin_views.bulk, name="bulk"),

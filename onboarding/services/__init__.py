@@ -10,6 +10,7 @@ from .approval import application_approve
 from .bulk import bulk_import
 from .checks import application_checks_run, check_override, checks_blocking
 from .documents import document_upload
+from .holder import holder_address_change
 from .links import application_resume_link, application_resume_token
 from .watchlist import watchlist_replace
 from .workflow import (
@@ -21,6 +22,7 @@ from .workflow import (
 )
 
 __all__ = [
+    "holder_address_change",
     "application_approve",
     "application_checks_run",
     "application_create",
