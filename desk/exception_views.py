@@ -4,6 +4,7 @@ CSV, and acknowledging one with a note."""
 from __future__ import annotations
 
 import io
+import json
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -37,6 +38,7 @@ def exceptions_index(request):
                 "items": [(i, report.acknowledged.get((i.kind, i.key))) for i in items[:500]],
                 "open": len(report.open_items(code)),
                 "total": len(report.items[code]),
+                "evidence": any(i.evidence for i in report.items[code]),
             }
         )
     context = {"sections": sections, "show_acknowledged": show_acknowledged, "report": report}
@@ -49,7 +51,7 @@ def exceptions_export(request):
     report = exceptions_report(tenant=request.tenant, kinds=kinds)
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow(("kind", "subject", "detail", "since", "acknowledged_by", "note"))
+    writer.writerow(("kind", "subject", "detail", "since", "acknowledged_by", "note", "evidence"))
     for code in kinds:
         for item in report.items[code]:
             ack = report.acknowledged.get((item.kind, item.key))
@@ -61,6 +63,7 @@ def exceptions_export(request):
                     item.since.isoformat() if item.since else "",
                     ack.acknowledged_by_username if ack else "",
                     ack.note if ack else "",
+                    json.dumps(item.evidence, sort_keys=True, default=str) if item.evidence else "",
                 )
             )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

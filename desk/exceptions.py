@@ -60,6 +60,26 @@ KINDS = {
         Kind("statement_failed", "Failed statements", (COMPLIANCE_OFFICER, ONBOARDING_OFFICER)),
         # A missing price is an exception, never a value of zero.
         Kind("price_missing", "Holdings without a price or FX rate", (COMPLIANCE_OFFICER, ADVISOR)),
+        # Surveillance (compliance.surveillance, clientportal.surveillance), each with the
+        # evidence it rests on: FINRA Rule 3110 (supervision), FINRA Regulatory Notice 20-32
+        # (account takeover: a new destination soon after a change of address or e-mail).
+        Kind("withdrawal_large", "Withdrawals over the limit", (COMPLIANCE_OFFICER,)),
+        Kind(
+            "withdrawal_new_destination",
+            "Withdrawals to a new destination after an address or e-mail change",
+            (COMPLIANCE_OFFICER,),
+        ),
+        Kind(
+            "login_new_country",
+            "Staff logins from a new country",
+            (COMPLIANCE_OFFICER, SECURITY_OFFICER),
+        ),
+        Kind(
+            "grant_change_out_of_hours",
+            "Grant and role changes out of business hours",
+            (COMPLIANCE_OFFICER, SECURITY_OFFICER),
+        ),
+        Kind("access_review_overdue", "Access reviews overdue", (SECURITY_OFFICER,)),
     )
 }
 
@@ -72,6 +92,27 @@ class ExceptionItem:
     detail: str
     since: object  # a date or datetime, or None
     url: str = ""
+    # What a surveillance finding rests on (audit records by id, seq and hash; the request).
+    evidence: dict = field(default_factory=dict)
+
+    @property
+    def evidence_lines(self) -> list[str]:
+        """The evidence as `name: value` lines, nested values by dotted name, hashes cut to
+        16 digits for the screen (the CSV has them whole)."""
+        lines = []
+
+        def walk(prefix: str, value) -> None:
+            if isinstance(value, dict):
+                for name, inner in value.items():
+                    walk(f"{prefix}.{name}" if prefix else str(name), inner)
+                return
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            if prefix.endswith("hash") and len(text) == 64:
+                text = text[:16] + "…"
+            lines.append(f"{prefix.replace('_', ' ')}: {text}")
+
+        walk("", self.evidence)
+        return lines
 
 
 @dataclass
@@ -391,6 +432,70 @@ def _prices_missing(tenant, now, **_):
     ]
 
 
+def _surveillance_since(now) -> dt.datetime:
+    from compliance.surveillance import surveillance_config
+
+    return now - dt.timedelta(days=int(surveillance_config().get("lookback_days", 30)))
+
+
+def _finding_items(findings, *, url: str = "", key) -> list[ExceptionItem]:
+    return [
+        ExceptionItem(f.kind, key(f), f.who or "system", f.summary, f.at, url, f.evidence)
+        for f in findings
+    ]
+
+
+def _withdrawals_watched(kind):
+    def compute(tenant, now, **_):
+        from clientportal.surveillance import withdrawal_findings
+
+        found = [f for f in withdrawal_findings(since=_surveillance_since(now)) if f.kind == kind]
+        return _finding_items(
+            found,
+            url=reverse("clientportal_staff_withdrawals"),
+            key=lambda f: str(f.evidence["withdrawal_request"]),
+        )
+
+    return compute
+
+
+def _logins_new_country(tenant, now, **_):
+    from compliance.surveillance import login_country_findings
+
+    return _finding_items(
+        login_country_findings(since=_surveillance_since(now)),
+        url=reverse("compliance_admin:audit"),
+        key=lambda f: f"audit:{f.evidence['audit_record']}",
+    )
+
+
+def _grant_changes_out_of_hours(tenant, now, **_):
+    from compliance.surveillance import grant_change_findings
+
+    return _finding_items(
+        grant_change_findings(since=_surveillance_since(now)),
+        url=reverse("compliance_admin:audit"),
+        key=lambda f: f"audit:{f.evidence['audit_record']}",
+    )
+
+
+def _access_reviews_overdue(tenant, now, **_):
+    from compliance.surveillance import access_review_findings
+
+    return [
+        ExceptionItem(
+            f.kind,
+            str(f.evidence["access_review"]),
+            f.summary.split(" was due")[0],
+            f.summary,
+            f.at.date(),
+            reverse("compliance_admin:review", kwargs={"review_id": f.evidence["access_review"]}),
+            f.evidence,
+        )
+        for f in access_review_findings(today=timezone.localtime(now).date())
+    ]
+
+
 COMPUTE = {
     "negative_cash": _negative_cash,
     "margin_deficit": _margin_deficit,
@@ -406,6 +511,11 @@ COMPUTE = {
     "login_failures": _login_failures,
     "statement_failed": _statements_failed,
     "price_missing": _prices_missing,
+    "withdrawal_large": _withdrawals_watched("withdrawal_large"),
+    "withdrawal_new_destination": _withdrawals_watched("withdrawal_new_destination"),
+    "login_new_country": _logins_new_country,
+    "grant_change_out_of_hours": _grant_changes_out_of_hours,
+    "access_review_overdue": _access_reviews_overdue,
 }
 
 

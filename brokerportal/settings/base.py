@@ -409,6 +409,7 @@ SURVEILLANCE = {
     "new_destination_days": 30,  # a new destination this soon after an e-mail/address change
     "business_hours": (8, 18),  # grant changes outside these hours, Monday to Friday
     "business_timezone": env.str("SURVEILLANCE_TIMEZONE", default="America/New_York"),
+    "lookback_days": 30,  # how far back the exception report lists the findings
 }
 
 # --- e-mail ------------------------------------------------------------------------------

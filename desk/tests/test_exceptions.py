@@ -116,6 +116,7 @@ def test_officer_acknowledges_an_exception_and_it_leaves_the_open_list(tenant_a)
             "",
             "exc-co",
             "Client wires funds Monday",
+            "",
         ]
     ]
 
