@@ -13,7 +13,12 @@ Check = Callable[[OrderIntent], list[CheckResult]]
 _CHECKS: list[Check] = []
 
 # Modules whose import registers checks (orders and permissions; margin and day trades).
-CHECK_MODULES: list[str] = ["trading.order_checks", "trading.margin", "trading.daytrades"]
+CHECK_MODULES: list[str] = [
+    "trading.order_checks",
+    "trading.margin",
+    "trading.daytrades",
+    "trading.group_orders",
+]
 
 
 def pre_trade_check(func: Check) -> Check:

@@ -276,6 +276,7 @@ class Fill(models.Model):
         return f"{self.execution_id} {self.quantity} @ {self.price}"
 
 
+from trading.group_order_models import GroupOrder  # noqa: E402, F401
 from trading.margin_models import (  # noqa: E402, F401 (margin records belong to the app)
     DayTradeRestriction,
     IntradayDeficit,

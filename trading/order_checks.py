@@ -286,6 +286,8 @@ def buying_power_check(intent: OrderIntent) -> list[CheckResult]:
         return []
     if intent.side == Side.BUY_TO_COVER and f.account.margin_type == Account.MarginType.REG_T:
         return []  # a cover reduces the margin needed; the margin checks decide
+    if f.account.account_type == Account.Type.MASTER:
+        return []  # a master's block is paid by its sub-accounts: trading.group_orders
     fx = f.fx_to_base
     valuation = f.valuation
     if fx is None or valuation is None:
