@@ -18,6 +18,7 @@ ALL = "all"
 NAV = (
     ("clientportal:home", "Dashboard"),
     ("clientportal:positions", "Positions"),
+    ("clientportal:orders", "Orders"),
     ("clientportal:performance", "Performance"),
     ("clientportal:cash", "Cash"),
     ("clientportal:transfers", "Transfers"),
@@ -44,14 +45,19 @@ class PortalScope:
     nav: list[NavItem] = field(default_factory=list)
 
     @property
+    def real_accounts(self) -> list[Account]:
+        """Paper accounts never enter a consolidated figure with real money."""
+        return [a for a in self.accounts if not a.is_paper]
+
+    @property
     def can_consolidate(self) -> bool:
-        return len(self.accounts) > 1
+        return len(self.real_accounts) > 1
 
     @property
     def selected(self) -> list[Account]:
-        """The accounts the page shows: all of them when consolidated, else the one."""
+        """The accounts the page shows: all real ones when consolidated, else the one."""
         if self.consolidated:
-            return self.accounts
+            return self.real_accounts
         return [self.account] if self.account else []
 
     @property
@@ -61,7 +67,9 @@ class PortalScope:
     @property
     def label(self) -> str:
         if self.consolidated:
-            return f"All accounts ({len(self.accounts)})"
+            return f"All accounts ({len(self.real_accounts)})"
+        if self.account and self.account.is_paper:
+            return f"{self.account.number} · PAPER (simulated)"
         return f"{self.account.number} · {self.account.title}" if self.account else ""
 
 
@@ -73,7 +81,7 @@ def portal_scope(request) -> PortalScope:
     asked = request.GET.get("account")
     wanted = asked or request.session.get(SESSION_KEY)
     consolidated, account = False, accounts[0] if accounts else None
-    if wanted == ALL and len(accounts) > 1:
+    if wanted == ALL and sum(1 for a in accounts if not a.is_paper) > 1:
         consolidated = True
     elif asked and asked != ALL:
         # The visible accounts passed the same grant check; anything else (another tenant's,

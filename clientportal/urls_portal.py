@@ -6,6 +6,11 @@ from . import views
 
 portal_urlpatterns = [
     path("positions/", views.positions, name="positions"),
+    path("trade/", views.trade, name="trade"),
+    path("trade/paper/", views.paper_open, name="paper_open"),
+    path("orders/", views.orders, name="orders"),
+    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/cancel/", views.order_cancel_view, name="order_cancel"),
     path("performance/", views.performance, name="performance"),
     path("cash/", views.cash, name="cash"),
     path("transfers/", views.transfers, name="transfers"),

@@ -9,6 +9,7 @@ from .holdings import cash, positions
 from .messages import message_thread, messages_index
 from .money import transfers, withdrawal_request
 from .performance import performance
+from .trading import order_cancel_view, order_detail, orders, paper_open, trade
 
 __all__ = [
     "activity",
@@ -20,9 +21,14 @@ __all__ = [
     "home",
     "message_thread",
     "messages_index",
+    "order_cancel_view",
+    "order_detail",
+    "orders",
+    "paper_open",
     "performance",
     "positions",
     "statements",
+    "trade",
     "transfers",
     "withdrawal_request",
 ]

@@ -8,9 +8,11 @@ from clientportal.scope import portal_scope
 from clientportal.selectors import FIGURES_CACHE_SECONDS, dashboard_figures, dashboard_figures_key
 from compliance.disclosures import disclosures_pending
 from onboarding.selectors import client_country
+from trading.selectors import orders_for
 
 TOP_POSITIONS = 10
 RECENT_ACTIVITY = 8
+PENDING_ORDERS = 5
 
 
 @login_required
@@ -31,6 +33,9 @@ def home(request):
         "disclosures_pending": pending,
     }
     if scope.selected:
+        context["pending_orders"] = orders_for(
+            accounts=scope.selected, state="open", limit=PENDING_ORDERS
+        )
         shown = {"tenant": request.tenant, "accounts": scope.selected}
         shown |= {"top": TOP_POSITIONS, "recent": RECENT_ACTIVITY}
         key = dashboard_figures_key(**shown)
