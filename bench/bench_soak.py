@@ -192,6 +192,9 @@ def run() -> dict[str, float]:
                 workers=2,
                 worker_class="gthread",
                 threads=3,
+                # idle connections outlive the people's longest pause (2 s), so a request never
+                # meets a connection the server is closing at that moment
+                keep_alive_s=15,
                 extra_env=server_env,
                 log_path=artifacts / "gunicorn-bench-soak.log",
             ) as (base_url, port),
@@ -268,6 +271,9 @@ def run() -> dict[str, float]:
     }
     for route, p99 in sorted(per_route.items()):
         figures[f"soak_p99_ms_{route.replace(' ', '_')}"] = p99
+    (artifacts / "soak-samples.json").write_text(
+        json.dumps({"rss_mb": sampler.rss, "pg_connections": sampler.connections})
+    )
     for key, slope in sorted(slopes.items()):
         print(f"   rss slope {slope:8.2f} MB/h  {key}", flush=True)  # noqa: T201
     return figures

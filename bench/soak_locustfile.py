@@ -34,7 +34,8 @@ class _Person(HttpUser):
             catch_response=True,
         ) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
+                where = response.headers.get("Location", "") or repr(response.error)[:200]
+                response.failure(f"{response.status_code} {where}")
             elif marker and marker not in response.text:
                 response.failure(f"{name}: {marker!r} not on the page")
 
@@ -120,4 +121,5 @@ class Program(_Person):
             catch_response=True,
         ) as response:
             if response.status_code != 201:
-                response.failure(f"{response.status_code} {response.text[:200]}")
+                detail = response.text[:200] if response.status_code else repr(response.error)
+                response.failure(f"{response.status_code} {detail[:200]}")
