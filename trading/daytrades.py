@@ -156,14 +156,14 @@ def pattern_day_trader_check(intent: OrderIntent) -> list[CheckResult]:
     """Under the legacy regime only: an order that would be the account's fourth (or later) day
     trade in five business days with equity under USD 25,000 is warned with the count; the
     margin monitor restricts the account once it is executed."""
-    today = timezone.localdate()
-    if not legacy_pdt_applies(today):
-        return []
     from .facts import facts
 
     f = facts(intent)
     account, tenant = f.account, f.tenant
     if account is None or account.margin_type != Account.MarginType.REG_T:
+        return []
+    today = timezone.localdate()
+    if not legacy_pdt_applies(today):
         return []
     count = day_trades_for(tenant=tenant, account=account, on=today)
     if not completes_day_trade(

@@ -307,8 +307,14 @@ def margin_restriction_check(intent: OrderIntent) -> list[CheckResult]:
     the account may only close positions."""
     if not intent.opening:
         return []
+    from .facts import facts
     from .margin_models import DayTradeRestriction, MarginCall
 
+    account = facts(intent).account
+    # Both restrict the account (unless staff had restricted it already): an open account has
+    # neither, and costs no query here.
+    if account is None or account.status != Account.Status.RESTRICTED:
+        return []
     call = (
         MarginCall.objects.filter(account_id=intent.account_id, status=MarginCall.Status.OPEN)
         .only("current_amount", "currency", "deadline")

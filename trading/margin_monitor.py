@@ -444,6 +444,12 @@ def _pending_flush(pending: _Pending) -> None:
 
     if getattr(connection, "_margin_pending", None) is pending:
         connection._margin_pending = None
+    if not pending.instruments and not pending.everything:
+        # Most bookings are of cash accounts: one indexed read instead of a task.
+        if not Account.objects.filter(
+            pk__in=list(pending.accounts), margin_type=Account.MarginType.REG_T
+        ).exists():
+            return
     try:
         margin_monitor_task.delay(
             account_ids=sorted(pending.accounts),

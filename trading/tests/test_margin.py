@@ -155,6 +155,9 @@ def test_an_open_margin_call_allows_closing_orders_only(margin_desk):
         deadline=NOW,
         cause="test",
     )
+    from ledger.services import account_status_set
+
+    account_status_set(tenant=tenant, account=account, status="restricted")
     opening = _by_code(run_checks(_intent(account, other, Side.BUY, 1, "50")))
     closing = _by_code(run_checks(_intent(account, stock, Side.SELL, 1, "100")))
     assert opening["margin_call_open"].blocks

@@ -173,24 +173,58 @@ def test_running_the_monitor_twice_opens_one_call(leveraged):
     assert MarginCall.objects.filter(account=account).count() == 1
 
 
-def test_staff_confirm_the_liquidation_once_and_not_another_tenants(
+def test_a_compliance_officer_confirms_the_liquidation_once(
     leveraged, django_capture_on_commit_callbacks, tenant_b
 ):
     tenant, client, account, a, b = leveraged
     _load(a, "90", django_capture_on_commit_callbacks)
     call = MarginCall.objects.get(account=account)
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import PermissionDenied, ValidationError
+
     from allocations.tests.factories import user_make
+    from tenants.roles import COMPLIANCE_OFFICER
+    from trading.margin_actions import MarginCallLiquidationConfirm
 
     officer = user_make(tenant)
+    officer.is_staff = True
+    officer.save(update_fields=["is_staff"])
+    officer.groups.add(Group.objects.get_or_create(name=COMPLIANCE_OFFICER)[0])
+    # the client may not, and nothing is recorded
+    with pytest.raises(PermissionDenied):
+        MarginCallLiquidationConfirm(actor=client, tenant=tenant, call_id=call.pk).execute()
+    call.refresh_from_db()
+    assert call.liquidation_confirmed_at is None
     # another tenant cannot reach the call
     with pytest.raises(Http404):
         margin_call_liquidation_confirm(actor=officer, tenant=tenant_b, call_id=call.pk)
-    confirmed = margin_call_liquidation_confirm(actor=officer, tenant=tenant, call_id=call.pk)
+    confirmed = MarginCallLiquidationConfirm(
+        actor=officer, tenant=tenant, call_id=call.pk
+    ).execute()
     assert confirmed.liquidation_confirmed_by == officer
-    from django.core.exceptions import ValidationError
+    with pytest.raises(ValidationError, match="was confirmed"):
+        MarginCallLiquidationConfirm(actor=officer, tenant=tenant, call_id=call.pk).execute()
 
-    with pytest.raises(ValidationError):
-        margin_call_liquidation_confirm(actor=officer, tenant=tenant, call_id=call.pk)
+
+def test_a_rolled_back_booking_monitors_nothing(leveraged, django_capture_on_commit_callbacks):
+    tenant, client, account, a, b = leveraged
+    from django.db import transaction
+
+    from ledger.tests.factories import price_set
+
+    price_set(a, DAY, "90")
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                trade(account, b, "BUY", 1, "100", DAY)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert not MarginCall.objects.filter(account=account).exists()
+    # the next booking that commits is monitored (a fresh collection)
+    with django_capture_on_commit_callbacks(execute=True):
+        trade(account, b, "BUY", 1, "100", DAY)
+    assert MarginCall.objects.filter(account=account).count() == 1
 
 
 def test_paper_accounts_and_cash_accounts_get_no_call(in_tenant_a, frozen):
