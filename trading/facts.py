@@ -28,10 +28,70 @@ class LastPrice:
     on: date
 
 
+# One round trip for what nearly every check reads: the last close, the position, the
+# account's product permissions (or its application's), and the open buy orders' reservation.
+_FACTS_SQL = """
+SELECT
+  (SELECT close FROM ledger_price WHERE instrument_id = %(instrument)s ORDER BY date DESC LIMIT 1),
+  (SELECT date FROM ledger_price WHERE instrument_id = %(instrument)s ORDER BY date DESC LIMIT 1),
+  (SELECT quantity FROM ledger_position
+    WHERE account_id = %(account)s AND instrument_id = %(instrument)s),
+  (SELECT row(stocks, options_level, futures, fx, crypto)::text FROM trading_accountproducts
+    WHERE account_id = %(account)s),
+  (SELECT trading_permissions::text FROM onboarding_application
+    WHERE account_id = %(account)s ORDER BY created_at DESC, id DESC LIMIT 1),
+  (SELECT SUM((o.quantity - o.filled_quantity) * o.estimated_price * i.multiplier)
+     FROM trading_order o JOIN ledger_instrument i ON i.id = o.instrument_id
+    WHERE o.account_id = %(account)s AND o.status = ANY(%(open)s) AND o.side = ANY(%(buys)s)
+      AND o.parent_id IS NULL AND o.id <> %(replaces)s)
+"""
+
+
 class Facts:
     def __init__(self, intent: OrderIntent):
         self.intent = intent
         self.tenant = getattr(connection, "tenant", None)
+
+    def prefetch(self) -> None:
+        """Read the last close, position, products and reservation in one query (each is
+        otherwise read on first use)."""
+        import json
+
+        from .models import AccountProducts
+
+        intent = self.intent
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _FACTS_SQL,
+                {
+                    "instrument": intent.instrument_id,
+                    "account": intent.account_id,
+                    "open": sorted(OPEN),
+                    "buys": [Side.BUY, Side.BUY_TO_COVER],
+                    "replaces": intent.replaces_order_id or 0,
+                },
+            )
+            close, on, position, products, asked, reserved = cursor.fetchone()
+        if "last_price" not in self.__dict__:
+            self.last_price = None if close is None else LastPrice(close, on)
+        self.position = position or ZERO
+        self.reserved_by_open_orders = reserved or ZERO
+        if products is not None:
+            stocks, level, futures, fx, crypto = products.strip("()").split(",")
+            self.products = AccountProducts(
+                account_id=intent.account_id,
+                stocks=stocks == "t",
+                options_level=int(level),
+                futures=futures == "t",
+                fx=fx == "t",
+                crypto=crypto == "t",
+            )
+        else:
+            from .selectors import products_from_application
+
+            self.products = products_from_application(
+                account_id=intent.account_id, asked=json.loads(asked) if asked else None
+            )
 
     @cached_property
     def account(self) -> Account | None:

@@ -34,6 +34,11 @@ def account_products(*, account_id: int) -> AccountProducts:
         .values_list("trading_permissions", flat=True)
         .first()
     )
+    return products_from_application(account_id=account_id, asked=asked)
+
+
+def products_from_application(*, account_id: int, asked: list[str] | None) -> AccountProducts:
+    """The products an application's trading permissions ask for (not saved)."""
     products = AccountProducts(account_id=account_id, stocks=True)
     if asked:
         products.stocks = any(_FROM_APPLICATION.get(p) == "stocks" for p in asked)

@@ -126,9 +126,11 @@ def intent_for(*, ticket: Ticket, user, replaces: Order | None = None) -> OrderI
         side=ticket.side,
         quantity=Decimal(1),
         estimated_price=Decimal(1),
+        replaces_order_id=replaces.pk if replaces else None,
     )
     probe_facts = facts(probe)
     probe_facts.instrument = instrument
+    probe_facts.prefetch()
     last = probe_facts.last_price
     ticket_validate(ticket, instrument=instrument, last_close=last.close if last else None)
     price = _estimated_price(ticket, last.close if last else None)
@@ -152,7 +154,9 @@ def intent_for(*, ticket: Ticket, user, replaces: Order | None = None) -> OrderI
     )
     shared = facts(intent)
     shared.instrument = instrument
-    shared.last_price = last
+    # what the probe read holds for the intent: same account, instrument and replaced order
+    for name in ("last_price", "position", "products", "reserved_by_open_orders"):
+        setattr(shared, name, getattr(probe_facts, name))
     if user is not None and getattr(user, "pk", None) is not None:
         shared.user = user
     intent.context["limit_price"] = ticket.limit_price
@@ -256,10 +260,14 @@ def order_submit(
     from .preview import order_preview
 
     # The lock before the checks read the account's cash and open orders.
-    Account.objects.select_for_update().filter(
-        pk=ticket.account_id, tenant_id=getattr(tenant, "pk", None)
-    ).values_list("pk").first()
-    shown = order_preview(user=user, tenant=tenant, ticket=ticket, replaces=replaces)
+    account = (
+        Account.objects.select_for_update()
+        .filter(pk=ticket.account_id, tenant_id=getattr(tenant, "pk", None))
+        .first()
+    )
+    shown = order_preview(
+        user=user, tenant=tenant, ticket=ticket, replaces=replaces, account=account
+    )
     return _order_store(
         user=user,
         ticket=ticket,

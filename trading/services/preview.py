@@ -67,9 +67,12 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT)
 
 
-def order_preview(*, user, tenant, ticket: Ticket, replaces=None) -> Preview:
-    """The what-if of `ticket` for `user`; refuses a malformed ticket (ValidationError)."""
+def order_preview(*, user, tenant, ticket: Ticket, replaces=None, account=None) -> Preview:
+    """The what-if of `ticket` for `user`; refuses a malformed ticket (ValidationError).
+    `account`: the ticket's account already read (and locked) by the caller, if any."""
     intent = intent_for(ticket=ticket, user=user, replaces=replaces)
+    if account is not None and account.pk == ticket.account_id:
+        facts(intent).account = account
     results = run_checks(intent)
     f = facts(intent)
     fx = f.fx_to_base if f.account is not None else None
