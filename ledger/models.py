@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from ledger.reference import validate_currency, validate_cusip, validate_figi, validate_isin
 
@@ -191,7 +193,22 @@ class Account(models.Model):
             ("fund_account", "Can move money in and out of the account"),
             ("report_account", "Can run reports and statements on the account"),
         ]
-        indexes = [models.Index(fields=["tenant", "number"])]
+        indexes = [
+            models.Index(fields=["tenant", "number"]),
+            # The Broker Portal's listing: the masters offered as a filter, the currencies
+            # offered (read by skipping through the index), and the substring search of
+            # `desk.filters.AccountFilter` (trigram indexes on the upper-cased text that
+            # `icontains` compares).
+            models.Index(fields=["tenant", "account_type", "number"], name="account_tenant_type"),
+            models.Index(fields=["tenant", "base_currency"], name="account_tenant_currency"),
+            models.Index(fields=["tenant", "title"], name="account_tenant_title"),
+            models.Index(fields=["tenant", "opened_at"], name="account_tenant_opened"),
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="account_title_trgm"),
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="account_number_trgm"),
+            GinIndex(
+                OpClass(Upper("external_ref"), name="gin_trgm_ops"), name="account_extref_trgm"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(account_type="platform") | Q(tenant__isnull=False),
@@ -376,6 +393,10 @@ class CashBalance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "currency"], name="cash_unique")]
+        # Negative balances (the listing's cash filter, the exception report): a small share.
+        indexes = [
+            models.Index(fields=["account"], condition=Q(quantity__lt=0), name="cash_negative")
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.currency} {self.quantity}"

@@ -4,8 +4,10 @@ imports. Tenant schema; `Application.account` points at the shared ledger."""
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from .storage import private_document_storage
 
@@ -127,6 +129,8 @@ class Application(models.Model):
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["tax_id"]),
             models.Index(fields=["email"]),
+            # The Broker Portal's account search by part of the holder's e-mail.
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="application_email_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -238,3 +239,105 @@ def test_a_missing_fx_rate_leaves_the_figures_blank_not_wrong(tenant_a):
     assert page.status_code == 200
     assert page.context["view"].valuation is None
     assert "Valuation unavailable: No FX rate" in page.content.decode()
+
+
+# The most queries a listing or a 360 request may make from empty caches (session, second
+# factor, the user's grants and roles, the filters' choices, the count, the page's ids and
+# rows, e-mails, valuations, the menu's counts): a bound that does not grow with the tenant,
+# so an N+1 over accounts fails here.
+LISTING_QUERIES = 39
+ACCOUNT_360_QUERIES = 49
+
+
+def _caches_clear():
+    tenant_lookups_clear()
+    for alias in ("default", "ledger"):
+        caches[alias].clear()
+
+
+def test_listing_search_pages_and_360_stay_within_a_query_budget(
+    tenant_a, django_assert_max_num_queries
+):
+    # given: an officer granted a master with 1,200 sub-accounts (more than a short result,
+    # which the listing reads whole)
+    officer, client = _officer(tenant_a)
+    master = account_open(tenant=tenant_a, title="Budget Master", account_type="master")
+    _grant(tenant_a, officer, [master])
+    _bulk_accounts(tenant_a, 1_200, prefix="QC", parent=master)
+    client.get("/broker/accounts/")  # caches of the first request (site, content types)
+    searches = [
+        {},
+        {"q": "holder qc 11"},
+        {"q": "holder"},
+        {"page": "20"},
+        {"negative_cash": "true", "sort": "-name"},
+        {"account_type": "sub", "sort": "opened"},
+    ]
+    for params in searches:
+        # when / then
+        _caches_clear()
+        with django_assert_max_num_queries(LISTING_QUERIES):
+            assert client.get("/broker/accounts/", params).status_code == 200
+    _caches_clear()
+    with django_assert_max_num_queries(ACCOUNT_360_QUERIES):
+        assert client.get(f"/broker/accounts/{master.number}/").status_code == 200
+
+
+def test_deep_and_short_pages_list_the_right_accounts_in_order(tenant_a):
+    # given: 1,200 sub-accounts in a shuffled order of creation
+    officer, client = _officer(tenant_a)
+    master = account_open(tenant=tenant_a, title="Paged Master", account_type="master")
+    _grant(tenant_a, officer, [master])
+    accounts = _bulk_accounts(tenant_a, 1_200, prefix="QD", parent=master)
+    numbers = sorted([master.number] + [a.number for a in accounts])
+    # when
+    deep = client.get("/broker/accounts/", {"page": "20"}).context["listing"]
+    last = client.get("/broker/accounts/", {"page": "25"}).context["listing"]
+    short = client.get("/broker/accounts/", {"q": "holder qd 11", "page": "2"}).context["listing"]
+    by_name = client.get("/broker/accounts/", {"sort": "-name", "page": "3"}).context["listing"]
+    # then
+    assert [r["account"].number for r in deep.rows] == numbers[950:1000]
+    assert [r["account"].number for r in last.rows] == numbers[1200:]
+    matching = sorted(a.number for a in accounts if a.title.startswith("Bulk Holder QD 11"))
+    assert short.total == len(matching) == 111
+    assert [r["account"].number for r in short.rows] == matching[50:100]
+    titles = sorted([master.title] + [a.title for a in accounts], reverse=True)
+    assert [r["account"].title for r in by_name.rows] == titles[100:150]
+    assert all(r["account"].parent_id == master.pk for r in deep.rows)
+
+
+def test_a_superuser_is_offered_the_tenants_base_currencies(tenant_a, tenant_b):
+    # given: accounts in USD and EUR in tenant A, one in CHF in tenant B
+    with tenant_context(tenant_a):
+        admin = get_user_model().objects.create_superuser("desk-admin", "da@example.com", None)
+    client = login(tenant_client(tenant_a), admin, tenant_a)
+    account_open(tenant=tenant_a, title="Dollar Holder", account_type="individual")
+    account_open(
+        tenant=tenant_a, title="Euro Holder", account_type="individual", base_currency="EUR"
+    )
+    account_open(
+        tenant=tenant_b, title="Franc Holder", account_type="individual", base_currency="CHF"
+    )
+    # when
+    response = client.get("/broker/accounts/", {"base_currency": "EUR"})
+    # then
+    choices = response.context["filter"].form.fields["base_currency"].choices
+    assert [c for c, _ in choices if c] == ["EUR", "USD"]
+    assert [r["account"].title for r in response.context["listing"].rows] == ["Euro Holder"]
+
+
+def test_search_finds_an_account_by_its_clients_login_email(tenant_a):
+    # given: an application whose own e-mail differs from its client's login
+    officer, client = _officer(tenant_a)
+    account = account_open(tenant=tenant_a, title="Login Holder", account_type="individual")
+    other = account_open(tenant=tenant_a, title="Someone Else", account_type="individual")
+    _grant(tenant_a, officer, [account, other])
+    holder = user_make(tenant=tenant_a, username="login.only@example.net", roles=["Client"])
+    with tenant_context(tenant_a):
+        Application.objects.create(
+            first_name="Lo", last_name="Gin", email="form@example.org", account=account, user=holder
+        )
+    # when
+    found = client.get("/broker/accounts/", {"q": "login.only@"}).context["listing"]
+    # then
+    assert [r["account"].number for r in found.rows] == [account.number]

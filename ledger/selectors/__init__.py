@@ -10,6 +10,7 @@ from ledger.selectors.accounts import (
     account_by_number,
     account_get,
     accounts_for,
+    base_currencies_for,
     masters_for,
 )
 from ledger.selectors.activity import (
@@ -95,6 +96,7 @@ __all__ = [
     "account_valuation_consolidated",
     "accounts_for",
     "accounts_with_negative_cash",
+    "base_currencies_for",
     "activity_for",
     "benchmark_closes_for",
     "cash_as_of_for",

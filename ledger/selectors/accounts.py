@@ -64,3 +64,33 @@ def account_ids_scoped(*, tenant, account_ids: Accounts) -> list[int]:
     if all(isinstance(a, Account) for a in given):
         return [a.pk for a in accounts_scoped(tenant=tenant, account_ids=given)]
     return list(accounts_for(tenant=tenant, account_ids=given).values_list("pk", flat=True))
+
+
+# The distinct base currencies of a tenant's client accounts, read by skipping through the
+# (tenant, base_currency) index: one probe per currency instead of reading every account.
+_TENANT_CURRENCIES_SQL = """
+WITH RECURSIVE c(code) AS (
+    (SELECT base_currency FROM ledger_account
+     WHERE tenant_id = %(tenant)s AND account_type <> %(platform)s
+     ORDER BY base_currency LIMIT 1)
+    UNION ALL
+    SELECT (SELECT base_currency FROM ledger_account
+            WHERE tenant_id = %(tenant)s AND account_type <> %(platform)s
+              AND base_currency > c.code
+            ORDER BY base_currency LIMIT 1)
+    FROM c WHERE c.code IS NOT NULL
+)
+SELECT code FROM c WHERE code IS NOT NULL
+"""
+
+
+def base_currencies_for(*, tenant) -> list[str]:
+    """The base currencies of the tenant's accounts (platform accounts aside), sorted: one
+    query whatever the number of accounts."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TENANT_CURRENCIES_SQL, {"tenant": tenant.pk, "platform": Account.Type.PLATFORM}
+        )
+        return [code for (code,) in cursor.fetchall()]
