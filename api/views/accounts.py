@@ -57,7 +57,7 @@ class AccountViewSet(ApiViewSet):
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        return self.paginated(queryset, s.AccountSerializer)
+        return self.paginated(s.account_rows(queryset), s.AccountRowSerializer)
 
     def retrieve(self, request, pk=None):
         return Response(s.AccountSerializer(self._account(pk)).data)

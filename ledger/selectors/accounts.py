@@ -4,8 +4,9 @@ account or another tenant's account is as if it did not exist."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, F, Func, QuerySet
 
 from ledger.journal.sqlbulk import ids_in
 from ledger.models import Account
@@ -94,3 +95,22 @@ def base_currencies_for(*, tenant) -> list[str]:
             _TENANT_CURRENCIES_SQL, {"tenant": tenant.pk, "platform": Account.Type.PLATFORM}
         )
         return [code for (code,) in cursor.fetchall()]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def microseconds_of(field: str) -> Func:
+    """A timestamp column as whole microseconds since the epoch, for reads of many rows: an
+    integer is read at once, where Django's loader of `timestamptz` parses each value's text
+    in Python (most of the time of a report of 100,000 accounts, or of an API page of 1,000)."""
+    return Func(
+        F(field),
+        template="(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint",
+        output_field=BigIntegerField(),
+    )
+
+
+def instant_of(microseconds: int) -> datetime:
+    """The aware (UTC) datetime of `microseconds_of`, exact to the microsecond."""
+    return _EPOCH + timedelta(microseconds=microseconds)

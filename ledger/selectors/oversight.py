@@ -6,14 +6,14 @@ are simulations and never an exception."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from ledger.models import Account, CashBalance, JournalEntry, Posting
-from ledger.selectors.accounts import accounts_for
+from ledger.selectors.accounts import accounts_for, instant_of, microseconds_of
 from ledger.selectors.valuation import valuations_for_accounts
 
 
@@ -111,25 +111,6 @@ def dormant_accounts_for(*, tenant, since: date) -> list[DormantAccount]:
         .exclude(account_type=Account.Type.MASTER)
         .filter(~Exists(recent))
         .order_by("number")
-        .values_list("pk", "number", "title", _microseconds("opened_at"))
+        .values_list("pk", "number", "title", microseconds_of("opened_at"))
     )
-    return [DormantAccount(pk, number, title, _instant(us)) for pk, number, title, us in rows]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _microseconds(field: str) -> Func:
-    """A timestamp as whole microseconds since the epoch: read as an integer, a report of
-    every account of a tenant does not parse 100,000 timestamp strings (Django's loader of
-    `timestamptz` is pure Python)."""
-    return Func(
-        F(field),
-        template="(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint",
-        output_field=BigIntegerField(),
-    )
-
-
-def _instant(microseconds: int) -> datetime:
-    """The aware (UTC) datetime of `_microseconds`, exact to the microsecond."""
-    return _EPOCH + timedelta(microseconds=microseconds)
+    return [DormantAccount(pk, number, title, instant_of(us)) for pk, number, title, us in rows]
