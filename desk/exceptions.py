@@ -226,7 +226,7 @@ def _margin_calls(tenant, now, account_url, **_):
             + ("" if c.liquidation_confirmed_at else " · liquidation to confirm")
             + (" · overdue" if c.deadline < now else ""),
             c.opened_at,
-            account_url(c.account.number),
+            reverse("desk_margin_calls") + f"#margin-call-{c.pk}",
         )
         for c in margin_calls_open_for(tenant=tenant)
     ]

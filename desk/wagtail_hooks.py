@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import exception_views, panels, views
+from . import exception_views, margin_views, panels, views
 
 
 class StaffMenuItem(MenuItem):
@@ -34,6 +34,12 @@ def register_desk_urls():
             "exceptions/acknowledge/",
             exception_views.exception_acknowledge,
             name="desk_exception_acknowledge",
+        ),
+        path("margin-calls/", margin_views.margin_calls_index, name="desk_margin_calls"),
+        path(
+            "margin-calls/confirm/",
+            margin_views.margin_call_confirm,
+            name="desk_margin_call_confirm",
         ),
     ]
 

@@ -400,7 +400,12 @@ def margin_call_liquidation_confirm(*, actor, tenant, call_id: int) -> MarginCal
     """A staff member confirms the liquidation listed on an open margin call (recorded with who
     and when; the orders themselves go through the order ticket as closing orders)."""
     from django.core.exceptions import ValidationError
+    from django.http import Http404
 
+    try:
+        call_id = int(call_id)
+    except (TypeError, ValueError):
+        raise Http404("No such margin call.") from None
     call = (
         MarginCall.objects.select_for_update()
         .filter(pk=call_id, account__tenant_id=tenant.pk)
@@ -408,8 +413,6 @@ def margin_call_liquidation_confirm(*, actor, tenant, call_id: int) -> MarginCal
         .first()
     )
     if call is None:
-        from django.http import Http404
-
         raise Http404("No such margin call.")
     if call.status != MarginCall.Status.OPEN:
         raise ValidationError("The margin call was met; there is nothing to liquidate.")

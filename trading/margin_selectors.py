@@ -15,7 +15,7 @@ from .margin_models import DayTradeRestriction, IntradayDeficit, MarginCall
 def margin_calls_open_for(*, tenant) -> QuerySet[MarginCall]:
     return (
         MarginCall.objects.filter(account__tenant_id=tenant.pk, status=MarginCall.Status.OPEN)
-        .select_related("account")
+        .select_related("account", "liquidation_confirmed_by")
         .order_by("deadline", "id")
     )
 
