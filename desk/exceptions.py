@@ -213,9 +213,10 @@ def _margin_deficit(tenant, account_url, **_):
     ]
 
 
-def _margin_calls(tenant, now, account_url, **_):
+def _margin_calls(tenant, now, **_):
     from trading.margin_selectors import margin_calls_open_for
 
+    page = reverse("desk_margin_calls")
     return [
         ExceptionItem(
             "margin_call",
@@ -226,7 +227,7 @@ def _margin_calls(tenant, now, account_url, **_):
             + ("" if c.liquidation_confirmed_at else " · liquidation to confirm")
             + (" · overdue" if c.deadline < now else ""),
             c.opened_at,
-            reverse("desk_margin_calls") + f"#margin-call-{c.pk}",
+            f"{page}#margin-call-{c.pk}",
         )
         for c in margin_calls_open_for(tenant=tenant)
     ]
