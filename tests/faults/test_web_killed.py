@@ -8,9 +8,6 @@ After the staff approval the ledger holds one withdrawal and `ledger_verify` is 
 """
 
 import os
-import re
-import signal
-import socket
 import time
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -21,13 +18,10 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from tests.support.liveserver import SERVERS, gunicorn_serve
+from tests.support.liveserver import gunicorn_serve
+from tests.support.webfaults import HOST, SERVER_ENV, hidden, log_in, raw_post, server_kill
 
 PASSWORD = "fault-web-pass-2026"  # test-only credential of a throwaway user
-HOST = "tenant-a.test"
-# One key for both servers: the restarted server must accept the client's session, as a
-# deployment's restarted processes do.
-SERVER_ENV = {"SECRET_KEY": "fault-tests-key-" + "k" * 40}
 
 
 @pytest.fixture
@@ -49,40 +43,8 @@ def committed_client(django_db_setup, django_db_blocker):
             connection.set_schema_to_public()
 
 
-def _totp(hex_key: str) -> str:
-    from django_otp.oath import TOTP
-
-    totp = TOTP(bytes.fromhex(hex_key), step=30, t0=0, digits=6)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match, f"no {name} on the page"
-    return match.group(1)
-
-
 def _log_in(http: httpx.Client, fixture) -> None:
-    page = http.get("/login/")
-    step1 = http.post(
-        "/login/",
-        data={
-            "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
-            "username": fixture.user.username,
-            "password": PASSWORD,
-        },
-    )
-    assert step1.status_code == 302, step1.text[:300]
-    verify = http.get(step1.headers["location"])
-    step2 = http.post(
-        "/auth/verify/",
-        data={
-            "csrfmiddlewaretoken": _hidden(verify.text, "csrfmiddlewaretoken"),
-            "code": _totp(fixture.totp_key),
-        },
-    )
-    assert step2.status_code == 302, step2.text[:300]
+    log_in(http, username=fixture.user.username, password=PASSWORD, totp_key=fixture.totp_key)
 
 
 def _requests(fixture, token: str) -> int:
@@ -96,25 +58,6 @@ def _requests(fixture, token: str) -> int:
     return count
 
 
-def _raw_post(port: int, path: str, cookies: httpx.Cookies, body: bytes, *, send: int):
-    """Send the POST's headers and the first `send` bytes of its body; return the socket."""
-    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nCookie: {cookie}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    sock.sendall(head + body[:send])
-    return sock
-
-
-def _kill(port: int) -> None:
-    process = SERVERS[port]
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 @pytest.mark.parametrize("moment", ["body half sent", "after the commit"])
 def test_withdrawal_post_survives_a_killed_server_and_a_retry(
     committed_client, django_db_blocker, moment
@@ -126,10 +69,10 @@ def test_withdrawal_post_survives_a_killed_server_and_a_retry(
             _log_in(http, fixture)
             form = http.get("/transfers/withdraw/")
             assert form.status_code == 200, form.text[:300]
-            token = _hidden(form.text, "token")
+            token = hidden(form.text, "token")
             body = urlencode(
                 {
-                    "csrfmiddlewaretoken": _hidden(form.text, "csrfmiddlewaretoken"),
+                    "csrfmiddlewaretoken": hidden(form.text, "csrfmiddlewaretoken"),
                     "token": token,
                     "account": fixture.account.pk,
                     "amount": "125.50",
@@ -139,16 +82,18 @@ def test_withdrawal_post_survives_a_killed_server_and_a_retry(
             ).encode()
             # when the server dies at that moment
             if moment == "body half sent":
-                sock = _raw_post(port, "/transfers/withdraw/", http.cookies, body, send=40)
+                sock = raw_post(port, "/transfers/withdraw/", body, send=40, cookies=http.cookies)
                 time.sleep(0.5)
-                _kill(port)
+                server_kill(port)
                 assert _requests(fixture, token) == 0
             else:
-                sock = _raw_post(port, "/transfers/withdraw/", http.cookies, body, send=len(body))
+                sock = raw_post(
+                    port, "/transfers/withdraw/", body, send=len(body), cookies=http.cookies
+                )
                 deadline = time.monotonic() + 30
                 while _requests(fixture, token) == 0 and time.monotonic() < deadline:
                     time.sleep(0.01)
-                _kill(port)
+                server_kill(port)
                 assert _requests(fixture, token) == 1
             sock.close()
 
