@@ -51,3 +51,35 @@ class TemplateSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_schema} @ {self.migrations_digest[:12]}"
+
+
+class TaskOutbox(models.Model):
+    """A task to send to the broker, written in the transaction of the change that wants it
+    (tenants.queue): the send survives a broker that is down at commit time; the relay
+    (tenants.outbox) sends what is left once the broker answers again. In the public schema,
+    so one relay scans one table for every tenant."""
+
+    schema_name = models.CharField(max_length=63)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="taskoutbox_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.task} ({self.schema_name})"
+
+    @property
+    def task_id(self) -> str:
+        """The Celery task id: the same row sent twice is the same task."""
+        return f"outbox-{self.pk}"

@@ -340,9 +340,12 @@ def statement_run_failure_record(
 
 
 def _dispatch(run_id: int) -> None:
+    """Through the task outbox (tenants.queue): a run started while the broker is down is
+    dispatched once it is back."""
     from branding.tasks import statement_run_dispatch
+    from tenants.queue import task_enqueue_on_commit
 
-    statement_run_dispatch.delay(run_id)
+    task_enqueue_on_commit(statement_run_dispatch, run_id)
 
 
 def _in_tenant(tenant, enqueue, object_id: int) -> None:
@@ -355,6 +358,7 @@ def _in_tenant(tenant, enqueue, object_id: int) -> None:
 
 def _notify(statement_id: int, tenant) -> None:
     from branding.tasks import statement_ready_notify
+    from tenants.queue import task_enqueue_on_commit
 
     with tenant_context(tenant):
-        statement_ready_notify.delay(statement_id)
+        task_enqueue_on_commit(statement_ready_notify, statement_id)

@@ -360,11 +360,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged message (its worker died) to another worker after the
+# visibility timeout (kombu's default: one hour); e.g. {"visibility_timeout": 3600}.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
+    # The tasks a broker outage left in the task outbox (tenants.outbox), sent once it is back.
+    "tenants-task-outbox-relay": {
+        "task": "tenants.tasks.task_outbox_relay",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # The day's NAV snapshots of every ledger account, after the closing prices are in.
     "ledger-nav-snapshot-nightly": {
         "task": "ledger.tasks.nav_snapshot_nightly",
