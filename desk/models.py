@@ -55,3 +55,21 @@ class ExceptionAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class ExceptionsEmailSent(models.Model):
+    """The day's exceptions e-mail went to this staff member: the task run again (a worker
+    killed mid-batch, its message redelivered) skips whom it already e-mailed that day."""
+
+    user_id = models.BigIntegerField()
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "day"], name="exceptions_email_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.day}"

@@ -4,9 +4,11 @@ task per tenant, run in the tenant's schema by tenant-schemas-celery)."""
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from .exceptions import KINDS, exceptions_report
+from .models import ExceptionsEmailSent
 
 ITEMS_PER_KIND = 20
 
@@ -28,16 +30,25 @@ def exceptions_email_all_tenants() -> int:
 def exceptions_email_send() -> int:
     """E-mail each staff member the open exceptions of the kinds their roles own (the first
     ITEMS_PER_KIND of each, with the count); nobody is e-mailed about nothing. Returns the
-    number of messages sent."""
+    number of messages sent.
+
+    Once a day per person: each message sent is recorded (`ExceptionsEmailSent`), and a run
+    again the same day (a worker killed mid-batch, the message redelivered: the task is
+    acknowledged late) e-mails only those not yet reached. Only the message in flight at the
+    kill can go twice."""
     from branding.emails import branded_email
 
     tenant = connection.tenant
     report = exceptions_report(tenant=tenant)
+    today = timezone.localdate()
     sent = 0
+    reached = ExceptionsEmailSent.objects.filter(day=today).values("user_id")
     staff = (
         get_user_model()
         .objects.filter(is_active=True, is_staff=True)
         .exclude(email="")
+        .exclude(pk__in=reached)
+        .order_by("pk")
         .prefetch_related("groups")
     )
     for user in staff:
@@ -56,5 +67,8 @@ def exceptions_email_send() -> int:
             to=[user.email],
             context={"sections": sections, "user": user},
         ).send()
+        ExceptionsEmailSent.objects.bulk_create(
+            [ExceptionsEmailSent(user_id=user.pk, day=today)], ignore_conflicts=True
+        )
         sent += 1
     return sent

@@ -92,18 +92,43 @@ def url_checked(url: str) -> str:
     return url
 
 
+@transaction.atomic
 def deliveries_create(*, event: Event) -> list[WebhookDelivery]:
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event.kind)]
-    return WebhookDelivery.objects.bulk_create(
+    """The event's deliveries, one per active endpoint that wants it; idempotent: a fan-out
+    run again (a worker killed mid-task, the message redelivered) adds none for an endpoint
+    that has one, and returns those still never attempted, so the ones the killed run created
+    but did not hand on are sent too. The event row's lock serialises two runs."""
+    Event.objects.select_for_update().filter(pk=event.pk).first()
+    served = set(WebhookDelivery.objects.filter(event=event).values_list("endpoint_id", flat=True))
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(active=True)
+        if e.wants(event.kind) and e.pk not in served
+    ]
+    WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(endpoint=e, event=event) for e in endpoints]
+    )
+    return list(
+        WebhookDelivery.objects.filter(
+            event=event, status=WebhookDelivery.Status.PENDING, attempts=0
+        ).order_by("id")
     )
 
 
+@transaction.atomic
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """POST the event once. Returns the delivery (status delivered, or still pending with the
-    answer recorded); None when there is nothing (left) to send."""
+    answer recorded); None when there is nothing (left) to send.
+
+    The delivery's row is locked for the attempt (skipped if another task holds it), so the
+    same delivery handed on twice (a fan-out run again) is not POSTed by two tasks at once;
+    a worker killed during the POST leaves the row pending and the redelivered task POSTs
+    again, with the same `Webhook-Id` (at least once: receivers drop a repeated id)."""
     delivery = (
-        WebhookDelivery.objects.select_related("endpoint", "event").filter(pk=delivery_id).first()
+        WebhookDelivery.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("endpoint", "event")
+        .filter(pk=delivery_id)
+        .first()
     )
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return None

@@ -203,6 +203,21 @@ def test_csv_directory_provider_loads_the_day(db, tmp_path):
     assert FxRate.objects.get(currency="CHF").usd_per_unit == D("1.1")
 
 
+def test_a_close_by_symbol_alone_finds_an_instrument_without_an_exchange(db):
+    # given an instrument with no exchange (its symbol-only and symbol+exchange keys are one)
+    stock = Instrument.objects.create(symbol="NOEXCH1", asset_class="STK", currency="USD")
+    assert stock.exchange == ""
+    # when its close comes by symbol only
+    from ledger.services.market import price_rows_csv, prices_load
+
+    result = prices_load(
+        rows=price_rows_csv(io.StringIO("date,symbol,close\n2026-03-02,NOEXCH1,7.25\n"))
+    )
+    # then it is found once, not refused as naming two instruments
+    assert result.written == 1
+    assert Price.objects.get(instrument=stock).close == D("7.25")
+
+
 def test_missing_prices_are_counted_per_tenant(db, tenant_a, tenant_b):
     # given
     priced = instrument_make("PRICED")

@@ -76,9 +76,10 @@ def worker_start(
     pool: str | None = None,
     result_backend: str = "",
     settings_module: str = "brokerportal.settings.dev",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """A worker process on `broker`. The development settings (not eager) by default, against
-    this process's database, media root and quiet e-mail."""
+    this process's database, media root and quiet e-mail (`extra_env` on top)."""
     from django.conf import settings
 
     env = worker_environment(
@@ -90,6 +91,7 @@ def worker_start(
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "EMAIL_URL": "dummymail://",
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         },
     )
     command = [sys.executable, "-m", "celery", "-A", "brokerportal", "worker"]
