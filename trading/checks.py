@@ -18,6 +18,8 @@ CHECK_MODULES: list[str] = [
     "trading.margin",
     "trading.daytrades",
     "trading.group_orders",
+    # Disclosures accepted (compliance.disclosures) before a client trades.
+    "compliance.trading_checks",
 ]
 
 

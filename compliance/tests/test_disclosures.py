@@ -201,3 +201,38 @@ def test_another_regions_page_cannot_be_accepted(tenant_a):
     assert response.status_code == 404
     with tenant_context(tenant_a):
         assert not DisclosureAcceptance.objects.filter(user_id=user.pk).exists()
+
+
+def test_trading_is_refused_until_the_disclosures_are_accepted(in_tenant_a):
+    from trading.checks import run_checks
+    from trading.services.orders import intent_for
+    from trading.tests.factories import stock_make, ticket, trader_make
+
+    # given a US client with the trade right, cash, and the US documents published
+    user, account = trader_make(in_tenant_a)
+    Application.objects.create(first_name="Tra", last_name="Der", country="US", user=user)
+    pages = _pages()
+    stock = stock_make("100")
+
+    def blocking():
+        intent = intent_for(ticket=ticket(account, stock), user=user)
+        return [r for r in run_checks(intent) if r.blocks]
+
+    # when the client orders before accepting
+    [refused] = blocking()
+    # then the order is blocked, naming the region's documents
+    assert refused.code == "disclosures_pending"
+    assert "Margin disclosure statement (version 2026-1)" in refused.reason
+    assert "UK appropriateness" not in refused.reason
+    us_pages = [p for p in pages.values() if p.region in ("US", "")]
+    assert sorted(map(int, refused.figures["pages"].split(", "))) == sorted(p.pk for p in us_pages)
+    # when every one is accepted, the same order passes
+    for page in us_pages:
+        disclosure_accept(user=user, page=page)
+    assert blocking() == []
+    # and a new version asks again before the next order
+    margin = pages["Margin disclosure statement"]
+    margin.version = "2026-2"
+    margin.body = "<p>Margin, revised.</p>"
+    margin.save_revision().publish()
+    assert [r.code for r in blocking()] == ["disclosures_pending"]

@@ -1,0 +1,37 @@
+"""The pre-trade check of disclosures (`trading.checks`): a client whose region requires a
+disclosure in force that it has not accepted in its current version may read it, but may not
+trade until it does (MiFID II Art. 24(4) and 25(3) texts for EU/EEA and UK clients; FINRA Rules
+2264, 2360(b)(11) and 2270 for US clients; compliance.disclosures). Staff placing an order for a
+client's account are not held to the client's own acceptance."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from compliance.disclosures import disclosures_pending
+from trading.checks import pre_trade_check
+from trading.facts import facts
+from trading.intent import CheckResult, OrderIntent
+
+
+@pre_trade_check
+def disclosures_accepted_check(intent: OrderIntent) -> list[CheckResult]:
+    from onboarding.selectors import client_country
+
+    user = facts(intent).user
+    if user is None or user.is_staff:
+        return []
+    pending = disclosures_pending(
+        user=user, country=client_country(user=user), today=timezone.localdate()
+    )
+    if not pending:
+        return []
+    names = ", ".join(f"{p.title} (version {p.version or '-'})" for p in pending)
+    return [
+        CheckResult(
+            "disclosures_pending",
+            CheckResult.BLOCK,
+            f"Please read and accept first: {names}. Open Disclosures in the portal.",
+            {"pages": ", ".join(str(p.pk) for p in pending)},
+        )
+    ]
