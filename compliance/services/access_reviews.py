@@ -28,7 +28,7 @@ from ledger.models import Account
 from ledger.selectors import accounts_for
 from tenants.roles import ALL_ROLES, SECURITY_OFFICER
 
-from .audit import audit_record
+from .audit import AuditEntry, audit_record, audit_records_append
 from .grants import grant_remove
 
 CSV_HEADER = ["line", "user", "kind", "role", "account", "rights", "decision"]
@@ -200,6 +200,7 @@ def access_review_sign(
         )
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={x.user_id for x in lines})}
     accounts = {a.pk: a for a in accounts_for(tenant=tenant)}
+    role_revokes: list[AuditEntry] = []
     for line in lines:
         line.decision = decisions[line.pk]
         line.save(update_fields=["decision"])
@@ -217,13 +218,17 @@ def access_review_sign(
             )
         elif line.kind == "role":
             user.groups.remove(*Group.objects.filter(name=line.role))
-            audit_record(
-                actor=actor,
-                action="user.role_revoke",
-                target=f"user:{user.get_username()}",
-                details={"role": line.role, "review": review.period_label},
-                ip=ip,
+            role_revokes.append(
+                AuditEntry(
+                    actor=actor,
+                    action="user.role_revoke",
+                    target=f"user:{user.get_username()}",
+                    details={"role": line.role, "review": review.period_label},
+                    ip=ip,
+                )
             )
+    # One append for the review's role revocations, in line order.
+    audit_records_append(entries=role_revokes)
     when = timezone.now()
     signer = actor.get_username()
     csv_data = _csv(review, lines)

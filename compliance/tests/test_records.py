@@ -256,3 +256,37 @@ def test_records_export_refuses_an_unknown_tenant_and_a_bad_period(db, tmp_path)
             end="2026-01-31",
             out=str(tmp_path / "x.zip"),
         )
+
+
+def test_a_signed_review_that_revokes_roles_removes_them_and_records_each_in_the_chain(tenant_a):
+    from compliance.chain import chain_for_tenant, chain_verify
+    from compliance.models import AuditRecord
+
+    # given the advisor's and the officer's own roles to decide
+    officer, advisor, _, _, review = _review_with_a_grant(tenant_a)
+    with tenant_context(tenant_a):
+        lines = list(review.lines.all())
+        roles = [x for x in lines if x.kind == "role" and x.username == "adv-review"]
+        decisions = {x.pk: "revoke" if x in roles else "keep" for x in lines}
+        before = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first()
+        # when
+        access_review_sign(review=review, actor=officer, decisions=decisions, tenant=tenant_a)
+        # then the role is gone, and each revocation is a record of the chain, before the
+        # signature's own
+        assert not advisor.groups.filter(name="Advisor/Trader").exists()
+        added = list(
+            AuditRecord.objects.filter(seq__gt=before)
+            .order_by("seq")
+            .values_list("action", "target", "details", "actor_username")
+        )
+        assert added[:-1] == [
+            (
+                "user.role_revoke",
+                "user:adv-review",
+                {"role": line.role, "review": review.period_label},
+                "so-review",
+            )
+            for line in roles
+        ]
+        assert added[-1][0] == "access_review.sign"
+        assert chain_verify(chain_for_tenant(tenant_a)).intact
