@@ -19,7 +19,7 @@ CHECK_MODULES: list[str] = [
     "trading.daytrades",
     "trading.group_orders",
     # Disclosures accepted (compliance.disclosures) before a client trades.
-    "compliance.trading_checks",
+    "trading.disclosure_checks",
 ]
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from compliance.disclosures import disclosures_pending
-from trading.checks import pre_trade_check
-from trading.facts import facts
-from trading.intent import CheckResult, OrderIntent
+from onboarding.selectors import client_country
+
+from .checks import pre_trade_check
+from .facts import facts
+from .intent import CheckResult, OrderIntent
 
 
 @pre_trade_check
 def disclosures_accepted_check(intent: OrderIntent) -> list[CheckResult]:
-    from onboarding.selectors import client_country
-
     user = facts(intent).user
     if user is None or user.is_staff:
         return []
