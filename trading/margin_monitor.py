@@ -27,7 +27,6 @@ from decimal import ROUND_CEILING, ROUND_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from compliance.services.audit import audit_record
@@ -443,21 +442,23 @@ class _Pending:
 
 
 def _pending_flush(pending: _Pending) -> None:
+    """After commit: the Reg T accounts concerned, read here (most bookings and price loads
+    concern none, and then no task is sent), monitored by one task."""
     from .margin_tasks import margin_monitor_task
 
     if getattr(connection, "_margin_pending", None) is pending:
         connection._margin_pending = None
-    if not pending.instruments and not pending.everything:
-        # Most bookings are of cash accounts: one indexed read instead of a task.
-        if not Account.objects.filter(
-            pk__in=list(pending.accounts), margin_type=Account.MarginType.REG_T
-        ).exists():
-            return
     try:
-        margin_monitor_task.delay(
+        by_tenant = accounts_to_monitor(
             account_ids=sorted(pending.accounts),
             instrument_ids=sorted(pending.instruments),
             everything=pending.everything,
+        )
+        if not by_tenant:
+            return
+        margin_monitor_task.delay(
+            accounts={str(tenant_id): ids for tenant_id, ids in by_tenant.items()},
+            booked=sorted(pending.accounts),
         )
     except Exception:  # noqa: BLE001 (a broker outage must not fail the committed booking)
         logger.exception("margin monitor not enqueued")
@@ -528,20 +529,33 @@ def _prices_loaded_safely(ticks) -> None:
 def accounts_to_monitor(
     *, account_ids: list[int], instrument_ids: list[int], everything: bool
 ) -> dict[int, list[int]]:
-    """tenant id → its Reg T margin accounts (open or restricted) that were booked to or hold
-    one of the instruments (every one, for FX rates): one query."""
-    margin = Account.objects.filter(
-        margin_type=Account.MarginType.REG_T,
-        status__in=MONITORED,
-        tenant_id__isnull=False,
-        is_paper=False,
-    )
-    if not everything:
-        holds = Position.objects.filter(
-            account_id=OuterRef("pk"), instrument_id__in=instrument_ids
-        ).exclude(quantity=0)
-        margin = margin.filter(Q(pk__in=account_ids) | Exists(holds))
+    """tenant id → its Reg T margin accounts (open or restricted, paper accounts aside) that
+    were booked to or hold one of the instruments (every one, for FX rates): a query for each,
+    by the account key and the positions' instrument index."""
+    filters = {
+        "margin_type": Account.MarginType.REG_T,
+        "status__in": MONITORED,
+        "tenant_id__isnull": False,
+        "is_paper": False,
+    }
+    margin = Account.objects.filter(**filters)
+    rows: set[tuple[int, int]] = set()
+    if everything:
+        rows.update(margin.values_list("pk", "tenant_id"))
+    else:
+        if account_ids:
+            rows.update(margin.filter(pk__in=account_ids).values_list("pk", "tenant_id"))
+        if instrument_ids:
+            rows.update(
+                Position.objects.filter(
+                    instrument_id__in=instrument_ids,
+                    **{f"account__{name}": value for name, value in filters.items()},
+                )
+                .exclude(quantity=0)
+                .values_list("account_id", "account__tenant_id")
+                .distinct()
+            )
     out: dict[int, list[int]] = defaultdict(list)
-    for pk, tenant_id in margin.values_list("pk", "tenant_id"):
+    for pk, tenant_id in sorted(rows):
         out[tenant_id].append(pk)
-    return out
+    return dict(out)

@@ -7,28 +7,24 @@ from django_tenants.utils import schema_context, tenant_context
 
 
 @shared_task(acks_late=True)
-def margin_monitor_task(
-    *, account_ids: list[int], instrument_ids: list[int], everything: bool = False
-) -> int:
-    """Monitor the Reg T margin accounts that were booked to or hold one of the instruments
-    (every margin account for new FX rates), tenant by tenant. Returns the accounts seen."""
+def margin_monitor_task(*, accounts: dict[str, list[int]], booked: list[int]) -> int:
+    """Monitor the Reg T margin accounts found after a commit (tenant id → account ids;
+    `trading.margin_monitor.accounts_to_monitor`), tenant by tenant: those in `booked` were
+    booked to, the others' prices moved. Returns the accounts seen."""
     from tenants.models import Tenant
 
-    from .margin_monitor import accounts_to_monitor, margin_monitor_run
+    from .margin_monitor import margin_monitor_run
 
     with schema_context("public"):
-        by_tenant = accounts_to_monitor(
-            account_ids=account_ids, instrument_ids=instrument_ids, everything=everything
-        )
-        tenants = list(Tenant.objects.filter(pk__in=list(by_tenant)).order_by("pk"))
-    booked = set(account_ids)
+        tenants = list(Tenant.objects.filter(pk__in=[int(t) for t in accounts]).order_by("pk"))
+    booked_ids = set(booked)
     seen = 0
     for tenant in tenants:
-        ids = by_tenant[tenant.pk]
+        ids = accounts[str(tenant.pk)]
         with tenant_context(tenant):
             for cause, part in (
-                ("booking", [pk for pk in ids if pk in booked]),
-                ("prices", [pk for pk in ids if pk not in booked]),
+                ("booking", [pk for pk in ids if pk in booked_ids]),
+                ("prices", [pk for pk in ids if pk not in booked_ids]),
             ):
                 if part:
                     margin_monitor_run(tenant=tenant, account_ids=part, cause=cause)
