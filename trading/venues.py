@@ -18,7 +18,7 @@ from django.db import transaction
 
 from .intent import Side
 from .models import Order
-from .states import WORKING
+from .states import WORKING, TransitionRefused
 
 logger = logging.getLogger(__name__)
 BUYS = frozenset({Side.BUY, Side.BUY_TO_COVER})
@@ -115,7 +115,7 @@ class SimulatedVenue:
             slippage_bps=settings.paper_slippage_bps,
         )
         if triggered and not order.triggered:
-            Order.objects.filter(pk=order.pk).update(triggered=True)
+            Order.objects.filter(pk=order.pk, status__in=sorted(WORKING)).update(triggered=True)
             order.triggered = True
         if fill_price is None:
             return
@@ -145,11 +145,11 @@ class SimulatedVenue:
         ).order_by("created_at", "id")
         worked = 0
         for order in orders:
-            order.refresh_from_db()
-            if order.status not in WORKING:
-                continue  # cancelled by a sibling's fill in this same pass
             tick = latest[order.instrument_id]
-            self.work(order, price=tick.close, volume=tick.volume)
+            try:
+                self.work(order, price=tick.close, volume=tick.volume)
+            except TransitionRefused:
+                continue  # cancelled by a sibling's fill in this same pass (the fill re-reads it)
             worked += 1
         return worked
 

@@ -30,6 +30,10 @@ PAGES = {
     "messages": "/messages/",
     "info": "/info/",
     "consolidated": "/?account=all",
+    "trade": "/trade/",
+    "trade-search": "/trade/?q=P",
+    "orders": "/orders/",
+    "orders-filled": "/orders/?state=filled",
 }
 
 
