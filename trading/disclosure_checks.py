@@ -2,7 +2,8 @@
 disclosure in force that it has not accepted in its current version may read it, but may not
 trade until it does (MiFID II Art. 24(4) and 25(3) texts for EU/EEA and UK clients; FINRA Rules
 2264, 2360(b)(11) and 2270 for US clients; compliance.disclosures). Staff placing an order for a
-client's account are not held to the client's own acceptance."""
+client's account are not held to the client's own acceptance, nor are orders on paper
+accounts."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ from .intent import CheckResult, OrderIntent
 
 @pre_trade_check
 def disclosures_accepted_check(intent: OrderIntent) -> list[CheckResult]:
-    user = facts(intent).user
+    f = facts(intent)
+    user = f.user
     if user is None or user.is_staff:
         return []
+    if f.account is not None and f.account.is_paper:
+        return []  # paper trading moves no money and places nothing at a market
     pending = disclosures_pending(
         user=user, country=client_country(user=user), today=timezone.localdate()
     )

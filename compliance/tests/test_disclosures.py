@@ -236,3 +236,24 @@ def test_trading_is_refused_until_the_disclosures_are_accepted(in_tenant_a):
     margin.body = "<p>Margin, revised.</p>"
     margin.save_revision().publish()
     assert [r.code for r in blocking()] == ["disclosures_pending"]
+
+
+def test_paper_orders_are_not_held_to_the_disclosures(in_tenant_a):
+    from trading.checks import run_checks
+    from trading.services import paper_account_open
+    from trading.services.orders import intent_for
+    from trading.tests.factories import stock_make, ticket, trader_make
+
+    # given a US client who has not accepted the US documents, and its paper account
+    user, account = trader_make(in_tenant_a)
+    Application.objects.create(first_name="Pa", last_name="Per", country="US", user=user)
+    _pages()
+    paper = paper_account_open(user=user, tenant=in_tenant_a)
+    stock = stock_make("100")
+
+    def codes(on):
+        return [r.code for r in run_checks(intent_for(ticket=ticket(on, stock), user=user))]
+
+    # then real money waits for the acceptance, paper money does not
+    assert "disclosures_pending" in codes(account)
+    assert "disclosures_pending" not in codes(paper)
