@@ -332,6 +332,31 @@ def seed_access_review(tenant, marker):
     return review.pk
 
 
+def seed_order(tenant, marker):
+    """An open limit order of the tenant's own account, its reason carrying the marker."""
+    from ledger.models import Account, Instrument
+    from trading.models import Order
+
+    number = f"ISR{next(_numbers):05d}{tenant.schema_name[-1].upper()}"
+    account = Account.objects.create(
+        tenant=tenant, number=number, title=marker, account_type="individual"
+    )
+    instrument = Instrument.objects.create(
+        symbol=f"IO{next(_numbers):05d}", asset_class="STK", currency="USD"
+    )
+    return Order.objects.create(
+        pk=unique_pk(),
+        account=account,
+        instrument=instrument,
+        side="buy",
+        order_type="limit",
+        quantity="10",
+        limit_price="12.50",
+        status="accepted",
+        reason=marker,
+    ).pk
+
+
 # Seeded in this order (later kinds may use earlier ones' objects of the same tenant).
 KINDS = {
     "account": seed_account,
@@ -357,6 +382,7 @@ KINDS = {
     "deposit_notice": seed_deposit_notice,
     "funding_journal": seed_funding_journal,
     "access_review": seed_access_review,
+    "order": seed_order,
 }
 
 # Ids of Wagtail objects every tenant has from its migrations (workflow 1, task 1, ...), and
@@ -438,6 +464,8 @@ ROUTES = {
     "clientportal:message_thread": fill(thread_id="message_thread"),
     "clientportal:content_detail": fill(page_id="page"),
     "clientportal:disclosure_accept": fill(page_id="page"),
+    "clientportal:order_detail": fill(order_id="order"),
+    "clientportal:order_cancel": fill(order_id="order"),
     "clientportal_staff_thread": fill(thread_id="message_thread"),
     "clientportal_staff_withdrawal_decide": fill(request_id=ANY_ID),
     # --- branding ----------------------------------------------------------------------------
@@ -511,6 +539,7 @@ ROUTES = {
     "onboarding_admin:detail": fill(application_id="application"),
     "onboarding_admin:document_add": fill(application_id="application"),
     "onboarding_admin:act": fill(application_id="application", action=literal("review")),
+    "onboarding_admin:address_change": fill(application_id="application"),
     "onboarding_admin:document": fill(document_id=ANY_ID),
     "onboarding_admin:bulk_detail": fill(bulk_import_id=ANY_ID),
     "onboarding_admin:bulk_report": fill(bulk_import_id=ANY_ID),
@@ -526,6 +555,12 @@ POST_SKIP = {
     # across schemas); one that withdrawal requests still reference is a ProtectedError (500)
     # inside Wagtail, before anything is written.
     "wagtailusers_users:delete": "deletes a user of the tenant's own schema by id",
+}
+
+# POSTs that write the shared ledger (public schema) for the requesting login itself: the
+# writes there are allowed, provided no account of the other tenant appears or changes (checked).
+POST_OWN_LEDGER = {
+    "clientportal:paper_open": "opens the requesting client's own paper account in the ledger",
 }
 
 # Never requested by the harness because they end the probing user's session (no arguments).
