@@ -334,6 +334,8 @@ def seed_access_review(tenant, marker):
 
 def seed_order(tenant, marker):
     """An open limit order of the tenant's own account, its reason carrying the marker."""
+    from django.utils import timezone
+
     from ledger.models import Account, Instrument
     from trading.models import Order
 
@@ -354,6 +356,8 @@ def seed_order(tenant, marker):
         limit_price="12.50",
         status="accepted",
         reason=marker,
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
     ).pk
 
 
