@@ -31,7 +31,9 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "i
 
 
 def _publish(row: TaskOutbox) -> None:
-    from brokerportal.celery import app
+    # The project's app (brokerportal/__init__.py creates it at start-up), found without
+    # importing the project package: tenants imports no higher package.
+    from celery import current_app as app
 
     with schema_context(row.schema_name):  # tenant-schemas-celery stamps the schema on send
         app.send_task(

@@ -12,6 +12,7 @@ from allocations.services import AllocationRefused, allocation_book, allocation_
 from allocations.tests.factories import block_make, grant, group_make, master_with_subs, user_make
 from ledger.models import JournalEntry, Position
 from tenants.models import Tenant
+from tests.support.ledger import margin_records_purge
 
 
 def _purge(tenant, *, user, master, subs, group, block):
@@ -45,6 +46,8 @@ def _purge(tenant, *, user, master, subs, group, block):
                 [entry_ids],
             )
             cursor.execute("DELETE FROM ledger_journalentry WHERE id = ANY(%s)", [entry_ids])
+            cursor.execute("SELECT id FROM ledger_account WHERE parent_id = %s", [master.pk])
+            margin_records_purge(cursor, [master.pk, *(row[0] for row in cursor.fetchall())])
             cursor.execute("DELETE FROM ledger_account WHERE parent_id = %s", [master.pk])
             cursor.execute("DELETE FROM ledger_account WHERE id = %s", [master.pk])
             cursor.execute("DELETE FROM ledger_instrument WHERE id = %s", [block.instrument_id])
