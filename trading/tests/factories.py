@@ -58,6 +58,24 @@ def ticket(account, instrument, **kwargs) -> Ticket:
     return Ticket(account_id=account.pk, instrument_id=instrument.pk, **kwargs)
 
 
+def bracket_submit(user, tenant, account, instrument, *, limit: str, take: str, stop: str):
+    """A limit buy of 10 with its take-profit and stop-loss children, submitted."""
+    from ..services import order_submit
+
+    return order_submit(
+        user=user,
+        tenant=tenant,
+        ticket=ticket(
+            account,
+            instrument,
+            order_type="limit",
+            limit_price=Decimal(limit),
+            take_profit_price=Decimal(take),
+            stop_loss_price=Decimal(stop),
+        ),
+    )
+
+
 def settings_set(**values) -> TradingSettings:
     settings = TradingSettings.load()
     for name, value in values.items():

@@ -21,7 +21,7 @@ from ..services import (
     orders_expire,
 )
 from ..states import TransitionRefused
-from .factories import stock_make, ticket, trader_make
+from .factories import bracket_submit, stock_make, ticket, trader_make
 
 D = Decimal
 
@@ -165,18 +165,7 @@ def test_a_replace_that_is_blocked_leaves_the_old_order_working(in_tenant_a):
 def test_bracket_children_wait_for_the_parent_and_cancel_each_other(in_tenant_a):
     user, account = trader_make(in_tenant_a)
     stock = stock_make("100")
-    parent = order_submit(
-        user=user,
-        tenant=in_tenant_a,
-        ticket=ticket(
-            account,
-            stock,
-            order_type="limit",
-            limit_price=D("99"),
-            take_profit_price=D("105"),
-            stop_loss_price=D("95"),
-        ),
-    )
+    parent = bracket_submit(user, in_tenant_a, account, stock, limit="99", take="105", stop="95")
     take, stop = parent.children.order_by("id")
     assert (take.bracket_role, take.side, take.order_type, take.limit_price) == (
         "take_profit",
@@ -220,18 +209,7 @@ def test_a_bracket_with_prices_on_the_wrong_side_is_refused(in_tenant_a):
 def test_cancelling_a_bracket_parent_cancels_its_children(in_tenant_a):
     user, account = trader_make(in_tenant_a)
     stock = stock_make("100")
-    parent = order_submit(
-        user=user,
-        tenant=in_tenant_a,
-        ticket=ticket(
-            account,
-            stock,
-            order_type="limit",
-            limit_price=D("99"),
-            take_profit_price=D("105"),
-            stop_loss_price=D("95"),
-        ),
-    )
+    parent = bracket_submit(user, in_tenant_a, account, stock, limit="99", take="105", stop="95")
     order_cancel(order=parent)
     assert set(parent.children.values_list("status", flat=True)) == {"cancelled"}
 

@@ -13,7 +13,7 @@ from ..models import Order
 from ..services import order_fill, order_submit, order_transition
 from ..states import FINAL, TRANSITIONS, Status, TransitionRefused, fill_apply, transition_check
 from ..venues import SimulatedVenue
-from .factories import stock_make, ticket, trader_make
+from .factories import bracket_submit, stock_make, ticket, trader_make
 
 D = Decimal
 STATUSES = [s.value for s in Status]
@@ -108,18 +108,7 @@ def test_a_brackets_children_never_both_fill(in_tenant_a, prices, volume):
     user, account = trader_make(in_tenant_a, cash=D("100000"))
     type(account).objects.filter(pk=account.pk).update(is_paper=True)
     stock = stock_make("100")
-    parent = order_submit(
-        user=user,
-        tenant=in_tenant_a,
-        ticket=ticket(
-            account,
-            stock,
-            order_type="limit",
-            limit_price=D("100"),
-            take_profit_price=D("110"),
-            stop_loss_price=D("90"),
-        ),
-    )
+    parent = bracket_submit(user, in_tenant_a, account, stock, limit="100", take="110", stop="90")
     venue = SimulatedVenue()
     # when prices arrive one after the other
     today = timezone.localdate()
