@@ -18,7 +18,7 @@ urlpatterns = [
     path("brand/", include("branding.urls")),
     path("statements/", include("branding.statements.urls")),
     path("apply/", include("onboarding.urls")),
-    path("auth/passkeys/", include("clientportal.passkeys")),
+    path("auth/passkeys/", include("compliance.passkey_views")),
     path("", include("clientportal.urls")),
 ]
 

@@ -45,17 +45,3 @@ def access_withdrawal_request(*, user, tenant, request_id) -> WithdrawalRequest:
     if request is None:
         raise Http404("No such withdrawal request.")
     return request
-
-
-def access_passkey(*, user, passkey_id):
-    """One of the user's own passkeys."""
-    from django_otp_webauthn.models import WebAuthnCredential
-
-    try:
-        pk = int(passkey_id)
-    except (TypeError, ValueError):
-        raise Http404("No such passkey.") from None
-    passkey = WebAuthnCredential.objects.filter(pk=pk, user_id=user.pk).first()
-    if passkey is None:
-        raise Http404("No such passkey.")
-    return passkey

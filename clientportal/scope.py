@@ -4,14 +4,13 @@ them, consolidated) and the navigation. Every account comes through `ledger.acce
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 
+from django.contrib.auth.decorators import login_required
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from ledger.access import access_account, accounts_visible_list
 from ledger.models import Account
-
-from .selectors import unread_count_client
 
 SESSION_KEY = "portal_account"
 ALL = "all"
@@ -34,7 +33,8 @@ class NavItem:
     url: str
     label: str
     current: bool
-    badge: int = 0
+    # The tab that carries the unread messages badge (`{% unread_badge %}`).
+    unread_badge: bool = False
 
 
 @dataclass
@@ -102,6 +102,26 @@ def portal_scope(request) -> PortalScope:
     return scope
 
 
+def portal_page(view):
+    """The one pipeline of a client portal page: the login is required, then the page's scope
+    (`portal_scope`) is built once, as `request.portal`, before the view runs; templates read
+    it as `portal` (context processor `portal_context`)."""
+
+    @login_required
+    @wraps(view)
+    def page(request, *args, **kwargs):
+        request.portal = portal_scope(request)
+        return view(request, *args, **kwargs)
+
+    return page
+
+
+def portal_context(request) -> dict:
+    """`portal` for every template rendered under `portal_page`."""
+    scope = getattr(request, "portal", None)
+    return {"portal": scope} if scope is not None else {}
+
+
 @lru_cache(maxsize=64)
 def _nav_urls(urlconf, script_prefix: str) -> tuple[str, ...]:
     """The navigation's URLs, the same on every page of a URL conf and prefix."""
@@ -109,11 +129,11 @@ def _nav_urls(urlconf, script_prefix: str) -> tuple[str, ...]:
 
 
 def _nav(request) -> list[NavItem]:
-    unread = unread_count_client(user=request.user)
+    """The tabs; the Messages tab carries the unread badge (`{% unread_badge %}`)."""
     items = []
     urls = _nav_urls(get_urlconf(), get_script_prefix())
     for (name, label), url in zip(NAV, urls, strict=True):
         current = request.path == url if url == "/" else request.path.startswith(url)
-        badge = unread if name == "clientportal:messages" else 0
-        items.append(NavItem(url, label, current, badge))
+        unread = name == "clientportal:messages"
+        items.append(NavItem(url, label, current, unread_badge=unread))
     return items

@@ -1,7 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import auth, security, views
+from compliance import login_views as auth
+from compliance import security_views as security
+
+from . import views
 from .urls_portal import portal_urlpatterns
 from .views import installable
 
@@ -11,12 +14,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="clientportal:login"), name="logout"),
-    # login steps (clientportal/auth.py); everything under auth/ is reachable before the 2FA
+    # login steps (compliance/login_views.py); everything under auth/ is reachable before the 2FA
     path("auth/verify/", auth.otp_verify, name="otp_verify"),
     path("auth/enrol/", auth.otp_enrol, name="otp_enrol"),
     path("auth/recovery-codes/", auth.recovery_codes_renew, name="recovery_codes_renew"),
     path("auth/reauth/", auth.reauth, name="reauth"),
-    # second factors and passkeys of the logged-in user (passkey ceremonies: passkeys.py)
+    # second factors and passkeys of the logged-in user (ceremonies: compliance/passkey_views.py)
     path("security/", security.security, name="security"),
     path("security/passkeys/remove/", security.passkey_remove_view, name="passkey_remove"),
     # installable: the service worker and its offline page (clientportal/views/installable.py)

@@ -60,3 +60,17 @@ def access_access_review(*, user, review_id):
     if review is None:
         raise Http404("No such access review.")
     return review
+
+
+def access_passkey(*, user, passkey_id):
+    """One of the user's own passkeys."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    try:
+        pk = int(passkey_id)
+    except (TypeError, ValueError):
+        raise Http404("No such passkey.") from None
+    passkey = WebAuthnCredential.objects.filter(pk=pk, user_id=user.pk).first()
+    if passkey is None:
+        raise Http404("No such passkey.")
+    return passkey

@@ -461,7 +461,7 @@ ROUTES = {
     "wagtailcore_authenticate_with_password": fill(page_view_restriction_id=ANY_ID, page_id="page"),
     "wagtail_serve": fill(literal("")),
     "wagtail_serve_preview": fill(literal("")),
-    # --- client portal: login steps (clientportal/auth.py) -------------------------------------
+    # --- client portal: login steps (compliance/login_views.py) ----------------------------------
     "clientportal:invitation_accept": fill(token="invitation_token"),
     "clientportal:password_reset_confirm": fill(uidb64="reset_uid", token="reset_token"),
     # --- client portal pages ------------------------------------------------------------------

@@ -49,3 +49,15 @@ def share_of(value, allocation) -> str:
     """`value` as a percentage of the allocation's total: "73 %"."""
     total = sum((v for _, v in allocation), Decimal(0))
     return f"{Decimal(value) / total * 100:.0f} %" if total else "–"
+
+
+@register.simple_tag(takes_context=True)
+def unread_badge(context) -> str:
+    """The count of the client's unread messages as the Messages tab's badge; nothing at 0."""
+    from clientportal.selectors import unread_count_client
+
+    request = context.get("request")
+    unread = unread_count_client(user=request.user) if request is not None else 0
+    if not unread:
+        return ""
+    return format_html(' <span class="badge" aria-label="{} unread">{}</span>', unread, unread)

@@ -1,13 +1,12 @@
 from datetime import date, timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from branding.statements.confirmations import confirmation_dates_for
 from branding.statements.gains import gains_years_for
 from branding.statements.selectors import statements_for
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from ledger.selectors import activity_for
 
 from .common import csv_response
@@ -23,9 +22,9 @@ def _date(value: str, default: date) -> date:
         return default
 
 
-@login_required
+@portal_page
 def activity(request):
-    scope = portal_scope(request)
+    scope = request.portal
     today = timezone.localdate()
     start = _date(request.GET.get("start"), today - timedelta(days=DEFAULT_DAYS))
     end = _date(request.GET.get("end"), today)
@@ -72,7 +71,6 @@ def activity(request):
             ),
         )
     context = {
-        "portal": scope,
         "rows": rows,
         "start": start,
         "end": end,
@@ -83,13 +81,12 @@ def activity(request):
     return render(request, "clientportal/activity.html", context)
 
 
-@login_required
+@portal_page
 def statements(request):
     """Issued statements of the selected accounts (branding.statements), newest first."""
-    scope = portal_scope(request)
+    scope = request.portal
     documents = statements_for(tenant=request.tenant, account_ids=scope.selected_ids)[:200]
     context = {
-        "portal": scope,
         "documents": documents,
         "confirmations": confirmation_dates_for(
             tenant=request.tenant, account_ids=scope.selected_ids

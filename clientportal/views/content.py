@@ -1,15 +1,13 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from branding.access import access_content_page
 from branding.selectors import announcements_current, disclosures_live, faqs_live
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 
 
-@login_required
+@portal_page
 def content_index(request):
     context = {
-        "portal": portal_scope(request),
         "announcements": announcements_current(limit=20),
         "disclosures": disclosures_live(region=request.tenant.country),
         "faqs": faqs_live(),
@@ -17,8 +15,8 @@ def content_index(request):
     return render(request, "clientportal/content_index.html", context)
 
 
-@login_required
+@portal_page
 def content_detail(request, page_id: int):
     page = access_content_page(page_id=page_id)
-    context = {"portal": portal_scope(request), "page": page}
+    context = {"page": page}
     return render(request, "branding/content_page.html", context)

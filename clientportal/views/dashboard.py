@@ -1,10 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from branding.selectors import announcements_current
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from clientportal.selectors import FIGURES_CACHE_SECONDS, dashboard_figures, dashboard_figures_key
 from compliance.disclosures import disclosures_pending
 from onboarding.selectors import client_country
@@ -15,9 +14,9 @@ RECENT_ACTIVITY = 8
 PENDING_ORDERS = 5
 
 
-@login_required
+@portal_page
 def home(request):
-    scope = portal_scope(request)
+    scope = request.portal
     pending = disclosures_pending(
         user=request.user,
         country=client_country(user=request.user),
@@ -28,7 +27,6 @@ def home(request):
         request.session["disclosures_shown"] = True
         return redirect("clientportal:disclosures")
     context = {
-        "portal": scope,
         "announcements": announcements_current(limit=3),
         "disclosures_pending": pending,
     }

@@ -9,20 +9,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from compliance.disclosures import disclosures_for, disclosures_pending
 from compliance.services import client_ip
 from compliance.services.disclosures import disclosure_accept
 from onboarding.selectors import client_country
 
 
-@login_required
+@portal_page
 def disclosures(request):
     country = client_country(user=request.user)
     today = timezone.now().date()
     pending = disclosures_pending(user=request.user, country=country, today=today)
     context = {
-        "portal": portal_scope(request),
         "pending": pending,
         "accepted": [p for p in disclosures_for(country=country, today=today) if p not in pending],
     }

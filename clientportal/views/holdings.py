@@ -1,9 +1,8 @@
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from clientportal.selectors import portal_valuation
 from ledger.selectors import cash_for
 
@@ -43,9 +42,9 @@ def _groups(tenant, rows, *, by: str) -> list[tuple[str, list, Decimal]]:
     return sorted(((k, v, totals[k]) for k, v in out.items()), key=lambda g: (-abs(g[2]), g[0]))
 
 
-@login_required
+@portal_page
 def positions(request):
-    scope = portal_scope(request)
+    scope = request.portal
     rows = []
     if scope.selected:
         rows = portal_valuation(tenant=request.tenant, accounts=scope.selected).positions
@@ -89,7 +88,6 @@ def positions(request):
     group = request.GET.get("group", "")
     groups = _groups(request.tenant, rows, by=group) if group in GROUPINGS else []
     context = {
-        "portal": scope,
         "rows": rows,
         "group": group if groups else "",
         "groups": groups,
@@ -110,16 +108,15 @@ def positions(request):
     return render(request, "clientportal/positions.html", context)
 
 
-@login_required
+@portal_page
 def cash(request):
     """Balances by currency, trade-date and settled, with totals in the base currency of the
     (first) selected account at today's FX."""
-    scope = portal_scope(request)
+    scope = request.portal
     base = scope.selected[0].base_currency if scope.selected else "USD"
     cash = cash_for(tenant=request.tenant, account_ids=scope.selected_ids, base_currency=base)
     numbers = {a.pk: a.number for a in scope.selected}
     context = {
-        "portal": scope,
         "rows": [(numbers.get(r.account_id, ""), r) for r in cash.rows],
         "base_currency": base,
         "total": cash.total,

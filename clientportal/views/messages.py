@@ -1,15 +1,14 @@
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from clientportal import services
 from clientportal.access import access_thread
 from clientportal.forms import NewThreadForm, ReplyForm
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from clientportal.selectors import thread_messages, threads_for_client
 
 
-@login_required
+@portal_page
 def messages_index(request):
     form = NewThreadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -21,14 +20,13 @@ def messages_index(request):
         flash.success(request, "Your message was sent.")
         return redirect("clientportal:message_thread", thread_id=thread.pk)
     context = {
-        "portal": portal_scope(request),
         "threads": threads_for_client(user=request.user),
         "form": form,
     }
     return render(request, "clientportal/messages.html", context)
 
 
-@login_required
+@portal_page
 def message_thread(request, thread_id: int):
     thread = access_thread(user=request.user, thread_id=thread_id)
     form = ReplyForm(request.POST or None)
@@ -39,5 +37,5 @@ def message_thread(request, thread_id: int):
         return redirect("clientportal:message_thread", thread_id=thread.pk)
     items = list(thread_messages(thread=thread))
     services.thread_read_mark(thread=thread, by_staff=False)
-    context = {"portal": portal_scope(request), "thread": thread, "items": items, "form": form}
+    context = {"thread": thread, "items": items, "form": form}
     return render(request, "clientportal/message_thread.html", context)

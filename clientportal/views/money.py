@@ -4,13 +4,12 @@ is booked), internal transfer between the user's own accounts."""
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from clientportal import services
 from clientportal.forms import DepositNoticeForm, InternalTransferForm, WithdrawalForm
 from clientportal.models import WithdrawalRequest
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from clientportal.selectors import deposit_notices_of_client
 from compliance.services.disclosures import DisclosuresPending
 from compliance.sessions import reauth_required
@@ -30,9 +29,9 @@ def _form_token(request) -> str | None:
     return token if len(token) == 32 and all(c in "0123456789abcdef" for c in token) else None
 
 
-@login_required
+@portal_page
 def transfers(request):
-    scope = portal_scope(request)
+    scope = request.portal
     deposit_form = DepositNoticeForm(prefix="deposit", accounts=scope.accounts)
     transfer_form = InternalTransferForm(prefix="transfer", accounts=scope.accounts)
     if request.method == "POST" and request.POST.get("action") == "deposit":
@@ -82,7 +81,6 @@ def transfers(request):
         "account"
     )[:20]
     context = {
-        "portal": scope,
         "deposit_form": deposit_form,
         "transfer_form": transfer_form,
         "transfer_token": uuid.uuid4().hex,
@@ -92,10 +90,10 @@ def transfers(request):
     return render(request, "clientportal/transfers.html", context)
 
 
-@login_required
+@portal_page
 @reauth_required
 def withdrawal_request(request):
-    scope = portal_scope(request)
+    scope = request.portal
     form = WithdrawalForm(request.POST or None, accounts=scope.accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -118,7 +116,6 @@ def withdrawal_request(request):
             return redirect("clientportal:transfers")
     status = 400 if request.method == "POST" else 200
     context = {
-        "portal": scope,
         "form": form,
         "form_token": _form_token(request) or uuid.uuid4().hex,
     }

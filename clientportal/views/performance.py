@@ -7,12 +7,11 @@ for the period; a year or more is also annualized (GIPS 2.A.12). Figures come fr
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from clientportal.charts import Series, line_chart_svg
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from ledger.selectors import PERIODS, instruments_by_symbol, performance_for, period_range
 
 PERIOD_LABELS = {
@@ -46,9 +45,9 @@ def _custom_range(request, today: date) -> tuple[date, date] | None:
     return first, last
 
 
-@login_required
+@portal_page
 def performance(request):
-    scope = portal_scope(request)
+    scope = request.portal
     today = timezone.localdate()
     selected = request.GET.get("range", "1M")
     custom = _custom_range(request, today) if selected == "custom" else None
@@ -59,7 +58,6 @@ def performance(request):
     benchmark = request.GET.get("benchmark", "")
     benchmark = benchmark if benchmark in chosen else (benchmarks[0][0] if benchmarks else "")
     context = {
-        "portal": scope,
         "periods": PERIOD_LABELS,
         "range": selected,
         "rows": [],

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clientportal.forms import OrderTicketForm
-from clientportal.scope import portal_scope
+from clientportal.scope import portal_page
 from clientportal.services import disclosures_accepted_check
 from compliance.services.disclosures import DisclosuresPending
 from ledger.access import access_account, accounts_visible_list
@@ -66,9 +66,9 @@ def _errors_into(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@login_required
+@portal_page
 def trade(request):
-    scope = portal_scope(request)
+    scope = request.portal
     accounts = _tradeable(request)
     query = request.GET.get("q", "").strip()
     instrument = None
@@ -121,7 +121,6 @@ def trade(request):
     elif request.method == "POST":
         status = 400
     context = {
-        "portal": scope,
         "form": form,
         "query": query,
         "found": instruments_find(query=query) if query and not instrument else [],
@@ -133,14 +132,13 @@ def trade(request):
     return render(request, "clientportal/trade.html", context, status=status)
 
 
-@login_required
+@portal_page
 def orders(request):
-    scope = portal_scope(request)
+    scope = request.portal
     state = request.GET.get("state", "open")
     if state not in dict(ORDER_TABS):
         state = "open"
     context = {
-        "portal": scope,
         "state": state,
         "tabs": ORDER_TABS,
         "orders": orders_for(accounts=scope.selected, state=state) if scope.selected else [],
@@ -148,11 +146,10 @@ def orders(request):
     return render(request, "clientportal/orders.html", context)
 
 
-@login_required
+@portal_page
 def order_detail(request, order_id: int):
     order = access_order(user=request.user, tenant=request.tenant, order_id=order_id)
     context = {
-        "portal": portal_scope(request),
         "order": order,
         "fills": order.fills.order_by("executed_at", "id"),
         "events": order.events.order_by("id"),

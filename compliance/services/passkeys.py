@@ -1,5 +1,5 @@
 """Passkeys (WebAuthn credentials of django-otp-webauthn): registration and removal, audited.
-The ceremonies' HTTP side is clientportal/passkeys.py."""
+The ceremonies' HTTP side is compliance/passkey_views.py."""
 
 from django.db import transaction
 from django.utils import timezone

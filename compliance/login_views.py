@@ -122,7 +122,7 @@ class PortalLoginView(auth_views.LoginView):
 @login_required
 def otp_verify(request):
     """Step two: a code from the authenticator app, a one-time recovery code, or a passkey
-    (clientportal/passkeys.py). A code is accepted once (the device row is locked while it is
+    (compliance/passkey_views.py). A code is accepted once (the device row is locked while it is
     checked); failures are throttled and audited."""
     next_url = _next_url(request)
     if request.user.is_verified():

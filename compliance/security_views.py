@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from clientportal.access import access_passkey
+from compliance.access import access_passkey
 from compliance.selectors import security_settings_get
 from compliance.services import client_ip, passkey_remove, recovery_codes_left
 from compliance.sessions import reauth_recent, reauth_redirect, reauth_required
