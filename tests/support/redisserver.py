@@ -6,12 +6,18 @@ import subprocess
 import time
 
 
-def redis_start(port: int, *, timeout_s: float = 10) -> subprocess.Popen:
-    """Start redis-server on `port` (no persistence) and wait until it answers PING."""
+def redis_start(
+    port: int, *, timeout_s: float = 10, unixsocket: str | None = None
+) -> subprocess.Popen:
+    """Start redis-server on `port` (no persistence) and wait until it answers PING; with
+    `unixsocket`, it also listens on that socket (owner only)."""
     import redis
 
+    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"]
+    if unixsocket:
+        command += ["--unixsocket", unixsocket, "--unixsocketperm", "700"]
     process = subprocess.Popen(  # noqa: S603 (fixed argv)
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S607
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -77,9 +77,16 @@ def worker_start(
     result_backend: str = "",
     settings_module: str = "brokerportal.settings.dev",
     extra_env: dict[str, str] | None = None,
+    record: str | None = None,
+    node: str | None = None,
+    wrap: Sequence[str] = (),
 ) -> subprocess.Popen:
     """A worker process on `broker`. The development settings (not eager) by default, against
-    this process's database, media root and quiet e-mail (`extra_env` on top)."""
+    this process's database, media root and quiet e-mail (`extra_env` on top).
+
+    With `record`, the worker is `tests.support.hostworker`, which appends where each task ran
+    to that file; `node` is its Celery node name; `wrap` goes before the command (`ip netns
+    exec NS`, `unshare --uts`: programs that exec it, so the process is still the worker)."""
     from django.conf import settings
 
     env = worker_environment(
@@ -94,7 +101,13 @@ def worker_start(
             **(extra_env or {}),
         },
     )
-    command = [sys.executable, "-m", "celery", "-A", "brokerportal", "worker"]
+    if record:
+        env["HOSTWORKER_RECORD"] = record
+        command = [*wrap, sys.executable, "-m", "tests.support.hostworker", "worker"]
+    else:
+        command = [*wrap, sys.executable, "-m", "celery", "-A", "brokerportal", "worker"]
+    if node:
+        command.append(f"--hostname={node}")
     command += [f"--concurrency={concurrency}", "--prefetch-multiplier=1", "--loglevel=WARNING"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     if pool:
