@@ -27,20 +27,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from brokerportal.ratelimit import posted_address, rate_limited
-from compliance.api_keys.services import api_keys_revoke_for_user
 from compliance.middleware import second_factor_required
 from compliance.selectors import security_settings_get
 from compliance.services import (
-    audit_record,
     client_ip,
     invitation_accept,
-    login_origin,
     recovery_codes_regenerate,
     second_factor_verify,
     totp_device_confirm,
     totp_device_start,
 )
 from compliance.services.invitations import invitation_usable
+from compliance.services.logins import login_recorded, password_reset_completed
 from compliance.sessions import reauth_mark, reauth_recent, reauth_redirect, session_stamp_login
 
 ENROL_DEVICE_KEY = "_enrol_device_id"
@@ -96,13 +94,7 @@ class PortalLoginView(auth_views.LoginView):
         user = form.get_user()
         auth_login(self.request, user)
         session_stamp_login(self.request)
-        audit_record(
-            actor=user,
-            action="login",
-            target=f"user:{user.get_username()}",
-            details=login_origin(self.request),
-            ip=client_ip(self.request),
-        )
+        login_recorded(request=self.request, user=user)
         next_url = self.get_success_url()
         if user_has_device(user):
             return redirect(_with_next("clientportal:otp_verify", next_url))
@@ -317,16 +309,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.user
-        audit_record(
-            actor=user,
-            action="password.reset",
-            target=f"user:{user.get_username()}",
-            ip=client_ip(self.request),
-        )
-        api_keys_revoke_for_user(
-            actor=user, user=user, reason="password reset", ip=client_ip(self.request)
-        )
+        password_reset_completed(request=self.request, user=form.user)
         return response
 
 

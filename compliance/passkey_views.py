@@ -25,7 +25,12 @@ from django_otp_webauthn.views import (
 )
 
 from compliance.selectors import security_settings_get
-from compliance.services import audit_record, client_ip, passkey_register
+from compliance.services import client_ip, passkey_register
+from compliance.services.logins import (
+    login_recorded,
+    passkey_refused_recorded,
+    second_factor_recorded,
+)
 from compliance.sessions import reauth_recent, session_stamp_login
 
 logger = logging.getLogger("django_otp_webauthn")
@@ -36,10 +41,6 @@ class ReauthRequired(exceptions.OTPWebAuthnApiError):
     status_code = 403
     default_detail = "Enter your password again on the security page, then add the passkey."
     default_code = "reauth_required"
-
-
-def _target(user) -> str:
-    return f"user:{user.get_username()}"
 
 
 def _home(user) -> str:
@@ -103,13 +104,7 @@ class PasskeyAuthenticationComplete(PasskeyCeremonyRules, CompleteCredentialAuth
                 )
             self.check_device_usable(passkey)
         except exceptions.OTPWebAuthnApiError as refused:
-            audit_record(
-                actor=user,
-                action="2fa.failed" if user is not None else "login.failed",
-                target=_target(user) if user is not None else "",
-                details={"method": "passkey", "reason": refused.code},
-                ip=client_ip(request),
-            )
+            passkey_refused_recorded(request=request, user=user, reason=refused.code)
             raise
         self.complete_auth(passkey)
         return JsonResponse(self.get_success_data(passkey))
@@ -120,19 +115,12 @@ class PasskeyAuthenticationComplete(PasskeyCeremonyRules, CompleteCredentialAuth
         if request.user.is_authenticated:
             otp_login(request, passkey)
             request.session.cycle_key()
-            action = "2fa.verify"
+            second_factor_recorded(request=request, user=passkey.user, details=details)
         else:
             auth_login(request, passkey.user, backend=MODEL_BACKEND)  # rotates the key
             session_stamp_login(request)
             otp_login(request, passkey)
-            action = "login"
-        audit_record(
-            actor=passkey.user,
-            action=action,
-            target=_target(passkey.user),
-            details=details,
-            ip=client_ip(request),
-        )
+            login_recorded(request=request, user=passkey.user, details=details)
 
     def get_success_url(self):
         return self.get_redirect_url() or _home(self.request.user)
