@@ -1,5 +1,6 @@
-"""Child process of bench_flex: import one Flex file, print booked count and peak RSS (MB) as
-JSON. Run as `python -m bench.flex_import_child <file>` with DATABASE_URL set."""
+"""Child process of bench_flex: import one Flex file, print the booked count, the peak RSS
+before the import (Django and the import's modules loaded) and after it (MB) as JSON. Run as
+`python -m bench.flex_import_child <file>` with DATABASE_URL set."""
 
 import json
 import resource
@@ -10,11 +11,24 @@ import django
 
 def main(path: str) -> None:
     django.setup()
-    from ledger.imports.flex import flex_import
+    from django.core.cache import caches
 
+    from ledger.imports.flex import flex_import
+    from trading.margin_tasks import margin_monitor_task  # noqa: F401 (loaded, as in a worker)
+
+    caches["ledger"].get("bench:warm")
+    before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = flex_import(source=path)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"booked": result.booked, "peak_rss_mb": peak_kb / 1024}))
+    print(
+        json.dumps(
+            {
+                "booked": result.booked,
+                "before_rss_mb": before_kb / 1024,
+                "peak_rss_mb": peak_kb / 1024,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

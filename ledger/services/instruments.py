@@ -194,6 +194,50 @@ def instrument_upsert(
     return instrument, True
 
 
+def instrument_new(data: InstrumentData) -> Instrument:
+    """A new instrument of `data`, validated as `instrument_upsert` validates it but not saved:
+    for an import that met many new contracts and saves them together (`instruments_create`).
+    The caller knows the master holds none `instrument_upsert` would find for `data`."""
+    if not data.asset_class:
+        raise LedgerError(f"{data.symbol}: a new instrument needs its asset class.")
+    instrument = Instrument(symbol=data.symbol, currency=data.currency, conid=data.conid)
+    for name in _COPIED:
+        value = getattr(data, name)
+        if value in ("", None):
+            continue
+        setattr(instrument, name, Decimal(value) if name == "multiplier" else value)
+    instrument.updated_at = timezone.now()
+    instrument.full_clean(validate_unique=False, validate_constraints=False)
+    return instrument
+
+
+def instruments_create(instruments: list[Instrument], *, source: str, actor: str = "") -> None:
+    """Save new instruments of `instrument_new` (their ids set in place) with the audited
+    change that creates each, in two statements whatever their number. The caller bumps the
+    market version (`market_touch`)."""
+    if not instruments:
+        return
+    Instrument.objects.bulk_create(instruments)
+    InstrumentChange.objects.bulk_create(
+        [
+            InstrumentChange(
+                instrument=instrument,
+                version=instrument.version,
+                changed_at=instrument.updated_at,
+                source=source,
+                actor=actor,
+                changes={
+                    f.name: ["", _text(getattr(instrument, f.attname))]
+                    for f in Instrument._meta.concrete_fields
+                    if f.name not in ("id", "version", "updated_at")
+                    and getattr(instrument, f.attname) not in ("", None)
+                },
+            )
+            for instrument in instruments
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class InstrumentsResult:
     created: int

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ledger import platform
@@ -82,14 +83,17 @@ from ledger.models import (
     Posting,
     Price,
 )
-from ledger.services.instruments import instrument_upsert
+from ledger.services.instruments import instrument_new, instrument_upsert, instruments_create
 from ledger.services.market import RateRow, usd_rates_from
 from ledger.services.trades import instrument_settlement_rule
 
 Kind = JournalEntry.Kind
 Role = Posting.Role
 ZERO = Decimal(0)
-CHUNK = 100_000
+# Trades booked together (`chunk_book`), across statements: a fixed number of statements per
+# chunk, and memory bounded by the chunk however long the file.
+CHUNK = 25_000
+STORES_CHUNK = 1000  # statements' broker figures stored together
 WARNINGS_KEPT = 1000
 
 
@@ -132,6 +136,12 @@ class _Statement:
     has_eae: bool = False
     lots: dict = field(default_factory=lambda: defaultdict(list))  # conid → LOT rows
 
+    def release(self) -> None:
+        """Drop the rows of a statement booked (its number and attributes stay)."""
+        self.events = []
+        self.positions, self.cash, self.rates, self.corporate = {}, {}, [], {}
+        self.occurrences, self.realized, self.lots = defaultdict(int), {}, defaultdict(list)
+
 
 class _Import:
     def __init__(self):
@@ -142,6 +152,16 @@ class _Import:
         self.accounts: dict[str, Account | None] = {}
         self.sequence = 0
         self.rules: dict = {}
+        self.mapped: dict[str, int] | None = None  # Flex accountId → account id (mapping table)
+        self.chunk: list[ExecutionBooking] = []  # trades to book, of statements read so far
+        self.pending_accounts: set[int] = set()  # the accounts of those trades
+        self.stores: list[tuple] = []  # statements' broker figures to store
+        self.account_seen: set[int] = set()
+        self.market_changed = False
+        self.digest = ""
+        self.known_conids: set[int] | None = None  # the master's conids, read once
+        self.known_keys: set[tuple] = set()  # (symbol, exchange, currency) without a conid
+        self.unsaved: list[Instrument] = []  # new instruments met, saved before booking
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -154,37 +174,73 @@ class _Import:
             self.result.warnings.append((statement, section, number, reason))
 
     def account_of(self, flex_id: str) -> Account | None:
-        if flex_id not in self.accounts:
-            mapped = (
-                BrokerAccountMapping.objects.filter(broker_account_id=flex_id)
-                .select_related("account")
-                .first()
+        """The ledger account of a Flex accountId, resolved once per file: the operator's
+        mapping table (read whole, once), else the account whose external reference or
+        number is that id."""
+        if flex_id in self.accounts:
+            return self.accounts[flex_id]
+        if self.mapped is None:
+            self.mapped = dict(
+                BrokerAccountMapping.objects.values_list("broker_account_id", "account_id")
             )
-            account = mapped.account if mapped else None
-            if account is None and flex_id:
-                account = (
-                    Account.objects.exclude(account_type=Account.Type.PLATFORM)
-                    .filter(external_ref=flex_id)
-                    .first()
-                    or Account.objects.exclude(account_type=Account.Type.PLATFORM)
-                    .filter(number=flex_id)
-                    .first()
-                )
-            self.accounts[flex_id] = account
-        return self.accounts[flex_id]
+        account = None
+        if flex_id in self.mapped:
+            account = Account.objects.filter(pk=self.mapped[flex_id]).first()
+        elif flex_id:
+            candidates = (
+                Account.objects.exclude(account_type=Account.Type.PLATFORM)
+                .filter(Q(external_ref=flex_id) | Q(number=flex_id))
+                .order_by("number")
+            )
+            found = list(candidates[:3])
+            account = next((a for a in found if a.external_ref == flex_id), None) or next(
+                (a for a in found if a.number == flex_id), None
+            )
+        self.accounts[flex_id] = account
+        return account
 
     def instrument(self, attrs: dict) -> Instrument:
+        """The instrument of a row's contract, resolved once per file. A contract the master
+        cannot hold yet (its conid and its (symbol, exchange, currency) unknown, no underlying
+        to link) is made in memory and saved with the others before anything books
+        (`_instruments_save`); any other goes through `instrument_upsert`."""
         conid = int(attrs["conid"]) if (attrs.get("conid") or "").isdigit() else None
         if conid is not None and conid in self.instruments:
             return self.instruments[conid]
         data = instrument_data(attrs)
+        if self.known_conids is None:
+            self.known_conids = set(
+                Instrument.objects.filter(conid__isnull=False).values_list("conid", flat=True)
+            )
+            self.known_keys = set(
+                Instrument.objects.filter(conid__isnull=True).values_list(
+                    "symbol", "exchange", "currency"
+                )
+            )
         try:
-            instrument, written = instrument_upsert(data=data, source="flex", touch=False)
-        except ValidationError as exc:
-            raise ValueError("; ".join(exc.messages)) from None
+            if (
+                data.conid not in self.known_conids
+                and (data.symbol, data.exchange, data.currency) not in self.known_keys
+                and data.underlying_conid is None
+                and not data.underlying_symbol
+            ):
+                instrument, written = instrument_new(data), True
+                self.unsaved.append(instrument)
+            else:
+                self._instruments_save()
+                instrument, written = instrument_upsert(data=data, source="flex", touch=False)
+        except (ValidationError, LedgerError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            raise ValueError("; ".join(messages)) from None
+        self.known_conids.add(data.conid)
         self.result.instruments_written += written
         self.instruments[data.conid] = instrument
         return instrument
+
+    def _instruments_save(self) -> None:
+        if self.unsaved:
+            instruments_create(self.unsaved, source="flex")
+            self.unsaved = []
 
     def take(self, row: FlexRow) -> None:
         if row.statement >= len(self.statements):
@@ -307,6 +363,9 @@ class _Import:
     # -- booking ---------------------------------------------------------------------------
 
     def book(self, st: _Statement, digest: str) -> None:
+        """Book one statement's events; its trades join the chunk of the file's pending trades
+        (booked together, `_flush`), every other event is booked in its place after the
+        pending trades (a cancellation finds the trade it cancels)."""
         flex_id = st.attrs.get("accountId", "")
         account = self.account_of(flex_id)
         if account is None:
@@ -314,12 +373,14 @@ class _Import:
                 st.number, "FlexStatement", 0, f"no ledger account for Flex account {flex_id!r}"
             )
             return
+        self._instruments_save()
         st.account = account
         from_date = flex_date(st.attrs, "fromDate")
         to_date = flex_date(st.attrs, "toDate")
         if st.has_eae:
             # The Trades rows of exercises, assignments and expiries repeat what OptionEAE books.
             st.events = [e for e in st.events if not (e.kind == "trade" and e.eae_note)]
+        touched = {account.pk}
         for event in st.events:
             if event.account and event.account != flex_id:
                 other = self.account_of(event.account)
@@ -330,13 +391,20 @@ class _Import:
                         event.number,
                         f"no ledger account for Flex account {event.account!r}",
                     )
-        first = not JournalEntry.objects.filter(
-            trade_date__lt=from_date, postings__account=account
-        ).exists()
-        if first:
+                else:
+                    touched.add(other.pk)
+        if touched & self.pending_accounts:
+            # An earlier statement of the same account: its trades are booked first.
+            self._flush()
+        if (st.positions or st.lots or st.cash) and not (
+            JournalEntry.objects.filter(
+                trade_date__lt=from_date, postings__account=account
+            ).exists()
+        ):
+            # A first statement (nothing booked before its fromDate) opens the account.
             self._opening(st, account, from_date)
-        st.events.sort(key=lambda e: (e.on, e.rank, e.sequence))
-        chunk: list[ExecutionBooking] = []
+        st.events.sort(key=_event_order)
+        chunk = self.chunk
         for event in st.events:
             event_account = (
                 account
@@ -350,30 +418,39 @@ class _Import:
                     booking = self._trade_booking(st, event, event_account)
                     if not self.errors:
                         chunk.append(booking)
+                        self.pending_accounts.add(booking.account_id)
                         if len(chunk) >= CHUNK:
-                            self._flush(chunk)
+                            self._flush()
                     continue
                 if self.errors:
                     continue
-                self._flush(chunk)
+                self._flush()
                 with transaction.atomic():
                     self._book_other(st, event, event_account)
             except (ValueError, ValidationError, InvalidOperation, KeyError) as exc:
                 message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 self.error(st.number, event.section, event.number, message)
         if not self.errors:
-            self._flush(chunk)
             self._market(st, to_date)
-            self._statement_store(st, account, from_date, to_date, digest)
-        if account.pk not in self.result.account_ids:
+            self.stores.append(self._statement_lines(st, account, from_date, to_date))
+            if len(self.stores) >= STORES_CHUNK:
+                self._flush()
+        if account.pk not in self.account_seen:
+            self.account_seen.add(account.pk)
             self.result.account_ids.append(account.pk)
 
-    def _flush(self, chunk: list[ExecutionBooking]) -> None:
-        if chunk:
-            booked = chunk_book(chunk)
+    def _flush(self) -> None:
+        """Book the pending trades (one set-based chunk, `chunk_book`) and store the pending
+        statements' broker figures."""
+        if self.chunk:
+            booked = chunk_book(self.chunk)
             self.result.booked += booked.booked
             self.result.skipped += booked.skipped
-            chunk.clear()
+            self.chunk.clear()  # in place: `book` holds the list
+            self.pending_accounts.clear()
+        if self.stores:
+            _statements_store(self.stores, self.digest)
+            self.stores = []
 
     def _count(self, entry: JournalEntry, before: int) -> None:
         if entry.pk > before:
@@ -403,41 +480,47 @@ class _Import:
             raise ValueError("price must not be negative")
         if quantity != quantity.quantize(QTY) or price != price.quantize(PX):
             raise ValueError("quantity has more than 8 or price more than 10 decimals")
-        currency = (a.get("currency") or instrument.currency).strip()
+        currency = a.get("currency") or instrument.currency
         if currency != instrument.currency:
-            raise ValueError(
-                f"currency {currency} differs from the instrument's {instrument.currency}"
-            )
+            currency = currency.strip()
+            if currency != instrument.currency:
+                raise ValueError(
+                    f"currency {currency} differs from the instrument's {instrument.currency}"
+                )
         commission = -flex_decimal(a, "ibCommission", default=ZERO)
-        commission_ccy = (a.get("ibCommissionCurrency") or currency).strip()
+        commission_ccy = a.get("ibCommissionCurrency") or currency
+        if commission_ccy != currency:
+            commission_ccy = commission_ccy.strip()
         taxes = -flex_decimal(a, "taxes", default=ZERO)
         cost = commission + taxes
         if commission and commission_ccy != currency:
             cost = self._converted(commission, commission_ccy, currency, a, st) + taxes
+        on = event.on
         settle = flex_date(a, "settleDateTarget", optional=True) or self._settle(
-            instrument, event.on, st, event
+            instrument, on, st, event
         )
-        if settle < event.on:
+        if settle < on:
             raise ValueError("settle date is before the trade date")
-        trade_id = (a.get("tradeID") or "").strip()
-        side = "BUY" if quantity > 0 else "SELL"
+        trade_id = a.get("tradeID")
+        memo = f"{'BUY' if quantity > 0 else 'SELL'} {abs(quantity)} {instrument.symbol} @ {price}"
+        if trade_id and trade_id.strip():
+            memo += f" · trade {trade_id.strip()}"
         return ExecutionBooking(
-            execution_id=event.key,
-            account_id=account.pk,
-            instrument_id=instrument.pk,
-            currency=currency,
-            multiplier=instrument.multiplier,
-            quantity=quantity,
-            price=price,
-            trade_date=event.on,
-            settle_date=settle,
-            commission=commission,
-            fees=ZERO,
-            cost=cost.quantize(QTY),
-            commission_currency=commission_ccy if commission_ccy != currency else "",
-            taxes=taxes,
-            memo=f"{side} {abs(quantity)} {instrument.symbol} @ {price}"
-            + (f" · trade {trade_id}" if trade_id else ""),
+            event.key,
+            account.id,
+            instrument.id,
+            currency,
+            instrument.multiplier,
+            quantity,
+            price,
+            on,
+            settle,
+            commission,
+            ZERO,
+            cost.quantize(QTY),
+            commission_ccy if commission_ccy != currency else "",
+            taxes,
+            memo,
         )
 
     def _converted(
@@ -813,59 +896,81 @@ class _Import:
                 unique_fields=["currency", "date"],
                 update_fields=["usd_per_unit"],
             )
-        if closes or rates or self.result.instruments_written:
-            market_touch()
+        if closes or rates:
+            self.market_changed = True
         self.result.closes += len(closes)
         self.result.rates += len(rates)
 
-    def _statement_store(
-        self, st: _Statement, account: Account, from_date: date, to_date: date, digest: str
-    ) -> None:
-        statement, _ = BrokerStatement.objects.update_or_create(
-            account=account,
-            from_date=from_date,
-            to_date=to_date,
-            defaults={
-                "broker_account_id": st.attrs.get("accountId", ""),
-                "file_sha256": digest,
-                "imported_at": timezone.now(),
-            },
-        )
-        statement.lines.all().delete()
+    def _statement_lines(
+        self, st: _Statement, account: Account, from_date: date, to_date: date
+    ) -> tuple:
+        """What the statement says the account holds at its end (`BrokerStatement`): its
+        positions, ending cash and realized P&L of each closing trade, stored by `_flush`."""
         lines = [
-            BrokerStatementLine(
-                statement=statement,
-                kind="position",
-                key=str(conid),
-                label=self.instruments[conid].symbol,
-                currency=self.instruments[conid].currency,
-                value=flex_decimal(attrs, "position"),
+            (
+                "position",
+                str(conid),
+                self.instruments[conid].symbol,
+                self.instruments[conid].currency,
+                flex_decimal(attrs, "position"),
             )
             for conid, attrs in st.positions.items()
         ]
         lines += [
-            BrokerStatementLine(
-                statement=statement,
-                kind="cash",
-                key=currency,
-                label=currency,
-                currency=currency,
-                value=flex_decimal(attrs, "endingCash"),
-            )
+            ("cash", currency, currency, currency, flex_decimal(attrs, "endingCash"))
             for currency, attrs in st.cash.items()
         ]
         lines += [
+            ("realized", key, label[:100], currency, value)
+            for key, (label, currency, value) in st.realized.items()
+        ]
+        return (account.pk, st.attrs.get("accountId", ""), from_date, to_date, lines)
+
+
+def _statements_store(stores: list[tuple], digest: str) -> None:
+    """Store statements' broker figures: each `BrokerStatement` created or updated (one per
+    account and period), its lines replaced; a fixed number of statements for any number."""
+    now = timezone.now()
+    unique: dict[tuple, tuple] = {}
+    for store in stores:
+        unique[(store[0], store[2], store[3])] = store  # the same period again: the last wins
+    statements = BrokerStatement.objects.bulk_create(
+        [
+            BrokerStatement(
+                account_id=account_id,
+                broker_account_id=flex_id,
+                from_date=from_date,
+                to_date=to_date,
+                file_sha256=digest,
+                imported_at=now,
+            )
+            for account_id, flex_id, from_date, to_date, _ in unique.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["account", "from_date", "to_date"],
+        update_fields=["broker_account_id", "file_sha256", "imported_at"],
+    )
+    ids = [statement.pk for statement in statements]
+    BrokerStatementLine.objects.filter(statement_id__in=ids).delete()
+    BrokerStatementLine.objects.bulk_create(
+        [
             BrokerStatementLine(
-                statement=statement,
-                kind="realized",
+                statement_id=pk,
+                kind=kind,
                 key=key,
-                label=label[:100],
+                label=label,
                 currency=currency,
                 value=value,
             )
-            for key, (label, currency, value) in st.realized.items()
-        ]
-        BrokerStatementLine.objects.bulk_create(lines, batch_size=5000)
+            for pk, store in zip(ids, unique.values(), strict=True)
+            for kind, key, label, currency, value in store[4]
+        ],
+        batch_size=5000,
+    )
+
+
+def _event_order(event: Event) -> tuple:
+    return (event.on, event.rank, event.sequence)
 
 
 @contextlib.contextmanager
@@ -892,6 +997,7 @@ def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
         with open(source, "rb") as stream:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     run = _Import()
+    run.digest = digest
     with _cyclic_gc_paused():
         try:
             for row in flex_rows_read(source):
@@ -900,7 +1006,7 @@ def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
                     # one statement's rows at most.
                     if not run.errors:
                         run.book(run.statements[-1], digest)
-                    run.statements[-1].events.clear()
+                    run.statements[-1].release()
                 try:
                     # Rows only read; the instrument upserts of `take` are atomic themselves.
                     run.take(row)
@@ -917,6 +1023,10 @@ def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
             )
         if not run.errors and run.statements:
             run.book(run.statements[-1], digest)
+        if not run.errors:
+            run._flush()
+            if run.market_changed or run.result.instruments_written:
+                market_touch()
     if run.errors:
         raise FlexImportRefused(run.errors)
     run.result.statements = len(run.statements)

@@ -1,5 +1,6 @@
-"""Reading an IBKR Flex query response row by row with lxml `iterparse`, clearing each element
-once read, so memory stays flat however long the file (no element tree of the whole file).
+"""Reading an IBKR Flex query response row by row, streamed through lxml's parser with a target
+(its event interface: the streaming alternative to `iterparse` that builds no element at all),
+so memory stays flat however long the file (no element tree of the whole file, nor of a part).
 
 Rows are the data elements of the sections the ledger books or reconciles against (field
 names as IBKR's Flex reference and the `ibflex` package's `Types.py` give them):
@@ -9,7 +10,7 @@ Transfer`, `OpenPositions/OpenPosition`, `CashReport/CashReportCurrency` and
 `ConversionRates/ConversionRate`. Summary rows of a section (`Trades/Order`,
 `SymbolSummary`, ... or `levelOfDetail` other than the detail level) are passed over.
 
-Entity resolution, DTDs and network access are off; a file carrying a DTD is refused."""
+DTDs (so internal entities) and network access are off; a file carrying a DTD is refused."""
 
 from __future__ import annotations
 
@@ -59,70 +60,112 @@ class FlexRow:
     attrs: dict
 
 
+class _RowsTarget:
+    """The parser's target: called by lxml for each element's start and end, it keeps the rows
+    of the sections read and nothing else (no element is ever built)."""
+
+    __slots__ = ("counts", "depth", "rows", "section", "statement", "statement_attrs")
+
+    def __init__(self):
+        self.depth = 0
+        self.statement = -1
+        self.statement_attrs: dict = {}
+        self.section = ""
+        self.counts: dict[str, int] = {}
+        self.rows: list[FlexRow] = []
+
+    def doctype(self, *args) -> None:
+        raise FlexFileRefused("not a Flex query response (it carries a DTD)")
+
+    def start(self, tag: str, attrib: dict) -> None:
+        self.depth = depth = self.depth + 1
+        if depth == 5:
+            section = self.section
+            if section and SECTIONS[section] == tag:
+                level = attrib.get("levelOfDetail", "")
+                if level == "" or level.upper() in DETAIL_LEVELS.get(tag, (level.upper(),)):
+                    counts = self.counts
+                    number = counts[section] = counts.get(section, 0) + 1
+                    self.rows.append(
+                        FlexRow(
+                            self.statement,
+                            self.statement_attrs,
+                            section,
+                            number,
+                            attrib if type(attrib) is dict else dict(attrib),
+                        )
+                    )
+        elif depth == 4:
+            if tag in SECTIONS:
+                self.section = tag
+            elif tag == "AccountInformation":
+                self.counts["AccountInformation"] = 1
+                self.rows.append(
+                    FlexRow(self.statement, self.statement_attrs, tag, 1, dict(attrib))
+                )
+        elif depth == 3:
+            if tag == "FlexStatement":
+                self.statement += 1
+                self.statement_attrs = dict(attrib)
+                self.counts = {}
+        elif depth == 1 and tag != "FlexQueryResponse":
+            raise FlexFileRefused("not a Flex query response")
+
+    def end(self, tag: str) -> None:
+        if self.depth == 4:
+            self.section = ""
+        self.depth -= 1
+
+    def close(self) -> None:
+        return None
+
+
+BLOCK = 1 << 18  # bytes fed to the parser at a time: the rows of one block are held at most
+
+
 def flex_rows_read(source: bytes | str) -> Iterator[FlexRow]:
     """The rows of a Flex file (its bytes or its path), in file order. Raises
     `FlexFileRefused` for a file that is not well-formed, carries a DTD or is not a
-    `FlexQueryResponse`."""
+    `FlexQueryResponse`.
+
+    The file is fed in blocks to lxml's parser with a target (lxml's event interface, the
+    streaming alternative to `iterparse`): no element tree is built at all, not even one
+    cleared as it goes, so memory holds one block's rows however long the file. Internal
+    entities can only come from a DTD, which is refused; external ones and the network are
+    never loaded."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+    target = _RowsTarget()
+    parser = etree.XMLParser(
+        target=target, no_network=True, load_dtd=False, huge_tree=True, remove_comments=True
+    )
     with stream:
         head = stream.read(4096)
-        stream.seek(0)
         if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             raise FlexFileRefused("not a Flex query response (it carries a DTD)")
-        context = etree.iterparse(
-            stream,
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=True,
-        )
-        statement = -1
-        statement_attrs: dict = {}
-        section = ""
-        counts: dict[str, int] = {}
-        depth = 0
         try:
-            for event, element in context:
-                tag = element.tag
-                if event == "start":
-                    depth += 1
-                    if depth == 1 and tag != "FlexQueryResponse":
-                        raise FlexFileRefused("not a Flex query response")
-                    if tag == "FlexStatement":
-                        statement += 1
-                        statement_attrs = dict(element.attrib)
-                        counts = {}
-                    elif tag in SECTIONS and depth == 4:
-                        section = tag
-                    continue
-                depth -= 1
-                if tag == "AccountInformation" and depth == 3:
-                    counts["AccountInformation"] = 1
-                    yield FlexRow(
-                        statement, statement_attrs, "AccountInformation", 1, dict(element.attrib)
-                    )
-                elif depth == 4 and section and SECTIONS[section] == tag:
-                    attrs = dict(element.attrib)
-                    level = attrs.get("levelOfDetail", "").upper()
-                    if level in DETAIL_LEVELS.get(tag, {level}):
-                        number = counts[section] = counts.get(section, 0) + 1
-                        yield FlexRow(statement, statement_attrs, section, number, attrs)
-                elif depth == 3 and tag == section:
-                    section = ""
-                if depth <= 4:
-                    # Free what was read: the element and the siblings before it.
-                    element.clear(keep_tail=False)
-                    parent = element.getparent()
-                    if parent is not None:
-                        while element.getprevious() is not None:
-                            del parent[0]
+            block = head
+            while block:
+                parser.feed(block)
+                if target.rows:
+                    yield from target.rows
+                    target.rows = []
+                block = stream.read(BLOCK)
+            parser.close()
         except etree.XMLSyntaxError as exc:
             raise FlexFileRefused(f"not well-formed XML: {exc}") from None
+        yield from target.rows
+
+
+_DECIMAL_CACHE: dict[str, Decimal] = {}  # a file's quantities, prices and fees repeat
 
 
 def flex_decimal(attrs: dict, name: str, *, default: Decimal | None = None) -> Decimal:
-    raw = (attrs.get(name) or "").replace(",", "").strip()
+    raw = attrs.get(name)
+    if raw:
+        found = _DECIMAL_CACHE.get(raw)
+        if found is not None:
+            return found
+    raw = (raw or "").replace(",", "").strip()
     if raw == "" or raw == "--":
         if default is not None:
             return default
@@ -133,6 +176,8 @@ def flex_decimal(attrs: dict, name: str, *, default: Decimal | None = None) -> D
         raise ValueError(f"{name} {raw!r} is not a number") from None
     if not value.is_finite():
         raise ValueError(f"{name} {raw!r} is not a number")
+    if len(_DECIMAL_CACHE) < 50_000:
+        _DECIMAL_CACHE[attrs[name]] = value
     return value
 
 

@@ -64,8 +64,14 @@ def row_hash(attrs: dict, occurrence: int) -> str:
     return "h:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def notes_of(attrs: dict) -> set[str]:
-    return {code.strip() for code in (attrs.get("notes") or "").split(";") if code.strip()}
+_NO_NOTES: frozenset[str] = frozenset()
+
+
+def notes_of(attrs: dict) -> frozenset[str] | set[str]:
+    raw = attrs.get("notes")
+    if not raw:
+        return _NO_NOTES
+    return {code.strip() for code in raw.split(";") if code.strip()}
 
 
 def instrument_data(attrs: dict) -> InstrumentData:
@@ -102,7 +108,7 @@ def instrument_data(attrs: dict) -> InstrumentData:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One thing to book, in the order (on, rank, sequence)."""
 
@@ -131,11 +137,11 @@ def trade_key(attrs: dict, occurrence: int) -> str:
 def trade_event(attrs: dict, *, sequence: int, number: int, account: str, occurrence: int) -> Event:
     notes = notes_of(attrs)
     kind = "trade"
-    transaction_type = (attrs.get("transactionType") or "").upper()
-    buy_sell = (attrs.get("buySell") or "").upper()
-    if "Ca" in notes or transaction_type.endswith("CANCEL") or "(CA.)" in buy_sell:
+    transaction_type = attrs.get("transactionType") or ""
+    buy_sell = attrs.get("buySell") or ""
+    if "Ca" in notes or transaction_type.upper().endswith("CANCEL") or "(CA.)" in buy_sell.upper():
         kind = "cancel"
-    elif (attrs.get("assetCategory") or "").upper() == "CASH":
+    elif attrs.get("assetCategory") in ("CASH", "cash", "Cash"):
         kind = "fx"
     on = flex_date(attrs, "tradeDate", optional=True) or flex_date(attrs, "dateTime")
     return Event(
