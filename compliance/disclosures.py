@@ -9,7 +9,9 @@ force (compliance.services.disclosures)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from dataclasses import dataclass
 
 from django.utils.html import strip_tags
 
@@ -38,7 +40,12 @@ def regions_of(country: str) -> set[str]:
 
 def disclosure_content_hash(page: DisclosurePage) -> str:
     """SHA-256 of what the client reads: title, version and the text of the body."""
-    text = f"{page.title}\n{page.version}\n{strip_tags(str(page.body)).strip()}"
+    return _text_hash(page.title, page.version, str(page.body))
+
+
+@functools.lru_cache(maxsize=256)
+def _text_hash(title: str, version: str, body: str) -> str:
+    text = f"{title}\n{version}\n{strip_tags(body).strip()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -58,6 +65,57 @@ def disclosures_pending(*, user, country: str, today: dt.date) -> list[Disclosur
         ).values_list("page_id", "content_sha256")
     )
     return [p for p in pages if (p.pk, disclosure_content_hash(p)) not in accepted]
+
+
+@dataclass(frozen=True)
+class DisclosureText:
+    """A live disclosure page as `disclosure_statements` read it (what its hash covers)."""
+
+    pk: int
+    title: str
+    region: str
+    version: str
+    effective_date: dt.date | None
+    body: str
+
+
+def disclosure_statements(*, user_id: int) -> list[tuple[str, list]]:
+    """The statements that read what `disclosures_pending_from` needs, for a caller that sends
+    them with its own in one round trip: the client's acceptances and the live disclosure
+    pages."""
+    page = DisclosurePage._meta
+    base = page.get_field("page_ptr").related_model._meta.db_table
+    return [
+        (
+            f"SELECT page_id, content_sha256 FROM {DisclosureAcceptance._meta.db_table} "  # noqa: S608
+            "WHERE user_id = %s",
+            [user_id],
+        ),
+        (
+            f"SELECT p.id, p.title, d.region, d.version, d.effective_date, d.body "  # noqa: S608
+            f"FROM {base} p JOIN {page.db_table} d ON d.page_ptr_id = p.id "
+            "WHERE p.live ORDER BY d.region, p.title",
+            [],
+        ),
+    ]
+
+
+def disclosures_pending_from(
+    rows: list[list[tuple]], *, country: str, today: dt.date
+) -> list[DisclosureText]:
+    """`disclosures_pending` for a client in `country` from the rows of
+    `disclosure_statements`."""
+    accepted_rows, page_rows = rows
+    regions = regions_of(country) | {""}
+    accepted = set(accepted_rows)
+    pages = [DisclosureText(*row) for row in page_rows]
+    return [
+        p
+        for p in pages
+        if p.region in regions
+        and (p.effective_date is None or p.effective_date <= today)
+        and (p.pk, _text_hash(p.title, p.version, p.body)) not in accepted
+    ]
 
 
 def disclosure_coverage(*, clients: list[tuple[object, str]], today: dt.date) -> list[dict]:

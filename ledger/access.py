@@ -10,6 +10,8 @@ account or is simply not granted is the same 404. A user who may see an account 
 asked-for action on it (a view-only user trying to trade or fund) gets PermissionDenied (403).
 """
 
+from collections.abc import Collection
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -150,8 +152,12 @@ def _granted_by_need(*, user, needs: tuple[str, ...]) -> dict[str, set[int]]:
     return granted
 
 
-def account_allows(*, user, tenant, account: Account, need: str) -> bool:
-    """Whether `user` may do `need` on `account` (which must be the tenant's)."""
+def account_allows(
+    *, user, tenant, account: Account, need: str, granted: Collection[str] | None = None
+) -> bool:
+    """Whether `user` may do `need` on `account` (which must be the tenant's). `granted`: the
+    needs the user holds on the account or its master, already read
+    (`ledger.selectors.order_facts_for`); else they are read here."""
     _codename(need)
     if user is None or not user.is_authenticated or not user.is_active:
         return False
@@ -159,6 +165,8 @@ def account_allows(*, user, tenant, account: Account, need: str) -> bool:
         return False
     if user.is_superuser:
         return True
+    if granted is not None:
+        return need in granted
     ids = _granted_by_need(user=user, needs=(need,))[need]
     return account.pk in ids or account.parent_id in ids
 

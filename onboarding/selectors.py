@@ -75,6 +75,16 @@ def client_country(*, user) -> str:
     return application.country if application else ""
 
 
+def client_country_statement(*, user_id: int) -> tuple[str, list]:
+    """`client_country`'s read as one statement (a single `country` row, or none), for a
+    caller that sends it with its own in one round trip."""
+    return (
+        f"SELECT country FROM {Application._meta.db_table} "  # noqa: S608
+        "WHERE user_id = %s AND country <> '' ORDER BY id DESC LIMIT 1",
+        [user_id],
+    )
+
+
 def clients_with_country() -> list[tuple[object, str]]:
     """Every client login of the current tenant with its holder's country."""
     from django.contrib.auth import get_user_model

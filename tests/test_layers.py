@@ -88,13 +88,9 @@ def test_the_ledger_has_models_to_check():
 # taken off; a module not listed that offends fails it too).
 LEDGER_READS_TO_MOVE = {
     "clientportal/views/trading.py": "instrument search of the ticket",
-    "trading/facts.py": "the pre-trade checks' one read of account, instrument, price, position",
     "trading/group_orders.py": "the group's member accounts",
-    "trading/margin.py": "the order's instrument",
     "trading/margin_monitor.py": "Reg T accounts concerned and their positions",
     "trading/selectors.py": "instrument search and last prices",
-    "trading/venues.py": "the price load's closes for the simulated venue",
-    "trading/services/orders.py": "the order's instrument and account rows locked for update",
 }
 
 

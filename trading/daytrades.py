@@ -163,7 +163,7 @@ def pattern_day_trader_check(intent: OrderIntent) -> list[CheckResult]:
     if account is None or account.margin_type != Account.MarginType.REG_T:
         return []
     today = timezone.localdate()
-    if not legacy_pdt_applies(today):
+    if not f.margin_settings.legacy_pdt_on(today):
         return []
     count = day_trades_for(tenant=tenant, account=account, on=today)
     if not completes_day_trade(

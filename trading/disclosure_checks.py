@@ -7,11 +7,6 @@ accounts."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
-from compliance.disclosures import disclosures_pending
-from onboarding.selectors import client_country
-
 from .checks import pre_trade_check
 from .facts import facts
 from .intent import CheckResult, OrderIntent
@@ -25,9 +20,7 @@ def disclosures_accepted_check(intent: OrderIntent) -> list[CheckResult]:
         return []
     if f.account is not None and f.account.is_paper:
         return []  # paper trading moves no money and places nothing at a market
-    pending = disclosures_pending(
-        user=user, country=client_country(user=user), today=timezone.localdate()
-    )
+    pending = f.book.disclosures_pending
     if not pending:
         return []
     names = ", ".join(f"{p.title} (version {p.version or '-'})" for p in pending)

@@ -32,7 +32,7 @@ from django.utils import timezone
 from ledger.domain.fx import fx_factor
 from ledger.domain.valuation import MARGIN_RATES, NO_LOAN_VALUE, Valuation
 from ledger.models import Account, Instrument
-from ledger.selectors import usd_rates_as_of, valuations_for_accounts
+from ledger.selectors import instrument_get, usd_rates_as_of, valuations_for_accounts
 
 from .checks import pre_trade_check
 from .intent import CheckResult, OrderIntent, Side
@@ -168,26 +168,54 @@ def open_order_exposures(
     rates = None
     for order in orders:
         account = by_id[order.account_id]
-        price = order.estimated_price or order.limit_price or order.stop_price or ZERO
-        remaining = order.quantity - order.filled_quantity
-        if remaining <= 0 or price <= 0:
-            continue
         instrument = order.instrument
-        fx = Decimal(1)
-        if instrument.currency != account.base_currency:
-            rates = rates if rates is not None else usd_rates_as_of(as_of=timezone.localdate())
-            fx = _fx(rates, instrument.currency, account.base_currency)
-        value = abs(remaining * price * instrument.multiplier * fx)
-        out.setdefault(account.pk, []).append(
-            Exposure(instrument.asset_class, order.side == Side.SELL_SHORT, value)
+        row = (
+            order.side,
+            order.quantity,
+            order.filled_quantity,
+            order.estimated_price,
+            order.limit_price,
+            order.stop_price,
+            instrument.asset_class,
+            instrument.currency,
+            instrument.multiplier,
+        )
+        if rates is None and instrument.currency != account.base_currency:
+            rates = usd_rates_as_of(as_of=timezone.localdate())
+        table = rates
+        out.setdefault(account.pk, []).extend(
+            exposures_from([row], account=account, rates=lambda table=table: table)
         )
     return out
 
 
-def intent_exposure(*, intent: OrderIntent, account: Account, instrument: Instrument) -> Exposure:
+def exposures_from(rows, *, account: Account, rates) -> list[Exposure]:
+    """The exposures of open orders given as rows of (side, quantity, filled quantity,
+    estimated, limit and stop price, asset class, currency, multiplier): the unfilled part at
+    the estimated price (limit, else stop, else last close when the order was checked), in the
+    account's base currency (`rates()` gives the USD rates, asked for only when needed)."""
+    out = []
+    table = None
+    for side, quantity, filled, estimated, limit, stop, asset_class, currency, multiplier in rows:
+        price = estimated or limit or stop or ZERO
+        remaining = quantity - filled
+        if remaining <= 0 or price <= 0:
+            continue
+        fx = Decimal(1)
+        if currency != account.base_currency:
+            table = table if table is not None else rates()
+            fx = _fx(table, currency, account.base_currency)
+        value = abs(remaining * price * multiplier * fx)
+        out.append(Exposure(asset_class, side == Side.SELL_SHORT, value))
+    return out
+
+
+def intent_exposure(
+    *, intent: OrderIntent, account: Account, instrument: Instrument, rates=None
+) -> Exposure:
     fx = Decimal(1)
     if instrument.currency != account.base_currency:
-        rates = usd_rates_as_of(as_of=timezone.localdate())
+        rates = rates if rates is not None else usd_rates_as_of(as_of=timezone.localdate())
         fx = _fx(rates, instrument.currency, account.base_currency)
     value = abs(intent.quantity * intent.estimated_price * instrument.multiplier * fx)
     return Exposure(instrument.asset_class, intent.side == Side.SELL_SHORT, value)
@@ -200,21 +228,25 @@ def intraday_margin_for(
     intent: OrderIntent | None = None,
     valuation: Valuation | None = None,
     instrument: Instrument | None = None,
+    exposures: list[Exposure] | None = None,
+    rates=None,
 ) -> IntradayFigures:
     """The account's intraday margin now (positions and open orders) and, with `intent`, after
-    it. The account was reached through `ledger.access` or the tenant's selectors; a valuation
-    and instrument already read (the pre-trade checks' facts) are used as given."""
+    it. The account was reached through `ledger.access` or the tenant's selectors; a valuation,
+    instrument, open orders' exposures and USD rates already read (the pre-trade checks'
+    facts) are used as given."""
     if valuation is None:
         valuation = valuations_for_accounts(
             tenant=tenant, account_ids=[account], with_positions=False
         )[account.pk]
-    exposures = open_order_exposures(
-        accounts=[account], exclude_order_id=intent.replaces_order_id if intent else None
-    ).get(account.pk, [])
+    if exposures is None:
+        exposures = open_order_exposures(
+            accounts=[account], exclude_order_id=intent.replaces_order_id if intent else None
+        ).get(account.pk, [])
     order = None
     if intent is not None and intent.opening:
-        instrument = instrument or Instrument.objects.get(pk=intent.instrument_id)
-        order = intent_exposure(intent=intent, account=account, instrument=instrument)
+        instrument = instrument or instrument_get(tenant=tenant, instrument_id=intent.instrument_id)
+        order = intent_exposure(intent=intent, account=account, instrument=instrument, rates=rates)
     return intraday_figures(valuation=valuation, open_orders=exposures, order=order)
 
 
@@ -244,7 +276,6 @@ def intraday_margin_check(intent: OrderIntent) -> list[CheckResult]:
     if not intent.opening:
         return []
     from .facts import facts
-    from .margin_models import MarginSettings
 
     f = facts(intent)
     account = f.account
@@ -257,6 +288,8 @@ def intraday_margin_check(intent: OrderIntent) -> list[CheckResult]:
             intent=intent,
             valuation=f.valuation,
             instrument=f.instrument,
+            exposures=f.book.open_exposures,
+            rates=f.ledger.rates,
         )
     except LookupError as missing:
         return [
@@ -276,7 +309,7 @@ def intraday_margin_check(intent: OrderIntent) -> list[CheckResult]:
                 figures.as_figures(),
             )
         ]
-    threshold = figures.equity * MarginSettings.load().warn_excess_pct / 100
+    threshold = figures.equity * f.margin_settings.warn_excess_pct / 100
     if figures.excess_after < threshold:
         c = figures.currency
         return [
@@ -308,18 +341,15 @@ def margin_restriction_check(intent: OrderIntent) -> list[CheckResult]:
     if not intent.opening:
         return []
     from .facts import facts
-    from .margin_models import DayTradeRestriction, MarginCall
 
-    account = facts(intent).account
+    f = facts(intent)
+    account = f.account
     # Both restrict the account (unless staff had restricted it already): an open account has
     # neither, and costs no query here.
     if account is None or account.status != Account.Status.RESTRICTED:
         return []
-    call = (
-        MarginCall.objects.filter(account_id=intent.account_id, status=MarginCall.Status.OPEN)
-        .only("current_amount", "currency", "deadline")
-        .first()
-    )
+    call = f.book.margin_call
+    restriction = f.book.day_trade_restriction
     out = []
     if call is not None:
         out.append(
@@ -332,11 +362,6 @@ def margin_restriction_check(intent: OrderIntent) -> list[CheckResult]:
                 {"amount": call.current_amount, "currency": call.currency},
             )
         )
-    restriction = (
-        DayTradeRestriction.objects.filter(account_id=intent.account_id, lifted_at__isnull=True)
-        .only("until", "day_trades")
-        .first()
-    )
     if restriction is not None:
         out.append(
             CheckResult(

@@ -6,7 +6,6 @@ it. Intraday margin and day trades are checked by `trading.margin`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -17,7 +16,6 @@ from .checks import pre_trade_check
 from .facts import facts
 from .intent import CheckResult, OrderIntent, Side
 from .market_hours import market_state
-from .states import OPEN
 
 BLOCK, WARN = CheckResult.BLOCK, CheckResult.WARN
 ZERO = Decimal(0)
@@ -38,7 +36,9 @@ def trade_right_check(intent: OrderIntent) -> list[CheckResult]:
     f = facts(intent)
     if f.account is None or f.instrument is None:
         return [CheckResult("account_unknown", BLOCK, "No such account or instrument.")]
-    if not account_allows(user=f.user, tenant=f.tenant, account=f.account, need="trade"):
+    if not account_allows(
+        user=f.user, tenant=f.tenant, account=f.account, need="trade", granted=f.granted
+    ):
         return [
             CheckResult(
                 "trade_right",
@@ -330,29 +330,10 @@ def buying_power_check(intent: OrderIntent) -> list[CheckResult]:
 def duplicate_order_check(intent: OrderIntent) -> list[CheckResult]:
     """The same order (account, instrument, side, quantity, type, prices) again within the firm's
     window is warned: usually a double click."""
-    from .models import Order
-
     f = facts(intent)
     if f.account is None or f.instrument is None:
         return []
-    since = timezone.now() - timedelta(seconds=f.settings.duplicate_window_seconds)
-    same = (
-        Order.objects.filter(
-            account_id=intent.account_id,
-            instrument_id=intent.instrument_id,
-            side=intent.side,
-            quantity=intent.quantity,
-            order_type=intent.order_type,
-            limit_price=intent.context.get("limit_price"),
-            stop_price=intent.context.get("stop_price"),
-            created_at__gte=since,
-            status__in=[*OPEN, "filled"],
-        )
-        .exclude(pk=intent.replaces_order_id or 0)
-        .order_by("-created_at")
-        .values_list("pk", "created_at")
-        .first()
-    )
+    same = f.book.duplicate
     if same is None:
         return []
     return [

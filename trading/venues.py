@@ -82,16 +82,11 @@ class SimulatedVenue:
     name = "simulated"
 
     def submit(self, order: Order) -> None:
-        from ledger.models import Price
+        from ledger.selectors import last_close_for
 
-        row = (
-            Price.objects.filter(instrument_id=order.instrument_id)
-            .order_by("-date")
-            .values_list("close", flat=True)
-            .first()
-        )
-        if row is not None:
-            self.work(order, price=row, volume=None)
+        close = last_close_for(tenant=None, instrument_id=order.instrument_id)
+        if close is not None:
+            self.work(order, price=close, volume=None)
 
     def cancel(self, order: Order) -> None:
         pass

@@ -42,11 +42,14 @@ from ledger.selectors.market import (
     MissingPrice,
     benchmark_closes_for,
     fx_usd_rates_for,
+    instrument_get,
     instruments_by_symbol,
+    last_close_for,
     missing_prices_count,
     missing_prices_for,
     usd_rates_as_of,
 )
+from ledger.selectors.orders import LastPrice, OrderLedgerFacts, order_facts_for
 from ledger.selectors.oversight import (
     DormantAccount,
     MarginDeficit,
@@ -107,6 +110,11 @@ __all__ = [
     "execution_entries_for",
     "execution_entry_for",
     "fx_usd_rates_for",
+    "instrument_get",
+    "LastPrice",
+    "OrderLedgerFacts",
+    "order_facts_for",
+    "last_close_for",
     "instruments_by_symbol",
     "ledger_state_for",
     "lots_for",

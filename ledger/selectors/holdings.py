@@ -56,29 +56,38 @@ class CashRow:
     withdrawable: Decimal  # settled cash less pending debits
 
 
+# Trade-date cash per account and currency with what settles after the day: credits and debits
+# still to settle (params: account ids, the day, account ids).
+CASH_ROWS_SQL = (
+    "SELECT c.account_id, c.currency, c.quantity,"
+    " COALESCE(u.credits, 0), COALESCE(u.debits, 0)"
+    " FROM ledger_cashbalance c LEFT JOIN ("
+    "  SELECT p.account_id, p.currency,"
+    "   SUM(p.quantity) FILTER (WHERE p.quantity > 0) AS credits,"
+    "   SUM(p.quantity) FILTER (WHERE p.quantity < 0) AS debits"
+    "  FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
+    "  WHERE p.account_id = ANY(%s) AND p.instrument_id IS NULL AND e.settle_date > %s"
+    "  GROUP BY 1, 2) u ON u.account_id = c.account_id AND u.currency = c.currency"
+    " WHERE c.account_id = ANY(%s) ORDER BY c.account_id, c.currency"
+)
+
+
+def cash_rows_from(rows) -> list[CashRow]:
+    """`CashRow`s of the rows of `CASH_ROWS_SQL`."""
+    return [
+        CashRow(a, ccy, bal, bal - credits - debits, bal - credits)
+        for a, ccy, bal, credits, debits in rows
+    ]
+
+
 def cash_rows_for_ids(account_ids: list[int], *, as_of: date | None = None) -> list[CashRow]:
     """Cash of accounts already scoped to a tenant (or of platform-side callers)."""
     as_of = as_of or timezone.localdate()
     if not account_ids:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.account_id, c.currency, c.quantity,"
-            " COALESCE(u.credits, 0), COALESCE(u.debits, 0)"
-            " FROM ledger_cashbalance c LEFT JOIN ("
-            "  SELECT p.account_id, p.currency,"
-            "   SUM(p.quantity) FILTER (WHERE p.quantity > 0) AS credits,"
-            "   SUM(p.quantity) FILTER (WHERE p.quantity < 0) AS debits"
-            "  FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
-            "  WHERE p.account_id = ANY(%s) AND p.instrument_id IS NULL AND e.settle_date > %s"
-            "  GROUP BY 1, 2) u ON u.account_id = c.account_id AND u.currency = c.currency"
-            " WHERE c.account_id = ANY(%s) ORDER BY c.account_id, c.currency",
-            [account_ids, as_of, account_ids],
-        )
-        return [
-            CashRow(a, ccy, bal, bal - credits - debits, bal - credits)
-            for a, ccy, bal, credits, debits in cursor.fetchall()
-        ]
+        cursor.execute(CASH_ROWS_SQL, [account_ids, as_of, account_ids])
+        return cash_rows_from(cursor.fetchall())
 
 
 def cash_balances_for(*, tenant, account_ids: Accounts, as_of: date | None = None) -> list[CashRow]:

@@ -18,27 +18,50 @@ from ledger.models import Instrument, Price
 ONE = Decimal(1)
 
 
-def usd_rates_as_of(*, as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
-    """currency → (USD per unit on `as_of`, the rate of the day before that)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT currency, usd_per_unit, rn FROM ("
-            " SELECT currency, usd_per_unit, row_number() OVER"
-            "  (PARTITION BY currency ORDER BY date DESC) AS rn"
-            " FROM ledger_fxrate WHERE date <= %s) t WHERE rn <= 2",
-            [as_of],
-        )
-        out: dict[str, list[Decimal]] = {}
-        for currency, rate, rn in cursor.fetchall():
-            out.setdefault(currency, [None, None])[rn - 1] = rate
+# The last two USD rates of each currency on or before a day (param: the day).
+USD_RATES_SQL = (
+    "SELECT currency, usd_per_unit, rn FROM ("
+    " SELECT currency, usd_per_unit, row_number() OVER"
+    "  (PARTITION BY currency ORDER BY date DESC) AS rn"
+    " FROM ledger_fxrate WHERE date <= %s) t WHERE rn <= 2"
+)
+
+
+def usd_rates_from(rows) -> dict[str, tuple[Decimal, Decimal]]:
+    """The table of `usd_rates_as_of` from the rows of `USD_RATES_SQL`."""
+    out: dict[str, list[Decimal]] = {}
+    for currency, rate, rn in rows:
+        out.setdefault(currency, [None, None])[rn - 1] = rate
     table = {k: (v[0], v[1] if v[1] is not None else v[0]) for k, v in out.items()}
     table["USD"] = (ONE, ONE)
     return table
 
 
+def usd_rates_as_of(*, as_of: date) -> dict[str, tuple[Decimal, Decimal]]:
+    """currency → (USD per unit on `as_of`, the rate of the day before that)."""
+    with connection.cursor() as cursor:
+        cursor.execute(USD_RATES_SQL, [as_of])
+        return usd_rates_from(cursor.fetchall())
+
+
 def fx_usd_rates_for(*, tenant, as_of: date) -> dict[str, Decimal]:
     """currency → USD per unit on `as_of` (the last rate on or before it); USD is 1."""
     return {currency: rates[0] for currency, rates in usd_rates_as_of(as_of=as_of).items()}
+
+
+def instrument_get(*, tenant, instrument_id: int) -> Instrument | None:
+    """The instrument `instrument_id` (shared reference data), or None."""
+    return Instrument.objects.filter(pk=instrument_id).first()
+
+
+def last_close_for(*, tenant, instrument_id: int) -> Decimal | None:
+    """The instrument's latest close (market data is shared: `tenant` may be None)."""
+    return (
+        Price.objects.filter(instrument_id=instrument_id)
+        .order_by("-date")
+        .values_list("close", flat=True)
+        .first()
+    )
 
 
 def instruments_by_symbol(*, tenant, symbols: Iterable[str]) -> dict[str, Instrument]:

@@ -28,7 +28,7 @@ from ledger.domain.valuation import (
 )
 from ledger.models import Account
 from ledger.selectors.accounts import Accounts, accounts_for, accounts_scoped
-from ledger.selectors.holdings import cash_as_of, cash_rows_for_ids
+from ledger.selectors.holdings import CashRow, cash_as_of, cash_rows_for_ids
 from ledger.selectors.market import usd_rates_as_of
 
 ZERO = Decimal(0)
@@ -46,7 +46,7 @@ _HOLDING_COLUMNS = (
     "WHERE instrument_id = h.instrument_id AND date <= %s ORDER BY date DESC LIMIT 2) AS closes"
     ") px ON TRUE"
 )
-_CURRENT = (
+HOLDINGS_SQL = (
     "SELECT h.account_id, trim_scale(h.quantity), trim_scale(h.cost), "
     "trim_scale(h.realized_pnl), "
     + _HOLDING_COLUMNS.format(source="ledger_position h")
@@ -63,7 +63,7 @@ _AS_OF = "SELECT h.account_id, trim_scale(h.quantity), 0, 0, " + _HOLDING_COLUMN
 def _holdings(ids: list[int], as_of: date, *, current: bool) -> list[tuple]:
     with connection.cursor() as cursor:
         if current:
-            cursor.execute(_CURRENT, [as_of, ids])
+            cursor.execute(HOLDINGS_SQL, [as_of, ids])
         else:
             cursor.execute(_AS_OF, [ids, as_of, as_of])
         return cursor.fetchall()
@@ -77,16 +77,35 @@ def _valuations(
     ids = [a.pk for a in accounts]
     current = as_of >= timezone.localdate()
     if current:
-        cash = defaultdict(list)
-        for row in cash_rows_for_ids(ids, as_of=as_of):
-            cash[row.account_id].append(
-                CashInput(row.currency, row.balance, row.settled, row.withdrawable)
-            )
+        cash = cash_inputs_by_account(cash_rows_for_ids(ids, as_of=as_of))
     else:
         cash = cash_as_of(ids, as_of)
     holdings = defaultdict(list)
     for row in _holdings(ids, as_of, current=current):
         holdings[row[0]].append(row)
+    return valuations_from(
+        accounts, cash=cash, holdings=holdings, rates=rates, with_positions=with_positions
+    )
+
+
+def cash_inputs_by_account(rows: Iterable[CashRow]) -> dict[int, list[CashInput]]:
+    cash: dict[int, list[CashInput]] = defaultdict(list)
+    for row in rows:
+        cash[row.account_id].append(
+            CashInput(row.currency, row.balance, row.settled, row.withdrawable)
+        )
+    return cash
+
+
+def valuations_from(
+    accounts: list[Account],
+    *,
+    cash: dict[int, list[CashInput]],
+    holdings: dict[int, list[tuple]],
+    rates: UsdRates,
+    with_positions: bool,
+) -> dict[int, Valuation]:
+    """account id → Valuation from cash and holdings already read (`HOLDINGS_SQL`'s rows)."""
     out = {}
     for account in accounts:
         base = account.base_currency

@@ -7,16 +7,17 @@ of being overwritten)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from ledger.models import Account, Instrument
+from ledger.models import Instrument
 
 from ..facts import facts
 from ..intent import CheckResult, OrderIntent, Side
@@ -114,24 +115,38 @@ def _estimated_price(ticket: Ticket, last_close: Decimal | None) -> Decimal | No
     return ticket.limit_price or ticket.stop_price or last_close
 
 
-def intent_for(*, ticket: Ticket, user, replaces: Order | None = None) -> OrderIntent:
-    """The intent the checks judge, with the shared facts already holding the instrument and
-    the last close (read once here). Refuses a malformed ticket."""
-    instrument = Instrument.objects.filter(pk=ticket.instrument_id).first()
-    if instrument is None:
-        raise ValidationError({"instrument": "No such instrument."})
+def intent_for(
+    *, ticket: Ticket, user, replaces: Order | None = None, lock: bool = False
+) -> OrderIntent:
+    """The intent the checks judge, with its facts (`trading.facts`): the ledger's read first
+    (one round trip; the account row locked for update when `lock`), as the instrument and the
+    last close decide a cash amount's quantity. Refuses a malformed ticket."""
+    # Given in units, the order's quantity and prices are known before anything is read, and
+    # the order book's facts are read in the ledger's round trip.
+    known = ticket.cash_amount is None and ticket.quantity is not None and ticket.quantity > 0
     probe = OrderIntent(
         account_id=ticket.account_id,
         instrument_id=ticket.instrument_id,
         side=ticket.side,
-        quantity=Decimal(1),
+        quantity=ticket.quantity if known else Decimal(1),
         estimated_price=Decimal(1),
+        order_type=ticket.order_type,
+        time_in_force=ticket.time_in_force,
+        user_id=getattr(user, "pk", None),
         replaces_order_id=replaces.pk if replaces else None,
     )
-    probe_facts = facts(probe)
-    probe_facts.instrument = instrument
-    probe_facts.prefetch()
-    last = probe_facts.last_price
+    probe.context["limit_price"] = ticket.limit_price
+    probe.context["stop_price"] = ticket.stop_price
+    shared = facts(probe)
+    shared.lock = lock
+    if user is not None and getattr(user, "pk", None) is not None:
+        shared.user = user
+    if known:
+        shared.book_prefetch()
+    instrument = shared.instrument
+    if instrument is None:
+        raise ValidationError({"instrument": "No such instrument."})
+    last = shared.last_price
     ticket_validate(ticket, instrument=instrument, last_close=last.close if last else None)
     price = _estimated_price(ticket, last.close if last else None)
     quantity = ticket.quantity
@@ -152,13 +167,10 @@ def intent_for(*, ticket: Ticket, user, replaces: Order | None = None) -> OrderI
         user_id=getattr(user, "pk", None),
         replaces_order_id=replaces.pk if replaces else None,
     )
-    shared = facts(intent)
-    shared.instrument = instrument
-    # what the probe read holds for the intent: same account, instrument and replaced order
-    for name in ("last_price", "position", "products", "reserved_by_open_orders"):
-        setattr(shared, name, getattr(probe_facts, name))
-    if user is not None and getattr(user, "pk", None) is not None:
-        shared.user = user
+    # the facts read hold for the intent (same account, instrument, login, replaced order and,
+    # when prefetched, quantity and prices)
+    shared.intent = intent
+    intent.context["facts"] = shared
     intent.context["limit_price"] = ticket.limit_price
     intent.context["stop_price"] = ticket.stop_price
     return intent
@@ -213,6 +225,42 @@ def order_transition(
     return order
 
 
+@functools.cache
+def _insert_shape(model, exclude: str | None = None) -> tuple[list, str, str]:
+    """(fields, quoted columns, one row of typed placeholders) of `model`'s insert."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name != exclude]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    return fields, columns, row
+
+
+def _insert_values(instance, fields) -> list:
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def _order_insert(order: Order, events: list[OrderEvent]) -> None:
+    """Store a new `order` and its `events` in one statement (one round trip); the order gets
+    its id, the events' ids are not read back."""
+    order_fields, order_columns, order_row = _insert_shape(Order)
+    event_fields, event_columns, event_row = _insert_shape(OrderEvent, "order")
+    params = _insert_values(order, order_fields)
+    for event in events:
+        params += _insert_values(event, event_fields)
+    rows = ", ".join([event_row] * len(events))
+    sql = (
+        f"WITH o AS (INSERT INTO {Order._meta.db_table} ({order_columns}) VALUES {order_row} "  # noqa: S608
+        f"RETURNING id) INSERT INTO {OrderEvent._meta.db_table} (order_id, {event_columns}) "
+        f"SELECT o.id, v.* FROM o CROSS JOIN (VALUES {rows}) v RETURNING order_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        order.pk = cursor.fetchone()[0]
+    order._state.adding = False
+    order._state.db = connection.alias
+    for event in events:
+        event.order = order
+
+
 def _children_specs(ticket: Ticket, quantity: Decimal) -> list[dict]:
     closing = Side.SELL if ticket.side == Side.BUY else Side.BUY_TO_COVER
     return [
@@ -259,15 +307,8 @@ def order_submit(
     from ..venues import venue_for
     from .preview import order_preview
 
-    # The lock before the checks read the account's cash and open orders.
-    account = (
-        Account.objects.select_for_update()
-        .filter(pk=ticket.account_id, tenant_id=getattr(tenant, "pk", None))
-        .first()
-    )
-    shown = order_preview(
-        user=user, tenant=tenant, ticket=ticket, replaces=replaces, account=account
-    )
+    # The account row is locked before the checks read its cash and open orders.
+    shown = order_preview(user=user, tenant=tenant, ticket=ticket, replaces=replaces, lock=True)
     return _order_store(
         user=user,
         ticket=ticket,
@@ -317,8 +358,8 @@ def _order_store(*, user, ticket, intent, results, confirmed, replaces, preview,
     if blocks:
         order.status = Status.REJECTED
         order.reason = blocks[0].reason[:500]
-        order.save(force_insert=True)
-        OrderEvent.objects.bulk_create(
+        _order_insert(
+            order,
             [
                 _event(order, from_status="", to_status=Status.NEW, at=now, actor=user, note=""),
                 _event(
@@ -329,24 +370,27 @@ def _order_store(*, user, ticket, intent, results, confirmed, replaces, preview,
                     actor=user,
                     note=" ".join(b.reason for b in blocks),
                 ),
-            ]
+            ],
         )
         return order
     venue = venue_for(order)
     order.venue = venue.name
     order.status = Status.ACCEPTED
-    order.save(force_insert=True)
-    events = [
-        _event(order, from_status="", to_status=Status.NEW, at=now, actor=user, note=""),
-        _event(
-            order,
-            from_status=Status.NEW,
-            to_status=Status.ACCEPTED,
-            at=now,
-            actor=user,
-            note=f"Accepted for {venue.name}.",
-        ),
-    ]
+    _order_insert(
+        order,
+        [
+            _event(order, from_status="", to_status=Status.NEW, at=now, actor=user, note=""),
+            _event(
+                order,
+                from_status=Status.NEW,
+                to_status=Status.ACCEPTED,
+                at=now,
+                actor=user,
+                note=f"Accepted for {venue.name}.",
+            ),
+        ],
+    )
+    events = []
     children = []
     if ticket.is_bracket:
         for spec in _children_specs(ticket, order.quantity):
@@ -378,7 +422,8 @@ def _order_store(*, user, ticket, intent, results, confirmed, replaces, preview,
                     note="Waits for its parent to fill.",
                 )
             )
-    OrderEvent.objects.bulk_create(events)
+    if events:
+        OrderEvent.objects.bulk_create(events)
     if replaces is not None:
         order_transition(
             order=replaces, to_status=Status.REPLACED, actor=user, note=f"Replaced by #{order.pk}."

@@ -67,12 +67,10 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT)
 
 
-def order_preview(*, user, tenant, ticket: Ticket, replaces=None, account=None) -> Preview:
+def order_preview(*, user, tenant, ticket: Ticket, replaces=None, lock: bool = False) -> Preview:
     """The what-if of `ticket` for `user`; refuses a malformed ticket (ValidationError).
-    `account`: the ticket's account already read (and locked) by the caller, if any."""
-    intent = intent_for(ticket=ticket, user=user, replaces=replaces)
-    if account is not None and account.pk == ticket.account_id:
-        facts(intent).account = account
+    `lock`: the account row is locked for update as its facts are read (the submission)."""
+    intent = intent_for(ticket=ticket, user=user, replaces=replaces, lock=lock)
     results = run_checks(intent)
     f = facts(intent)
     fx = f.fx_to_base if f.account is not None else None
