@@ -17,9 +17,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-# Without DATABASE_URL: the embedded, project-local PostgreSQL under .data/.
+# Without DATABASE_URL: the embedded, project-local PostgreSQL under .data/. With it: its
+# database, created on that server if missing.
 db: install
-	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m brokerportal.embedded_pg start; fi
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m brokerportal.embedded_pg start; \
+	else $(PY) manage.py database_create; fi
 
 migrate: db
 	$(PY) manage.py migrate_all --verbosity 0
