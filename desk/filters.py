@@ -4,7 +4,7 @@ already scoped with `ledger.access.accounts_visible`."""
 import django_filters
 from django import forms
 from django.db import models
-from django.db.models import BooleanField, Func, Q, Subquery
+from django.db.models import BooleanField, Func, Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -23,19 +23,20 @@ SORTS = (
 
 
 class IdAmong(Func):
-    """`id = ANY(ARRAY(<subquery>))`: the subquery runs once and the ids are looked up in the
-    primary key's index, so the condition can be one of several index scans OR-ed together."""
+    """`id = ANY(%s)` with the ids as one array parameter: looked up in the primary key's
+    index, so the condition can be one of several index scans OR-ed together (and a long list
+    costs one parameter, not one per id)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, queryset):
-        super().__init__(models.F("pk"), Subquery(queryset))
+    def __init__(self, ids):
+        super().__init__(models.F("pk"))
+        self.ids = list(ids)
 
     def as_sql(self, compiler, connection, **extra_context):
         lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        rhs, rhs_params = compiler.compile(self.source_expressions[1])
-        return f"({lhs} = ANY(ARRAY{rhs}))", (*lhs_params, *rhs_params)
+        return f"({lhs} = ANY(%s))", (*lhs_params, self.ids)
 
 
 def _attrs(attrs: dict) -> str:
@@ -76,11 +77,8 @@ class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", max_length=100)
     account_type = django_filters.ChoiceFilter(choices=CLIENT_TYPES, label="Type")
     status = django_filters.ChoiceFilter(choices=Account.Status.choices)
-    master = django_filters.ModelChoiceFilter(
-        field_name="parent",
-        queryset=lambda request: request.desk_masters,
-        label="Master",
-        widget=ListSelect,
+    master = django_filters.ChoiceFilter(
+        choices=lambda: [], label="Master", method="of_master", widget=ListSelect
     )
     base_currency = django_filters.ChoiceFilter(
         choices=lambda: [], label="Base currency", method="currency"
@@ -97,15 +95,21 @@ class AccountFilter(django_filters.FilterSet):
         model = Account
         fields = []
 
-    def __init__(self, *args, currencies=(), **kwargs):
+    def __init__(self, *args, currencies=(), masters=(), **kwargs):
+        """`masters`: (id, number, title) of the masters the caller may see, offered as the
+        master filter's choices (tuples, not accounts: a tenant of advisors has hundreds)."""
         super().__init__(*args, **kwargs)
         self.filters["base_currency"].extra["choices"] = [(c, c) for c in currencies]
+        self.filters["master"].extra["choices"] = [
+            (str(pk), f"{number} {title}") for pk, number, title in masters
+        ]
 
     def search(self, queryset, name, value):
         """Each column compared through its trigram index: the three columns of the account
-        and the ids of the accounts whose holder's e-mail matches, as an array read once, so
-        PostgreSQL combines four index scans (an `IN (subquery)` among the alternatives would
-        read every account of the tenant instead)."""
+        and the ids of the accounts whose holder's e-mail matches, read first (one query) so
+        that PostgreSQL combines four index scans (an `IN (subquery)` among the alternatives
+        would read every account of the tenant instead), and so that the listing's count and
+        page do not each search the e-mails again."""
         from onboarding.models import Application
 
         value = value.strip()
@@ -114,15 +118,23 @@ class AccountFilter(django_filters.FilterSet):
         applications = Application.objects.order_by().filter(account__isnull=False)
         by_email = (
             applications.filter(email__icontains=value)
-            .values("account_id")
-            .union(applications.filter(user__email__icontains=value).values("account_id"), all=True)
+            .values_list("account_id", flat=True)
+            .union(
+                applications.filter(user__email__icontains=value).values_list(
+                    "account_id", flat=True
+                )
+            )
         )
-        return queryset.filter(
+        matches = (
             Q(title__icontains=value)
             | Q(number__icontains=value)
             | Q(external_ref__icontains=value)
-            | IdAmong(by_email)
         )
+        email_ids = list(by_email)
+        return queryset.filter(matches | IdAmong(email_ids) if email_ids else matches)
+
+    def of_master(self, queryset, name, value):
+        return queryset.filter(parent_id=int(value))
 
     def currency(self, queryset, name, value):
         return queryset.filter(base_currency=value)

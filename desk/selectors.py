@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 
 from ledger.access import PERMISSION_CODENAMES, accounts_visible
 from ledger.models import Account
@@ -39,15 +43,113 @@ ZERO = Decimal(0)
 
 
 class ListingPaginator(Paginator):
-    """A `Paginator` of a queryset that reads a page in two queries, whatever the page: the
-    ids of the page's rows, then those rows.
+    """A `Paginator` of a queryset that reads a page in few queries, whatever the page, and
+    counts at most `COUNT_UP_TO` + 1 rows.
 
-    The ids of a short result (`WHOLE_BELOW` rows at most) are read whole and cut here: with
-    `LIMIT`, PostgreSQL may walk the sort column's index hoping to meet a search's few matches
-    early, and then reads every account of the tenant to find one. The ids of a deep page are
-    read narrow (no row, no join) past the offset, and only the page's rows are read whole."""
+    Counting every match of a tenant of 100,000 accounts on every page costs more than the
+    page: as search engines and the listings of mature products do ("more than 1,000"), the
+    matches are counted up to one past `COUNT_UP_TO` and the exact total is read only when
+    asked (`exact=True`, the listing's "Count all" link).
 
-    WHOLE_BELOW = 1000
+    - A short result (`COUNT_UP_TO` matches at most) is read in one query: the ids of the
+      matches unordered, up to one past the bound, then sorted by the listing's order. The
+      inner `LIMIT` has no `ORDER BY`, so PostgreSQL finds a search's few matches through its
+      indexes instead of walking the sort column's index hoping to meet them early (and
+      reading every account of the tenant to find one).
+    - A longer one pages with `LIMIT`/`OFFSET` on the ids alone (no row, no join), one id
+      more than the page to learn whether another follows; the last page's total is then
+      exact for free. A page past the end is answered, as `Paginator.get_page` does, with the
+      last page (which takes the exact count).
+    - Then only the page's rows are read whole."""
+
+    COUNT_UP_TO = 1000
+    WHOLE_BELOW = 1000  # with `exact`: the ids of a result this short are read whole
+
+    def __init__(self, object_list, per_page, *, exact: bool = False):
+        self.order = self._order(object_list)
+        super().__init__(object_list, per_page)
+        self.exact = exact
+        self.more_than = None  # a lower bound, when the total is not known
+        self._ids = None  # every match's id, in order, for a short result
+
+    @staticmethod
+    def _order(queryset) -> list[tuple[str, bool]] | None:
+        """(column, descending) of the queryset's order, ending with a unique column (the
+        primary key added when none is, so that a short result sorts alike every time); None
+        when the order is not made of the model's own columns."""
+        meta = queryset.model._meta
+        order = []
+        for item in queryset.query.order_by or meta.ordering or ["pk"]:
+            if not isinstance(item, str):
+                return None
+            name = item.lstrip("-")
+            field = (
+                meta.pk
+                if name == "pk"
+                else next((f for f in meta.concrete_fields if f.name == name), None)
+            )
+            if field is None or field.is_relation:
+                return None
+            order.append(("pk" if field.primary_key else name, item.startswith("-")))
+            if field.primary_key or field.unique:
+                return order
+        return [*order, ("pk", False)]
+
+    def _probe(self, bottom: int) -> tuple[list[int] | None, list[int]]:
+        """One query: every match's id in the listing's order if there are `COUNT_UP_TO` at
+        most (else None), and otherwise the ids of the page from `bottom` (one more than a
+        page, to learn whether another follows). The matches are read unordered up to one
+        past the bound (a CTE read once), then sorted; the page's ids are read only when the
+        bound is passed (PostgreSQL evaluates the `ARRAY(...)` only in the `CASE` taken)."""
+        bound = self.COUNT_UP_TO + 1
+        ids = self.object_list.values_list("pk", flat=True)
+        page = ids[bottom : bottom + self.per_page + 1]
+        if self.order is None:
+            if self.object_list.order_by().values("pk")[:bound].count() < bound:
+                return list(ids), []
+            return None, list(page)
+        names = list(dict.fromkeys(["pk", *(name for name, _ in self.order)]))
+        inner_sql, inner_params = (
+            self.object_list.order_by().values_list(*names)[:bound].query.sql_with_params()
+        )
+        page_sql, page_params = page.query.sql_with_params()
+        columns = ", ".join(f"c{i}" for i in range(len(names)))
+        order_by = ", ".join(
+            f"c{names.index(name)} {'DESC' if descending else 'ASC'}"
+            for name, descending in self.order
+        )
+        # Column names and directions are ours; every value is a parameter.
+        sql = (
+            f"WITH matches AS MATERIALIZED ({inner_sql}) "  # noqa: S608
+            f"SELECT ARRAY(SELECT c0 FROM matches AS m ({columns}) ORDER BY {order_by}), "
+            f"CASE WHEN (SELECT count(*) FROM matches) > {self.COUNT_UP_TO} "
+            f"THEN ARRAY({page_sql}) END"
+        )
+        with connections[self.object_list.db].cursor() as cursor:
+            cursor.execute(sql, (*inner_params, *page_params))
+            short, paged = cursor.fetchone()
+        return (None, list(paged)) if paged is not None else (list(short), [])
+
+    def get_page(self, number):
+        if self.exact:
+            return super().get_page(number)
+        try:
+            wanted = max(int(number), 1)
+        except (TypeError, ValueError):
+            wanted = 1
+        bottom = (wanted - 1) * self.per_page
+        self._ids, ids = self._probe(bottom)
+        if self._ids is not None:
+            self.__dict__["count"] = len(self._ids)
+            return super().get_page(number)
+        if not ids:
+            return super().get_page(number)  # past the end: the last page, counted exactly
+        if len(ids) > self.per_page:
+            ids = ids[: self.per_page]
+            self.more_than = max(self.COUNT_UP_TO, bottom + self.per_page)
+        else:
+            self.__dict__["count"] = bottom + len(ids)
+        return OpenEndedPage(self._rows(ids), wanted, self)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -55,13 +157,37 @@ class ListingPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.object_list.values_list("pk", flat=True)
-        if self.count <= self.WHOLE_BELOW:
-            ids = list(ids)[bottom:top]
+        if self._ids is not None:
+            ids = self._ids[bottom:top]
+        elif self.count <= self.WHOLE_BELOW:
+            ids = list(self.object_list.values_list("pk", flat=True))[bottom:top]
         else:
-            ids = list(ids[bottom:top])
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        return self._get_page(self._rows(ids), number, self)
+
+    def _rows(self, ids: list[int]) -> list:
         rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+class OpenEndedPage(Page):
+    """A page of a `ListingPaginator` whose total is not counted (more than `COUNT_UP_TO`):
+    whether a next page exists is known from the ids read with it."""
+
+    def has_next(self) -> bool:
+        return self.paginator.more_than is not None
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
 
 
 def visible_accounts(*, user, tenant):
@@ -73,32 +199,51 @@ class AccountListing:
     filterset: AccountFilter
     page: object  # django Page of Account
     rows: list[dict]
-    total: int
+    total: int | None  # None: more than `more_than`, not counted (ListingPaginator)
+    more_than: int | None = None
+
+    @property
+    def num_pages(self) -> int | None:
+        return self.page.paginator.num_pages if self.total is not None else None
 
 
-def account_listing(*, request, data, page_number, per_page: int = PAGE_SIZE) -> AccountListing:
+def _masters(visible) -> list[tuple[int, str, str]]:
+    return list(
+        visible.filter(account_type=Account.Type.MASTER)
+        .order_by("number")
+        .values_list("pk", "number", "title")
+    )
+
+
+def account_listing(
+    *, request, data, page_number, per_page: int = PAGE_SIZE, exact: bool = False
+) -> AccountListing:
     """The accounts `request.user` may see, searched, filtered, sorted and cut to one page,
-    each with its master, holder e-mail and NLV in its base currency. Queries: the user's
-    grants, the masters and base currencies offered as filters, the count, the page, the
-    holders' e-mails and three for the valuations."""
+    each with its master, holder e-mail and NLV in its base currency; counted up to
+    `ListingPaginator.COUNT_UP_TO` unless `exact`. Queries: the user's grants, the masters
+    and base currencies offered as filters, the count, the page's ids and rows, the holders'
+    e-mails and three for the valuations."""
     tenant = request.tenant
     visible = visible_accounts(user=request.user, tenant=tenant)
-    request.desk_masters = visible.filter(account_type=Account.Type.MASTER).order_by("number")
-    currencies = _base_currencies(request=request, visible=visible)
     filterset = AccountFilter(
-        data, queryset=visible.select_related("parent"), request=request, currencies=currencies
+        data,
+        queryset=visible.select_related("parent"),
+        request=request,
+        currencies=_base_currencies(request=request, visible=visible),
+        masters=_masters(visible),
     )
     queryset = filterset.qs
     if not (data.get("sort") and filterset.is_valid()):
         queryset = queryset.order_by("number")
-    paginator = ListingPaginator(queryset, per_page)
+    paginator = ListingPaginator(queryset, per_page, exact=exact)
     page = paginator.get_page(page_number)
     accounts = list(page.object_list)
     return AccountListing(
         filterset=filterset,
         page=page,
         rows=_listing_rows(tenant=tenant, accounts=accounts),
-        total=paginator.count,
+        total=None if paginator.more_than is not None else paginator.count,
+        more_than=paginator.more_than,
     )
 
 
@@ -113,10 +258,12 @@ def _base_currencies(*, request, visible) -> list[str]:
 def account_export_rows(*, request, data, limit: int = 100_000) -> list[Account]:
     """Every account of the listing's search and filters (not only one page), for the CSV."""
     visible = visible_accounts(user=request.user, tenant=request.tenant)
-    request.desk_masters = visible.filter(account_type=Account.Type.MASTER)
-    currencies = visible.order_by().values_list("base_currency", flat=True).distinct()
     filterset = AccountFilter(
-        data, queryset=visible.select_related("parent"), request=request, currencies=currencies
+        data,
+        queryset=visible.select_related("parent"),
+        request=request,
+        currencies=_base_currencies(request=request, visible=visible),
+        masters=_masters(visible),
     )
     queryset = filterset.qs
     if not data.get("sort"):
@@ -149,14 +296,32 @@ def _listing_rows(*, tenant, accounts: list[Account]) -> list[dict]:
         # A currency without an FX rate: no NLV on this page rather than a wrong one (the
         # exception report lists the missing rate).
         valuations = {}
-    return [
-        {
-            "account": a,
-            "email": emails.get(a.pk, ""),
-            "nlv": valuations[a.pk].nlv if a.pk in valuations else None,
-        }
-        for a in accounts
-    ]
+    # What the page shows of each row, as text: a page of 50 rows asking the template for
+    # choice labels (`get_FOO_display`), `{% url %}` and `floatformat` cost more CPU than
+    # the rest of the page together.
+    types, statuses, margins = (
+        {value: str(label) for value, label in choices.choices}
+        for choices in (Account.Type, Account.Status, Account.MarginType)
+    )
+    url = reverse("desk_account", args=["-number-"])
+    cent = Decimal("0.01")
+    rows = []
+    for a in accounts:
+        nlv = valuations[a.pk].nlv if a.pk in valuations else None
+        rows.append(
+            {
+                "account": a,
+                "email": emails.get(a.pk, ""),
+                "nlv": nlv,
+                "nlv_text": "" if nlv is None else f"{nlv.quantize(cent, ROUND_HALF_UP):f}",
+                "url": url.replace("-number-", quote(a.number, safe=RFC3986_SUBDELIMS + "~:@")),
+                "type": types.get(a.account_type, a.account_type),
+                "status": statuses.get(a.status, a.status),
+                "margin": margins.get(a.margin_type, a.margin_type),
+                "master": a.parent.number if a.parent_id else "",
+            }
+        )
+    return rows
 
 
 # --- the account 360 ------------------------------------------------------------------------

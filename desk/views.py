@@ -50,15 +50,20 @@ def _staff(request) -> None:
 def accounts_index(request):
     _staff(request)
     listing = selectors.account_listing(
-        request=request, data=request.GET, page_number=request.GET.get("page")
+        request=request,
+        data=request.GET,
+        page_number=request.GET.get("page"),
+        exact=request.GET.get("count") == "all",
     )
     query = request.GET.copy()
     query.pop("page", None)
+    export = query.copy()
+    export.pop("count", None)
     context = {
         "listing": listing,
         "filter": listing.filterset,
         "query": query.urlencode(),
-        "export_query": query.urlencode(),
+        "export_query": export.urlencode(),
     }
     return render(request, "desk/accounts.html", context)
 

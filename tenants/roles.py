@@ -24,11 +24,36 @@ def roles_ensure() -> dict[str, Group]:
     return existing
 
 
+# The user's role names, read once per user object: a request asks for them many times (the
+# Broker Portal's menu, its home tiles, the view), and each request loads its user afresh.
+# As Django's ModelBackend keeps `_perm_cache` on the user object, a change of roles made
+# through another object of the same user is seen by a new object (the next request);
+# changes through this object's own `groups` manager clear it (`role_cache_clear`).
+ROLE_CACHE = "_role_names"
+
+
+def role_names(user) -> frozenset[str]:
+    """The names of the groups (roles) `user` belongs to: one query per user object."""
+    names = getattr(user, ROLE_CACHE, None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        setattr(user, ROLE_CACHE, names)
+    return names
+
+
+def role_cache_clear(sender, instance, action, reverse, pk_set=None, **kwargs) -> None:
+    """`m2m_changed` of the users' groups: forget the cached role names of the user object
+    whose groups changed (when changed from a group, of none: the users are not at hand,
+    and the next request reads them afresh)."""
+    if action.startswith("post_") and not reverse:
+        instance.__dict__.pop(ROLE_CACHE, None)
+
+
 def has_role(user, *roles: str) -> bool:
     """Whether an active, signed-in user holds one of `roles` (superusers hold every role)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name__in=roles).exists()
+    return user.is_superuser or not role_names(user).isdisjoint(roles)
 
 
 def role_required(

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from compliance.models import Invitation
@@ -55,6 +57,60 @@ def test_v6_3_3_operator_console_refuses_a_session_without_a_confirmed_second_fa
     assert posted["Location"].startswith("/operator/verify/")
     assert nobody.status_code == 302 and "/admin/login/" in nobody["Location"]
     assert not Domain.objects.filter(domain="sneaky.test").exists()
+
+
+def _session_device(client, device) -> None:
+    """Put `device` in the session as if it had verified it (sessions live in public)."""
+    with schema_context("public"):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def test_v6_3_3_admin_and_console_refuse_a_session_whose_factor_is_unconfirmed_or_not_its_own(
+    db, tenant_b
+):
+    # given: one operator whose session names its own authenticator, never confirmed, and one
+    # whose session names another operator's confirmed authenticator
+    unconfirmed = _operator("console-unconfirmed@platform.test")
+    borrower = _operator("console-borrower@platform.test")
+    owner = _operator("console-owner@platform.test")
+    with schema_context("public"):
+        pending = TOTPDevice.objects.create(user=unconfirmed, name="pending", confirmed=False)
+        theirs = TOTPDevice.objects.create(user=owner, name="theirs", confirmed=True)
+    sessions = []
+    for user, device in ((unconfirmed, pending), (borrower, theirs)):
+        client = login(Client(HTTP_HOST=PLATFORM), user, _public(), verified=False)
+        _session_device(client, device)
+        sessions.append(client)
+    admin_pages = ["/admin/", "/admin/tenants/tenant/", f"/admin/tenants/tenant/{tenant_b.pk}/"]
+    instruments = Instrument.objects.count()
+    for client in sessions:
+        # when
+        answers = [client.get(page) for page in [*admin_pages, *PAGES]]
+        posts = [
+            client.post(f"/admin/tenants/tenant/{tenant_b.pk}/change/", {"name": "Renamed"}),
+            client.post(f"/console/tenants/{tenant_b.pk}/status/", {"status": "suspended"}),
+            client.post(
+                "/console/instruments/new/",
+                {"symbol": "SNKY", "currency": "USD", "asset_class": "STK", "conid": "771"},
+            ),
+        ]
+        # then: every page and every POST goes to the second-factor step; nothing written
+        assert [(a.status_code, a["Location"].split("?")[0]) for a in answers + posts] == [
+            (302, "/operator/verify/")
+        ] * (len(admin_pages) + len(PAGES) + len(posts))
+    tenant_b.refresh_from_db()
+    assert tenant_b.status == "active" and tenant_b.name != "Renamed"
+    assert Instrument.objects.count() == instruments
+    # and the same login with its own factor, once confirmed, gets in (the refusal above is
+    # the factor's, not the pages')
+    with schema_context("public"):
+        pending.confirmed = True
+        pending.save()
+    _session_device(sessions[0], pending)
+    assert sessions[0].get("/admin/tenants/tenant/").status_code == 200
+    assert sessions[0].get("/console/").status_code == 200
 
 
 def test_operator_console_session_ends_after_the_idle_timeout(db, settings):

@@ -216,11 +216,16 @@ def test_listing_and_360_run_a_fixed_number_of_queries_for_10000_accounts(tenant
     _bulk_accounts(tenant_a, 10_000, prefix="QB", parent=master)
     large = [_count(client, "/broker/accounts/", **p) for p in searches]
     large_360 = _count(client, f"/broker/accounts/{master.number}/")
-    listing = client.get("/broker/accounts/", {"negative_cash": "true"}).context["listing"]
+    bounded = client.get("/broker/accounts/", {"negative_cash": "true"})
+    counted = client.get("/broker/accounts/", {"negative_cash": "true", "count": "all"})
     # then
     assert large == small
     assert large_360 == small_360
-    assert listing.total == 2 + 10_000 // 7 + 1  # every seventh of each batch has negative cash
+    # more than the bound are not counted unless asked; asked, the total is exact
+    listing = bounded.context["listing"]
+    assert (listing.total, listing.more_than, len(listing.rows)) == (None, 1000, 50)
+    assert "More than 1000 accounts" in bounded.content.decode()
+    assert counted.context["listing"].total == 2 + 10_000 // 7 + 1  # every seventh of a batch
 
 
 def test_a_missing_fx_rate_leaves_the_figures_blank_not_wrong(tenant_a):
@@ -295,9 +300,14 @@ def test_deep_and_short_pages_list_the_right_accounts_in_order(tenant_a):
     last = client.get("/broker/accounts/", {"page": "25"}).context["listing"]
     short = client.get("/broker/accounts/", {"q": "holder qd 11", "page": "2"}).context["listing"]
     by_name = client.get("/broker/accounts/", {"sort": "-name", "page": "3"}).context["listing"]
-    # then
+    past = client.get("/broker/accounts/", {"page": "99"}).context["listing"]
+    # then: more than the bound of 1,000 matches, a page does not count them, but the last
+    # page knows the total, and a page past the end is the last one
     assert [r["account"].number for r in deep.rows] == numbers[950:1000]
+    assert (deep.total, deep.more_than, deep.page.has_next()) == (None, 1000, True)
     assert [r["account"].number for r in last.rows] == numbers[1200:]
+    assert (last.total, last.page.has_next(), last.page.previous_page_number()) == (1201, False, 24)
+    assert (past.page.number, [r["account"].number for r in past.rows]) == (25, numbers[1200:])
     matching = sorted(a.number for a in accounts if a.title.startswith("Bulk Holder QD 11"))
     assert short.total == len(matching) == 111
     assert [r["account"].number for r in short.rows] == matching[50:100]

@@ -119,6 +119,62 @@ def test_onboarding_officer_opens_the_application_queue(
 
 
 @pytest.mark.parametrize("schema", list(TENANTS))
+def test_onboarding_officer_finds_a_client_by_part_of_the_name_and_opens_the_360(
+    browser, demo_site, schema, django_db_blocker, screenshots
+):
+    from demo.seed import DEMO_TENANTS, demo_logins
+    from ledger.models import Account
+    from ledger.selectors import account_valuation, positions_for
+    from tenants.models import Tenant
+
+    demo = next(d for d in DEMO_TENANTS if d.schema_name == schema)
+    client = next(u for u, role in demo_logins(demo) if role == "Client")
+    officer = f"onboarding@{TENANTS[schema]}"
+
+    def expected():
+        # the demo client's first account, and what the ledger holds for it
+        tenant = Tenant.objects.get(schema_name=schema)
+        account = (
+            Account.objects.filter(tenant=tenant, external_ref=f"demo:{client}")
+            .order_by("number")
+            .first()
+        )
+        held = positions_for(tenant=tenant, account_ids=[account]).count()
+        return account, account_valuation(tenant=tenant, account=account).nlv, held
+
+    account, nlv, held = _db(django_db_blocker, schema, expected)
+    fragment = demo.clients[0][1][1:5].lower()  # part of the last name, not its start
+    base = demo_site(schema)
+    context, page = demo_login(browser, base, schema, officer, path="/broker/")
+    errors = console_errors(page)
+    # when: from the home, the listing searched by the fragment, then the account
+    home = page.inner_text("#desk-work")
+    page.click("a:has-text('Find a client or account')")
+    page.fill("#id_q", fragment)
+    page.click("form.desk-filters button:has-text('Search')")
+    page.wait_for_load_state("load")
+    listed = page.inner_text("#desk-accounts")
+    page.screenshot(path=screenshots / f"{schema}-officer-accounts-search.png", full_page=True)
+    page.click(f"#desk-accounts a:has-text('{account.number}')")
+    page.wait_for_url(f"**/broker/accounts/{account.number}/")
+    page.wait_for_load_state("load")
+    page.screenshot(path=screenshots / f"{schema}-officer-account-360.png", full_page=True)
+    holder = page.inner_text("#desk-holder-name")
+    valuation = page.inner_text("#desk-valuation")
+    positions = page.locator("#desk-positions tbody tr").count() if held else 0
+    grants = page.inner_text("#desk-grants")
+    context.close()
+    # then: the demo officer found the demo client, and the 360 shows the ledger's figures
+    assert "Applications to review" in home
+    assert account.number in listed and account.title in listed
+    assert holder == account.title
+    assert f"{nlv:,.2f}".replace(",", "") in valuation.replace(",", "")
+    assert positions == held
+    assert officer in grants
+    assert errors == []
+
+
+@pytest.mark.parametrize("schema", list(TENANTS))
 def test_advisor_books_an_allocation(browser, demo_site, schema, django_db_blocker, screenshots):
     from allocations.models import Allocation, Block
     from ledger.models import Position
