@@ -4,7 +4,7 @@ already scoped with `ledger.access.accounts_visible`."""
 import django_filters
 from django import forms
 from django.db import models
-from django.db.models import BooleanField, Func, Q
+from django.db.models import BooleanField, Func, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -23,20 +23,19 @@ SORTS = (
 
 
 class IdAmong(Func):
-    """`id = ANY(%s)` with the ids as one array parameter: looked up in the primary key's
-    index, so the condition can be one of several index scans OR-ed together (and a long list
-    costs one parameter, not one per id)."""
+    """`id = ANY(ARRAY(<subquery>))`: the subquery runs once and the ids are looked up in the
+    primary key's index, so the condition can be one of several index scans OR-ed together."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, ids):
-        super().__init__(models.F("pk"))
-        self.ids = list(ids)
+    def __init__(self, queryset):
+        super().__init__(models.F("pk"), Subquery(queryset))
 
     def as_sql(self, compiler, connection, **extra_context):
         lhs, lhs_params = compiler.compile(self.source_expressions[0])
-        return f"({lhs} = ANY(%s))", (*lhs_params, self.ids)
+        rhs, rhs_params = compiler.compile(self.source_expressions[1])
+        return f"({lhs} = ANY(ARRAY{rhs}))", (*lhs_params, *rhs_params)
 
 
 def _attrs(attrs: dict) -> str:
@@ -106,10 +105,9 @@ class AccountFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Each column compared through its trigram index: the three columns of the account
-        and the ids of the accounts whose holder's e-mail matches, read first (one query) so
-        that PostgreSQL combines four index scans (an `IN (subquery)` among the alternatives
-        would read every account of the tenant instead), and so that the listing's count and
-        page do not each search the e-mails again."""
+        and the ids of the accounts whose holder's e-mail matches, as an array read once, so
+        PostgreSQL combines four index scans (an `IN (subquery)` among the alternatives would
+        read every account of the tenant instead)."""
         from onboarding.models import Application
 
         value = value.strip()
@@ -118,20 +116,15 @@ class AccountFilter(django_filters.FilterSet):
         applications = Application.objects.order_by().filter(account__isnull=False)
         by_email = (
             applications.filter(email__icontains=value)
-            .values_list("account_id", flat=True)
-            .union(
-                applications.filter(user__email__icontains=value).values_list(
-                    "account_id", flat=True
-                )
-            )
+            .values("account_id")
+            .union(applications.filter(user__email__icontains=value).values("account_id"), all=True)
         )
-        matches = (
+        return queryset.filter(
             Q(title__icontains=value)
             | Q(number__icontains=value)
             | Q(external_ref__icontains=value)
+            | IdAmong(by_email)
         )
-        email_ids = list(by_email)
-        return queryset.filter(matches | IdAmong(email_ids) if email_ids else matches)
 
     def of_master(self, queryset, name, value):
         return queryset.filter(parent_id=int(value))
