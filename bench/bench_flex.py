@@ -10,7 +10,7 @@ cache client is connected before the clock starts (a running process has it).
 
 `import_flex_peak_rss_mb` is the peak RSS of a separate process importing a second file of the
 same size, and `import_flex_rss_growth_mb` how far the import took it above the process's RSS
-before the import (Django loaded): the file is streamed and trades are booked in chunks, so
+just before the import (Django loaded): the file is streamed and trades are booked in chunks, so
 the growth is bounded by a chunk, not by the file."""
 
 import json
@@ -112,9 +112,9 @@ def _import_timed(path: Path) -> tuple[float, float]:
     booked), as `bench_ledger._import_rate` times the CSV import."""
     from django.core.cache import caches
 
+    from bench.bench_ledger import margin_monitor_after
     from ledger import hooks
     from ledger.imports.flex import flex_import
-    from trading.margin_tasks import margin_monitor_task
 
     caches["ledger"].get("bench:warm")
     subscribers = list(hooks._booked)
@@ -127,9 +127,7 @@ def _import_timed(path: Path) -> tuple[float, float]:
     finally:
         hooks._booked[:] = subscribers
     assert result.booked == TRADES, result
-    started = time.perf_counter()
-    margin_monitor_task(account_ids=sorted(touched), instrument_ids=[])
-    return TRADES / elapsed, time.perf_counter() - started
+    return TRADES / elapsed, margin_monitor_after(touched)
 
 
 def run() -> dict[str, float]:

@@ -120,11 +120,26 @@ def _import_rate(path: Path, rows: int) -> tuple[float, float]:
     finally:
         hooks._booked[:] = subscribers
     assert result.booked == rows, result
+    return rows / elapsed, margin_monitor_after(touched)
+
+
+def margin_monitor_after(touched: set[int]) -> float:
+    """Seconds of what the margin monitor does after an import's commit over the accounts it
+    booked to: the after-commit hook finds the Reg T accounts among them
+    (`accounts_to_monitor`), and its task monitors them tenant by tenant."""
+    from trading.margin_monitor import accounts_to_monitor
     from trading.margin_tasks import margin_monitor_task
 
     started = time.perf_counter()
-    margin_monitor_task(account_ids=sorted(touched), instrument_ids=[])
-    return rows / elapsed, time.perf_counter() - started
+    by_tenant = accounts_to_monitor(
+        account_ids=sorted(touched), instrument_ids=[], everything=False
+    )
+    if by_tenant:
+        margin_monitor_task(
+            accounts={str(tenant_id): ids for tenant_id, ids in by_tenant.items()},
+            booked=sorted(touched),
+        )
+    return time.perf_counter() - started
 
 
 def _copy_rate(path: Path, rows: int) -> float:

@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from branding.statements import reconciliation_views, report_views, staff_views
+from branding.statements import flex_views, reconciliation_views, report_views, staff_views
 
 
 class StatementsMenuItem(MenuItem):
@@ -36,6 +36,11 @@ def register_statement_urls():
             "statements/reports/reconciliation/",
             reconciliation_views.reconciliation_report,
             name="branding_reconciliation",
+        ),
+        path(
+            "statements/reports/reconciliation/import/",
+            flex_views.flex_upload,
+            name="branding_flex_upload",
         ),
         path(
             "statements/reports/confirmations/<int:account_id>/<str:trade_date>/<str:fmt>/",

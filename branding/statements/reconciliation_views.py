@@ -73,5 +73,6 @@ def reconciliation_report(request):
             "total": len(lines),
             "breaks_only": breaks_only,
             "as_of": as_of,
+            "can_import": request.user.has_perm("ledger.add_brokerstatement"),
         },
     )

@@ -159,6 +159,7 @@ class _Import:
         self.account_seen: set[int] = set()
         self.market_changed = False
         self.digest = ""
+        self.allowed: set[int] | None = None  # the accounts the import may book to, if limited
         self.known_conids: set[int] | None = None  # the master's conids, read once
         self.known_keys: set[tuple] = set()  # (symbol, exchange, currency) without a conid
         self.unsaved: list[Instrument] = []  # new instruments met, saved before booking
@@ -196,8 +197,15 @@ class _Import:
             account = next((a for a in found if a.external_ref == flex_id), None) or next(
                 (a for a in found if a.number == flex_id), None
             )
+        if account is not None and self.allowed is not None and account.pk not in self.allowed:
+            account = None  # reported like an unknown one: nothing of it is shown
         self.accounts[flex_id] = account
         return account
+
+    def _unknown(self, flex_id: str) -> str:
+        if self.allowed is not None:
+            return f"Flex account {flex_id!r} is no account you may import to"
+        return f"no ledger account for Flex account {flex_id!r}"
 
     def instrument(self, attrs: dict) -> Instrument:
         """The instrument of a row's contract, resolved once per file. A contract the master
@@ -369,9 +377,7 @@ class _Import:
         flex_id = st.attrs.get("accountId", "")
         account = self.account_of(flex_id)
         if account is None:
-            self.error(
-                st.number, "FlexStatement", 0, f"no ledger account for Flex account {flex_id!r}"
-            )
+            self.error(st.number, "FlexStatement", 0, self._unknown(flex_id))
             return
         self._instruments_save()
         st.account = account
@@ -389,7 +395,7 @@ class _Import:
                         st.number,
                         event.section,
                         event.number,
-                        f"no ledger account for Flex account {event.account!r}",
+                        self._unknown(event.account),
                     )
                 else:
                     touched.add(other.pk)
@@ -986,9 +992,13 @@ def _cyclic_gc_paused():
 
 
 @transaction.atomic
-def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
+def flex_import(
+    *, source: bytes | str | Path, account_ids: set[int] | None = None
+) -> FlexImportResult:
     """Import every statement of a Flex file (its bytes or its path), or nothing
-    (`FlexImportRefused` lists every bad row)."""
+    (`FlexImportRefused` lists every bad row). With `account_ids`, a statement or row booking
+    to any other account is a bad row (an upload by a firm's staff books only to the firm's
+    accounts they may act on)."""
     if isinstance(source, Path):
         source = str(source)
     if isinstance(source, bytes):
@@ -998,6 +1008,7 @@ def flex_import(*, source: bytes | str | Path) -> FlexImportResult:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     run = _Import()
     run.digest = digest
+    run.allowed = account_ids
     with _cyclic_gc_paused():
         try:
             for row in flex_rows_read(source):
