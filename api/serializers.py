@@ -1,7 +1,9 @@
 """Representations of the API: decimals as strings, times in ISO 8601 with offset."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import Expression, F, Func, TextField
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -83,6 +85,81 @@ class AccountRowSerializer(AccountSerializer):
             "status": row["status"],
             "opened_at": write(instant_of(row["opened_us"])),
         }
+
+
+class JsonObjectText(Expression):
+    """`json_build_object('key', column, ...)::text`: a row as the JSON text of an object with
+    the given keys in the given order, written by PostgreSQL (its JSON escaping of strings is
+    RFC 8259's, as Python's `json`). The keys are the code's own names, never input."""
+
+    output_field = TextField()
+
+    def __init__(self, **columns):
+        super().__init__()
+        self.keys = list(columns)
+        self.columns = [c if hasattr(c, "resolve_expression") else F(c) for c in columns.values()]
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        parts, params = [], []
+        for key, column in zip(self.keys, self.columns, strict=True):
+            sql, column_params = compiler.compile(column)
+            parts.append(f"'{key}', {sql}")
+            params.extend(column_params)
+        return f"json_build_object({', '.join(parts)})::text", params
+
+
+class IsoUtcText(Func):
+    """A `timestamptz` as DRF writes it in UTC (`datetime.isoformat()` with `Z` for +00:00):
+    `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` only when the microseconds are not zero."""
+
+    template = (
+        "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        " || CASE WHEN to_char(%(expressions)s, 'US') = '000000' THEN ''"
+        " ELSE '.' || to_char(%(expressions)s, 'US') END || 'Z')"
+    )
+    output_field = TextField()
+
+
+def account_json_rows(queryset):
+    """`queryset` of accounts as (number, JSON text of `AccountSerializer`'s representation)
+    rows, the JSON written by PostgreSQL: a page of 1,000 accounts costs no Python per field.
+    Only for the representation in UTC (the project's TIME_ZONE): `account_json_rows_apply`
+    tells."""
+    return queryset.values(
+        "number",
+        row_json=JsonObjectText(
+            id="pk",
+            number="number",
+            title="title",
+            account_type="account_type",
+            master="parent__number",
+            base_currency="base_currency",
+            margin_type="margin_type",
+            status="status",
+            opened_at=IsoUtcText("opened_at"),
+        ),
+    )
+
+
+def account_json_rows_apply() -> bool:
+    """Whether `account_json_rows` writes what `AccountSerializer` would: ISO 8601 output of
+    datetimes, in UTC."""
+    field = AccountSerializer().fields["opened_at"]
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    return (
+        output_format is not None
+        and output_format.lower() == ISO_8601
+        and zone is not None
+        and zone.utcoffset(None) == timedelta(0)
+        and getattr(zone, "key", "UTC") in ("UTC", "Etc/UTC")
+    )
 
 
 class MasterSerializer(AccountSerializer):

@@ -6,8 +6,6 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from allocations.api import allocation_api_urlpatterns
-
 
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
@@ -24,7 +22,6 @@ def api_root(request):
 api_urlpatterns = [
     path("", api_root, name="root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    *allocation_api_urlpatterns,
     # The resources of api/ (a string: the project's URL conf does not import the API's views).
     path("", include("api.urls")),
 ]

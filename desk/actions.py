@@ -56,6 +56,15 @@ class AccountStatusChange(Action):
             details={"from": before, "to": changed.status, "reason": reason[:300]},
             ip=self.ip,
         )
+        if changed.status == Account.Status.RESTRICTED and before != changed.status:
+            from events.services import event_record
+
+            event_record(
+                kind="account.restricted",
+                subject=f"account:{self.account.number}",
+                account_id=self.account.pk,
+                data={"account": self.account.number, "from": before, "reason": reason[:300]},
+            )
         return changed
 
 

@@ -492,11 +492,13 @@ ROUTES = {
     "funding_journal_approve": fill(journal_id="funding_journal"),
     "funding_journal_reject": fill(journal_id="funding_journal"),
     "funding_journal_reverse": fill(journal_id="funding_journal"),
-    # --- allocations API (allocations/api.py) ---------------------------------------------------
+    # --- allocations API (api/views/allocations.py) --------------------------------------------
     "api:allocations-block-preview": fill(block_id="block"),
     "api:allocations-detail": fill(allocation_id=ANY_ID),
     "api:allocations-book": fill(allocation_id=ANY_ID),
     "api:allocations-reverse": fill(allocation_id=ANY_ID),
+    "api:allocations-fixml": fill(allocation_id=ANY_ID),
+    "api:allocations-block-fills": fill(block_id="block"),
     # --- API resources (api/urls.py) -----------------------------------------------------------
     "api:accounts-detail": fill(pk="account"),
     "api:accounts-activity": fill(pk="account"),
@@ -518,6 +520,14 @@ ROUTES = {
     "api:webhooks-redeliver": fill(pk="webhook", delivery_id=ANY_ID),
     "api:applications-detail": fill(pk="application"),
     "api:applications-act": fill(pk="application"),
+    "api:orders-detail": fill(pk="order"),
+    "api:orders-cancel": fill(pk="order"),
+    "api:desk-journals-detail": fill(pk="funding_journal"),
+    "api:desk-journals-approve": fill(pk="funding_journal"),
+    "api:desk-journals-reject": fill(pk="funding_journal"),
+    "api:desk-journals-reverse": fill(pk="funding_journal"),
+    # batches are made from an uploaded file: any id
+    "api:journal-batches-detail": fill(pk=ANY_ID),
     # issued statements need rendered files: any id
     "api:statements-download": fill(pk=ANY_ID, fmt=literal("pdf")),
     # --- statements (branding/statements) -- issued statements need rendered files: any id ------

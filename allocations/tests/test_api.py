@@ -23,7 +23,7 @@ def test_preview_book_and_refused_second_booking_over_the_api(tenant_a, tenant_b
     connection.set_schema_to_public()
     client = login(tenant_client(tenant_a), advisor, tenant_a)
     # the block awaits allocation
-    listed = client.get("/api/v1/allocations/blocks/").json()
+    listed = client.get("/api/v1/allocations/blocks/").json()["results"]
     assert [b["reference"] for b in listed] == [block.reference]
     # preview
     preview = client.post(f"/api/v1/allocations/blocks/{block.pk}/preview/", {"group": group.pk})

@@ -30,6 +30,7 @@ from branding.statements.selectors import run_accounts, run_accounts_missing
 from compliance.chain import PUBLIC, Chain, chain_for_tenant
 from compliance.services.anchors import audit_anchors_record
 from compliance.services.audit import audit_record
+from events.services import event_record
 from ledger.models import Account
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,20 @@ def _insert(
                     "replaces": replaces.pk if replaces else None,
                     "reason": reason,
                     "pdf_sha256": issued.pdf_sha256,
+                },
+            )
+            event_record(
+                kind="statement.ready",
+                subject=f"statement:{issued.pk}",
+                account_id=account_id,
+                data={
+                    "statement_id": issued.pk,
+                    "account": number,
+                    "kind": kind,
+                    "period_start": statement.period_start.isoformat(),
+                    "period_end": statement.period_end.isoformat(),
+                    "version": version,
+                    "replaces": replaces.pk if replaces else None,
                 },
             )
     except IntegrityError:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from clientportal.models import DepositNotice
 from compliance.services.audit import audit_record
+from events.services import event_record
 from funding.access import deposit_credit_require
 from funding.models import DepositCredit
 from ledger.services import cash_deposit
@@ -135,6 +136,19 @@ def deposit_notice_credit(
             "currency": notice.currency,
             "entry": entry.pk,
             "over": str(max(Decimal(0), amount - outstanding)),
+        },
+    )
+    event_record(
+        kind="deposit.booked",
+        subject=f"deposit_notice:{notice.pk}",
+        account_id=notice.account_id,
+        data={
+            "notice": notice.pk,
+            "amount": str(amount),
+            "currency": notice.currency,
+            "status": notice.status,
+            "entry_id": entry.pk,
+            "value_date": (value_date or entry.settle_date).isoformat(),
         },
     )
     return credit

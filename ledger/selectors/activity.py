@@ -186,3 +186,54 @@ def executions_in_range_for(*, tenant, account_id: int, start: date, end: date) 
         .values_list("entry_id", "entry__trade_date", "instrument_id", "quantity")
     )
     return [Execution(*row) for row in rows]
+
+
+EXECUTION_FIELDS = (
+    "account_id",
+    "entry_id",
+    "entry__execution_id",
+    "account__number",
+    "instrument__symbol",
+    "quantity",
+    "price",
+    "entry__trade_date",
+    "entry__settle_date",
+)
+
+
+def executions_for(*, tenant, account_ids: Accounts) -> QuerySet:
+    """The executions booked in the tenant's accounts among `account_ids`: one row (values of
+    EXECUTION_FIELDS) per execution and account."""
+    return (
+        postings_for(tenant=tenant, account_ids=account_ids)
+        .filter(
+            instrument_id__isnull=False,
+            role=Posting.Role.PRINCIPAL,
+            entry__kind=JournalEntry.Kind.TRADE,
+            entry__execution_id__isnull=False,
+        )
+        .values(*EXECUTION_FIELDS)
+    )
+
+
+def execution_ids_booked(*, execution_ids: list[str]) -> set[str]:
+    """Those of `execution_ids` the journal holds (execution ids are unique platform-wide)."""
+    return set(
+        JournalEntry.objects.filter(execution_id__in=execution_ids).values_list(
+            "execution_id", flat=True
+        )
+    )
+
+
+def executions_by_id(*, tenant, execution_ids: list[str]) -> QuerySet:
+    """`executions_for` rows of the given execution ids, on the tenant's accounts."""
+    return (
+        Posting.objects.filter(
+            account__tenant_id=tenant.pk,
+            entry__execution_id__in=execution_ids,
+            role=Posting.Role.PRINCIPAL,
+            instrument_id__isnull=False,
+        )
+        .values(*EXECUTION_FIELDS)
+        .order_by("entry_id", "account_id")
+    )

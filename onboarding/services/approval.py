@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from compliance.services import client_user_create, grant_add, invitation_create
 from compliance.services.disclosures import disclosures_accept_recorded
+from events.services import event_record
 from ledger.models import Account
 from ledger.services import account_open
 
@@ -78,6 +79,17 @@ def application_approve(
     invitation_create(actor=actor, user=user, ip=ip)
     grant_add(actor=actor, user=user, accounts=[account], perms=CLIENT_PERMS, ip=ip)
     Application.objects.filter(pk=locked.pk).update(account=account, user=user)
+    event_record(
+        kind="account.opened",
+        subject=f"account:{account.number}",
+        account_id=account.pk,
+        data={
+            "account": account.number,
+            "account_type": account.account_type,
+            "base_currency": account.base_currency,
+            "application": str(locked.public_id),
+        },
+    )
     locked.refresh_from_db()
     application_transition(
         application=locked,
