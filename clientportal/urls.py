@@ -22,6 +22,8 @@ urlpatterns = [
     # second factors and passkeys of the logged-in user (ceremonies: compliance/passkey_views.py)
     path("security/", security.security, name="security"),
     path("security/passkeys/remove/", security.passkey_remove_view, name="passkey_remove"),
+    path("security/api-keys/", security.api_keys, name="api_keys"),
+    path("security/api-keys/revoke/", security.api_key_revoke_own, name="api_key_revoke"),
     # installable: the service worker and its offline page (clientportal/views/installable.py)
     path("auth/sw.js", installable.service_worker, name="service_worker"),
     path("auth/offline/", installable.offline, name="offline"),

@@ -41,6 +41,15 @@ def register_second_factors_link(request):
     }
 
 
+@hooks.register("register_account_menu_item")
+def register_own_api_keys_link(request):
+    return {
+        "url": reverse("clientportal:api_keys"),
+        "label": "My API keys",
+        "help_text": "Keys your own programs use to call the API as you.",
+    }
+
+
 @hooks.register("register_admin_urls")
 def register_security_urls():
     return [
