@@ -83,17 +83,6 @@ def test_the_ledger_has_models_to_check():
     assert {"Account", "Posting", "JournalEntry", "Price", "NavSnapshot"} <= _ledger_models()
 
 
-# Modules that still read ledger tables directly, each to move behind ledger.selectors: the
-# list may only shrink (a listed module that no longer offends fails the test below, so it is
-# taken off; a module not listed that offends fails it too).
-LEDGER_READS_TO_MOVE = {
-    "clientportal/views/trading.py": "instrument search of the ticket",
-    "trading/group_orders.py": "the group's member accounts",
-    "trading/margin_monitor.py": "Reg T accounts concerned and their positions",
-    "trading/selectors.py": "instrument search and last prices",
-}
-
-
 def test_no_module_outside_the_ledger_queries_a_ledger_model_manager():
     # given the ledger's models
     models = _ledger_models()
@@ -109,12 +98,8 @@ def test_no_module_outside_the_ledger_queries_a_ledger_model_manager():
             name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
             if name in models:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}.{node.attr}")
-    # then none reads or writes a ledger table but through ledger.selectors / ledger.services,
-    # but the modules still listed to move
-    unlisted = [o for o in offenders if o.split(":")[0] not in LEDGER_READS_TO_MOVE]
-    assert not unlisted, "ledger managers used outside ledger/:\n" + "\n".join(unlisted)
-    moved = set(LEDGER_READS_TO_MOVE) - {o.split(":")[0] for o in offenders}
-    assert not moved, f"no longer reading ledger managers, take off LEDGER_READS_TO_MOVE: {moved}"
+    # then none reads or writes a ledger table but through ledger.selectors / ledger.services
+    assert not offenders, "ledger managers used outside ledger/:\n" + "\n".join(offenders)
 
 
 def test_the_ledger_imports_no_tenant_app_nor_the_project():

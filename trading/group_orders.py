@@ -23,7 +23,7 @@ from allocations.models import Allocation, Block, BlockFill
 from allocations.services import allocation_book, allocation_preview, block_create, block_fill_add
 from compliance.services.audit import audit_record
 from ledger.models import Account
-from ledger.selectors import valuations_for_accounts
+from ledger.selectors import accounts_for, valuations_for_accounts
 
 from .checks import pre_trade_check
 from .group_order_models import GroupOrder
@@ -59,9 +59,9 @@ def group_buying_power_check(intent: OrderIntent) -> list[CheckResult]:
         members = _member_ids(group)
     else:
         members = list(
-            Account.objects.filter(parent_id=f.account.pk, tenant_id=f.tenant.pk).values_list(
-                "pk", flat=True
-            )
+            accounts_for(tenant=f.tenant)
+            .filter(parent_id=f.account.pk)
+            .values_list("pk", flat=True)
         )
     fx = f.fx_to_base
     if fx is None:

@@ -32,9 +32,9 @@ from django.utils import timezone
 from compliance.services.audit import audit_record
 from events.services import event_record
 from ledger.domain.valuation import PositionValue, Valuation
-from ledger.models import Account, Position
-from ledger.selectors import accounts_for, valuations_for_accounts
-from ledger.services import account_status_set
+from ledger.models import Account
+from ledger.selectors import accounts_for, margin_accounts_touched, valuations_for_accounts
+from ledger.services import account_lock, account_status_set
 
 from .daytrades import (
     MINIMUM_EQUITY_USD,
@@ -151,7 +151,7 @@ def _reopen_if_free(*, tenant, account: Account) -> None:
 def margin_call_open(*, tenant, account: Account, valuation: Valuation, cause: str) -> MarginCall:
     """Open the account's margin call (one at most: the row lock and the partial unique index
     keep a concurrent run from opening a second)."""
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    account_lock(tenant=tenant, account=account)
     existing = MarginCall.objects.filter(account=account, status=MarginCall.Status.OPEN).first()
     if existing is not None:
         return existing
@@ -293,7 +293,7 @@ def _pdt_review(*, tenant, account: Account, valuation: Valuation, result: Monit
     count = day_trades_for(tenant=tenant, account=account, on=today)
     if not count.pattern:
         return
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    account_lock(tenant=tenant, account=account)
     restriction = DayTradeRestriction.objects.create(
         account=account,
         day_trades=count.day_trades,
@@ -532,29 +532,13 @@ def accounts_to_monitor(
     """tenant id → its Reg T margin accounts (open or restricted, paper accounts aside) that
     were booked to or hold one of the instruments (every one, for FX rates): a query for each,
     by the account key and the positions' instrument index."""
-    filters = {
-        "margin_type": Account.MarginType.REG_T,
-        "status__in": MONITORED,
-        "tenant_id__isnull": False,
-        "is_paper": False,
-    }
-    margin = Account.objects.filter(**filters)
-    rows: set[tuple[int, int]] = set()
-    if everything:
-        rows.update(margin.values_list("pk", "tenant_id"))
-    else:
-        if account_ids:
-            rows.update(margin.filter(pk__in=account_ids).values_list("pk", "tenant_id"))
-        if instrument_ids:
-            rows.update(
-                Position.objects.filter(
-                    instrument_id__in=instrument_ids,
-                    **{f"account__{name}": value for name, value in filters.items()},
-                )
-                .exclude(quantity=0)
-                .values_list("account_id", "account__tenant_id")
-                .distinct()
-            )
+    rows = margin_accounts_touched(
+        tenant=None,
+        account_ids=account_ids,
+        instrument_ids=instrument_ids,
+        everything=everything,
+        statuses=MONITORED,
+    )
     out: dict[int, list[int]] = defaultdict(list)
     for pk, tenant_id in sorted(rows):
         out[tenant_id].append(pk)

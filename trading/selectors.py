@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Prefetch, QuerySet
 
-from ledger.models import Instrument, Price
+from ledger.models import Instrument
+from ledger.selectors import instruments_search
 
 from .models import AccountProducts, Fill, Order, TradingSettings
 from .states import FINAL, OPEN
@@ -80,17 +81,7 @@ def open_orders_count(*, accounts) -> int:
 
 def instruments_find(*, query: str, limit: int = 12) -> list[Instrument]:
     """Instruments for the ticket's search by symbol (exact first) or name, with their latest
-    close (`latest_close`, `latest_date`); instruments are shared reference data. One query."""
-    query = query.strip()
-    if not query:
-        return []
-    latest = Price.objects.filter(instrument_id=OuterRef("pk")).order_by("-date")
-    return list(
-        Instrument.objects.filter(Q(symbol__istartswith=query) | Q(description__icontains=query))
-        .annotate(
-            latest_close=Subquery(latest.values("close")[:1]),
-            latest_date=Subquery(latest.values("date")[:1]),
-            exact=Case(When(symbol__iexact=query, then=0), default=1),
-        )
-        .order_by("exact", "symbol", "exchange", "id")[:limit]
-    )
+    close (`latest_close`, `latest_date`): `ledger.selectors.instruments_search`."""
+    from django.db import connection
+
+    return instruments_search(tenant=getattr(connection, "tenant", None), query=query, limit=limit)

@@ -16,7 +16,8 @@ from clientportal.scope import portal_page
 from clientportal.services import disclosures_accepted_check
 from compliance.services.disclosures import DisclosuresPending
 from ledger.access import access_account, accounts_visible_list
-from ledger.models import Account, Instrument
+from ledger.models import Account
+from ledger.selectors import instrument_get
 from trading.access import access_order
 from trading.selectors import instruments_find, orders_for
 from trading.services import (
@@ -74,7 +75,7 @@ def trade(request):
     instrument = None
     asked = request.POST.get("instrument") or request.GET.get("instrument")
     if asked and str(asked).isdigit():
-        instrument = Instrument.objects.filter(pk=int(asked)).first()
+        instrument = instrument_get(tenant=request.tenant, instrument_id=int(asked))
     initial = {"instrument": instrument.pk if instrument else None}
     selected = scope.account if scope.account and not scope.consolidated else None
     if selected is not None and any(a.pk == selected.pk for a in accounts):

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
 from ledger.models import Instrument, Price
@@ -61,6 +62,24 @@ def last_close_for(*, tenant, instrument_id: int) -> Decimal | None:
         .order_by("-date")
         .values_list("close", flat=True)
         .first()
+    )
+
+
+def instruments_search(*, tenant, query: str, limit: int = 12) -> list[Instrument]:
+    """Instruments by symbol (exact first, then by prefix) or name, with their latest close
+    (`latest_close`, `latest_date`); instruments are shared reference data. One query."""
+    query = query.strip()
+    if not query:
+        return []
+    latest = Price.objects.filter(instrument_id=OuterRef("pk")).order_by("-date")
+    return list(
+        Instrument.objects.filter(Q(symbol__istartswith=query) | Q(description__icontains=query))
+        .annotate(
+            latest_close=Subquery(latest.values("close")[:1]),
+            latest_date=Subquery(latest.values("date")[:1]),
+            exact=Case(When(symbol__iexact=query, then=0), default=1),
+        )
+        .order_by("exact", "symbol", "exchange", "id")[:limit]
     )
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from ledger.models import Account, CashBalance, JournalEntry, Posting
+from ledger.models import Account, CashBalance, JournalEntry, Position, Posting
 from ledger.selectors.accounts import accounts_for, instant_of, microseconds_of
 from ledger.selectors.valuation import valuations_for_accounts
 
@@ -114,3 +114,44 @@ def dormant_accounts_for(*, tenant, since: date) -> list[DormantAccount]:
         .values_list("pk", "number", "title", microseconds_of("opened_at"))
     )
     return [DormantAccount(pk, number, title, instant_of(us)) for pk, number, title, us in rows]
+
+
+def margin_accounts_touched(
+    *,
+    tenant,
+    account_ids: list[int],
+    instrument_ids: list[int],
+    everything: bool,
+    statuses: tuple[str, ...],
+) -> set[tuple[int, int]]:
+    """(account id, tenant id) of the Reg T margin accounts in `statuses` (paper accounts
+    aside) among `account_ids` or holding one of `instrument_ids` (every one, `everything`):
+    the margin monitor's accounts after a booking or a market-data load. `tenant=None` reads
+    every tenant's (the platform's monitor after a shared price or FX load). A query for
+    each, by the account key and the positions' instrument index."""
+    filters = {
+        "margin_type": Account.MarginType.REG_T,
+        "status__in": list(statuses),
+        "tenant_id__isnull": False,
+        "is_paper": False,
+    }
+    if tenant is not None:
+        filters["tenant_id"] = tenant.pk
+    margin = Account.objects.filter(**filters)
+    rows: set[tuple[int, int]] = set()
+    if everything:
+        rows.update(margin.values_list("pk", "tenant_id"))
+        return rows
+    if account_ids:
+        rows.update(margin.filter(pk__in=account_ids).values_list("pk", "tenant_id"))
+    if instrument_ids:
+        rows.update(
+            Position.objects.filter(
+                instrument_id__in=instrument_ids,
+                **{f"account__{name}": value for name, value in filters.items()},
+            )
+            .exclude(quantity=0)
+            .values_list("account_id", "account__tenant_id")
+            .distinct()
+        )
+    return rows
