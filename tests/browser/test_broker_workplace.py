@@ -29,7 +29,7 @@ def _mails_to(address: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def operator(django_db_blocker):
+def operator(django_db_setup, django_db_blocker):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     username = f"ops-{secrets.token_hex(3)}@platform.test"
