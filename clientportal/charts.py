@@ -30,30 +30,34 @@ def line_chart_svg(
     height: int = 240,
     title: str = "",
     unit: str = "%",
+    with_zero: bool = True,
+    decimals: int = 2,
 ) -> str:
-    """Lines over a shared x axis (index positions), y axis from the data's range with zero
-    included; the first and last x label are printed."""
+    """Lines over a shared x axis (index positions), y axis from the data's range (with zero
+    included unless `with_zero` is off, as for a NAV that never nears it); the first and last
+    x label are printed."""
     series = [Series(s.label, [float(v) for v in s.values]) for s in series]
     pad_l, pad_r, pad_t, pad_b = 48, 12, 12, 28
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     values = [v for s in series for v in s.values]
-    low, high = min([0.0, *values]), max([0.0, *values])
+    floor = [0.0] if with_zero or not values else []
+    low, high = min([*floor, *values], default=0.0), max([*floor, *values], default=0.0)
     count = max((len(s.values) for s in series), default=0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    zero_y = pad_t + plot_h - _scale(0.0, low, high, plot_h)
+    base_y = pad_t + plot_h - _scale(0.0 if low <= 0.0 <= high else low, low, high, plot_h)
     parts.append(
-        f'<line x1="{pad_l}" y1="{zero_y:.1f}" x2="{width - pad_r}" y2="{zero_y:.1f}" '
+        f'<line x1="{pad_l}" y1="{base_y:.1f}" x2="{width - pad_r}" y2="{base_y:.1f}" '
         'stroke="currentColor" stroke-opacity=".3"/>'
     )
     for value in (low, high):
         y = pad_t + plot_h - _scale(value, low, high, plot_h)
         parts.append(
             f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="currentColor">{value:.2f}{escape(unit)}</text>'
+            f'fill="currentColor">{value:,.{decimals}f}{escape(unit)}</text>'
         )
     for index, one in enumerate(series):
         if not one.values:

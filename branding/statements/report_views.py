@@ -158,17 +158,40 @@ def performance_download_staff(request, account_id: int, fmt: str):
 FORMAT_CHOICES = [("pdf", "PDF"), ("csv", "CSV")]
 
 
-class _AccountForm(forms.Form):
-    """Names the account by its number (a tenant may have thousands: no list of them); the
-    number must be of an account the user may report on."""
+# Up to this many accounts are offered in a list; a user who may report on more types the number.
+PICKER_LIMIT = 500
 
-    account = forms.CharField(max_length=16, label="Account number")
+
+class _AccountForm(forms.Form):
+    """The account, picked from a list of those the user may report on (masters only for the
+    performance report). A tenant may have thousands: above `PICKER_LIMIT` the number is typed.
+    Either way the number must be of an account the user may report on."""
+
+    account = forms.CharField(max_length=16, label="Account")
     format = forms.ChoiceField(choices=FORMAT_CHOICES)
     masters_only = False
 
     def __init__(self, *args, user, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.tenant = user, tenant
+        offered = self._reportable().only("number", "title")[: PICKER_LIMIT + 1]
+        choices = [(a.number, f"{a.number} · {a.title}" if a.title else a.number) for a in offered]
+        field = self.fields["account"]
+        if len(choices) <= PICKER_LIMIT:
+            empty = "Choose an account" if choices else "No account you may report on"
+            field.widget = forms.Select(choices=[("", empty), *choices])
+        else:
+            field.label = "Account number"
+            field.help_text = (
+                f"You may report on more than {PICKER_LIMIT} accounts: type the number "
+                "(Accounts finds it by name)."
+            )
+
+    def _reportable(self):
+        accounts = accounts_visible(user=self.user, tenant=self.tenant, need="report")
+        if self.masters_only:
+            accounts = accounts.filter(account_type=Account.Type.MASTER)
+        return accounts.order_by("number")
 
     def clean_account(self) -> Account:
         number = self.cleaned_data["account"].strip().upper()

@@ -235,3 +235,39 @@ def test_staff_downloads_confirmations_for_accounts_they_may_report_on(tenant_a)
     # the viewer without the report permission is refused
     as_viewer = login(tenant_client(tenant_a), viewer, tenant_a).get(target)
     assert (as_viewer.status_code, as_viewer["Location"]) == (302, "/broker/")
+
+
+def test_reports_offer_the_accounts_the_user_may_report_on(tenant_a):
+    import re
+
+    from ledger.models import Account
+    from ledger.services import account_open
+
+    with tenant_context(tenant_a):
+        # given two accounts, one of them granted for reports, and an advisor master
+        granted = funded_account(tenant_a, title="Amelia Clarke")
+        only_seen = funded_account(tenant_a, title="Seen only")
+        master = account_open(tenant=tenant_a, title="Advisor master", account_type="master")
+        reporter = _staff("picker")
+        for account in (granted, master):
+            assign_perm("ledger.view_account", reporter, account)
+            assign_perm("ledger.report_account", reporter, account)
+        assign_perm("ledger.view_account", reporter, only_seen)
+        assert master.account_type == Account.Type.MASTER
+    connection.set_schema_to_public()
+    # when the reports page is opened
+    html = login(tenant_client(tenant_a), reporter, tenant_a).get(reverse("branding_reports"))
+    html = html.content.decode()
+
+    def offered(name):
+        select = re.search(rf'<select name="{name}-account"[^>]*>(.*?)</select>', html, re.S)
+        assert select, f"{name}: no list of accounts"
+        return re.findall(r'<option value="([^"]+)"', select.group(1))
+
+    # then each report lists the accounts the user may report on, by number and title;
+    # the performance report (of an advisor master) lists masters only
+    assert offered("confirmation") == sorted([granted.number, master.number])
+    assert offered("gains") == sorted([granted.number, master.number])
+    assert offered("performance") == [master.number]
+    assert f"{granted.number} · Amelia Clarke" in html
+    assert only_seen.number not in html

@@ -372,3 +372,46 @@ def test_the_client_picks_a_benchmark_and_its_return_is_drawn(tenant_a, holder, 
     assert 'data-period="1 month" class="current"' in html
     assert html.count("<polyline") == 2
     assert "Dashed: Index tracker (BMKIDX)." in html
+
+
+def test_dashboard_draws_the_nav_of_the_chosen_range_with_its_text_alternative(
+    tenant_a, client_account
+):
+    # given NAV rows over two months (no flows after the opening)
+    user, account = client_account
+    _history(
+        account,
+        [
+            (date(2026, 9, 30), 1000, 1000),
+            (date(2026, 10, 20), 1500, 0),
+            (date(2026, 11, 13), 1200, 0),
+            (date(2026, 11, 20), 1800, 0),
+        ],
+    )
+    moment = dt.datetime.combine(date(2026, 11, 20), dt.time(22, 30), tzinfo=dt.UTC)
+
+    def dashboard(**params) -> str:
+        with time_machine.travel(moment, tick=False):
+            response = portal_client(tenant_a, user).get(reverse("clientportal:home"), params)
+        assert response.status_code == 200
+        html = response.content.decode()
+        return html.split('id="nav-chart"')[1].split("</section>")[0]
+
+    # when the week, the default month and the year-to-date are chosen
+    week, month, ytd = dashboard(range="1W"), dashboard(), dashboard(range="YTD")
+    # then each chart has the points of its range (the week opens from the last NAV on or
+    # before its start, 13 Nov), and its text alternative names the figures
+    assert week.count("<polyline") == 1
+    assert len(week.split('points="')[1].split('"')[0].split()) == 2
+    assert len(month.split('points="')[1].split('"')[0].split()) == 3
+    assert len(ytd.split('points="')[1].split('"')[0].split()) == 4
+    assert (
+        "Net liquidation value from 1,200.00 USD on 13 Nov 2026 to 1,800.00 USD on "
+        "20 Nov 2026 (+600.00 USD, 2 daily values; low 1,200.00, high 1,800.00)."
+    ) in week
+    assert 'role="img" aria-label="Net liquidation value from 1,000.00 USD on 30 Sep 2026' in ytd
+    assert '<a href="?range=YTD#nav-chart" aria-current="true">' in ytd
+    # the axis is the data's range, not from zero
+    assert ">1,800<" in ytd and ">1,000<" in ytd and ">0<" not in ytd
+    # an unknown range falls back to the month
+    assert dashboard(range="10Y") == month

@@ -70,6 +70,7 @@ from ledger.selectors.performance import (
     nav_history_for,
     nav_points_by_account,
     nav_points_for,
+    nav_series_for,
     performance_for,
     period_range,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "nav_history_for",
     "nav_points_by_account",
     "nav_points_for",
+    "nav_series_for",
     "negative_cash_for",
     "pair_events_for",
     "performance_for",

@@ -83,6 +83,25 @@ def nav_points_for(*, tenant, account_ids: Accounts, start: date, end: date) -> 
     return history_points(points, opening_known=opening is not None)
 
 
+def nav_series_for(
+    *, tenant, account_ids: Accounts, start: date, end: date
+) -> list[tuple[date, Decimal]]:
+    """(date, NAV summed over the accounts) as recorded, from the last NAV on or before `start`
+    to `end`: the line a NAV chart draws (no opening point is made up, unlike `nav_points_for`,
+    which returns are computed on)."""
+    ids = accounts_for(tenant=tenant, account_ids=account_ids).values("pk")
+    opening = NavSnapshot.objects.filter(account_id__in=ids, date__lte=start).aggregate(
+        day=Max("date")
+    )["day"]
+    rows = (
+        NavSnapshot.objects.filter(account_id__in=ids, date__range=(opening or start, end))
+        .values("date")
+        .annotate(nav=Sum("nav"))
+        .order_by("date")
+    )
+    return [(r["date"], r["nav"]) for r in rows]
+
+
 def nav_points_by_account(
     *, tenant, account_ids: Accounts, start: date, end: date
 ) -> dict[int, list[DayPoint]]:

@@ -55,6 +55,9 @@ def axe_report(label: str, violations: list[dict]) -> None:
     artifacts/axe-counts.txt."""
     counts = axe_counts(violations)
     line = f"axe {label}: {counts['critical']} critical, {counts['serious']} serious"
+    blocking = axe_blocking(violations)
+    if blocking:
+        line += " (" + "; ".join(f"{v['id']} {v['impact']} at {v['nodes']}" for v in blocking) + ")"
     print(line)  # noqa: T201
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     with REPORT.open("a", encoding="utf-8") as out:

@@ -34,6 +34,16 @@ PAGES = {
     "trade-search": "/trade/?q=P",
     "orders": "/orders/",
     "orders-filled": "/orders/?state=filled",
+    "dashboard-nav-1y": "/?range=1Y",
+    "security": "/security/",
+    "disclosures": "/disclosures/",
+}
+# The pages a visitor sees before logging in.
+ANONYMOUS_PAGES = {
+    "login": "/login/",
+    "password-reset": "/auth/reset/",
+    "apply": "/apply/",
+    "offline": "/auth/offline/",
 }
 
 
@@ -78,15 +88,41 @@ def test_dashboard_figures_equal_the_ledger_valuation(
     assert valuation.daily_pnl == Decimal(12 * 5)
 
 
+@pytest.fixture(scope="module")
+def portal_thread(portal_data, django_db_blocker):
+    """A committed conversation of the client with the staff (its page is a portal page)."""
+    from django.utils import timezone
+
+    from clientportal.models import Message, MessageThread
+
+    with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
+        now = timezone.now()
+        thread = MessageThread.objects.create(
+            client=portal_data.user, subject="My statement", last_message_at=now
+        )
+        Message.objects.create(
+            thread=thread, sender=portal_data.user, from_staff=False, body="Hello", sent_at=now
+        )
+    connection.set_schema_to_public()
+    yield thread.pk
+    with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
+        MessageThread.objects.filter(pk=thread.pk).delete()
+    connection.set_schema_to_public()
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_every_page_renders_without_console_errors(
-    login_result, portal_url, portal_data, screenshots, width
+    login_result, portal_url, portal_data, portal_thread, screenshots, width
 ):
     context = login_result["context"]
     page = context.new_page()
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
     errors = console_errors(page)
-    pages = {**PAGES, "content": f"/content/{portal_data.page_ids[0]}/"}
+    pages = {
+        **PAGES,
+        "content": f"/content/{portal_data.page_ids[0]}/",
+        "message-thread": f"/messages/{portal_thread}/",
+    }
     problems = {}
     for name, path in pages.items():
         response = page.goto(f"{portal_url}{path}")
@@ -120,19 +156,38 @@ def test_every_page_renders_without_console_errors(
 
 
 def test_login_page_in_the_brand_at_both_widths(browser, portal_url, screenshots):
+    problems, backgrounds = {}, []
     for width, (w, h) in WIDTHS.items():
         context = browser.new_context(viewport={"width": w, "height": h})
         context.route("**/static/**", serve_static)
         page = context.new_page()
         errors = console_errors(page)
-        response = page.goto(f"{portal_url}/login/")
-        page.screenshot(path=screenshots / f"{width}-login.png", full_page=True)
-        background = page.evaluate(
-            "getComputedStyle(document.querySelector('header.topbar')).backgroundColor"
-        )
+        for name, path in ANONYMOUS_PAGES.items():
+            response = page.goto(f"{portal_url}{path}")
+            page.screenshot(path=screenshots / f"{width}-{name}.png", full_page=True)
+            if name == "login":
+                backgrounds.append(
+                    page.evaluate(
+                        "getComputedStyle(document.querySelector('header.topbar')).backgroundColor"
+                    )
+                )
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            violations = axe_run(page)
+            axe_report(f"{width} {name}", violations)
+            blocking = axe_blocking(violations)
+            if response.status != 200 or errors or overflow > 0 or blocking:
+                problems[f"{width} {name}"] = {
+                    "status": response.status,
+                    "errors": list(errors),
+                    "overflow": overflow,
+                    "axe": [(v["id"], v["impact"], v["nodes"]) for v in blocking],
+                }
+            errors.clear()
         context.close()
-        assert response.status == 200 and errors == []
-        assert background == "rgb(11, 61, 145)"  # the default brand's primary, #0b3d91
+    assert problems == {}
+    assert backgrounds == ["rgb(11, 61, 145)"] * 2  # the default brand's primary, #0b3d91
 
 
 def test_withdrawal_over_the_limit_is_refused(

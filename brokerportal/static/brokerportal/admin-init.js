@@ -51,7 +51,43 @@
     nameRichText(root.closest ? root.closest(".Draftail-Editor") || root : root);
   }
 
+  // A table wider than its column scrolls inside a box of its own rather than widening the
+  // page (WCAG 2.2, 1.4.10 Reflow). The box is a named region that takes the keyboard focus,
+  // so it can be scrolled without a pointer (admin.css styles it).
+  function tableName(table, index) {
+    var caption = table.querySelector("caption");
+    var text = caption ? caption.textContent : "";
+    for (var node = table; !text && node && node !== document.body; node = node.parentElement) {
+      for (var sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+        var heading = sibling.matches("h1, h2, h3, h4") ? sibling : sibling.querySelector("h1, h2, h3, h4");
+        if (heading) {
+          text = heading.textContent;
+          break;
+        }
+      }
+    }
+    text = (text || "Table").replace(/\s+/g, " ").trim();
+    return text + " (table " + (index + 1) + ", scrolls sideways)";
+  }
+
+  function scrollWideTables() {
+    document.querySelectorAll("main table").forEach(function (table, index) {
+      if (table.closest(".bp-scroll")) return;
+      var parent = table.parentElement;
+      if (!parent || table.scrollWidth <= parent.clientWidth + 1) return;
+      var box = document.createElement("div");
+      box.className = "bp-scroll";
+      box.setAttribute("role", "region");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", tableName(table, index));
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
   function boot() {
+    scrollWideTables();
+    window.addEventListener("resize", scrollWideTables);
     startWithin(document.documentElement);
     new MutationObserver(function (records) {
       records.forEach(function (record) {
