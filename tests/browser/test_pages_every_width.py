@@ -220,20 +220,17 @@ def broker_pages() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def broker_page_paths(demo_site, django_db_blocker):
-    """The pages, with the objects made for them committed (the server sees them); those are
-    removed afterwards."""
+    """The pages, with the objects made for them committed (the server sees them). They stay
+    until the demo's schema is dropped at the end of the session: records such as an access
+    review may not be deleted within their retention period (SEC Rule 17a-4(b))."""
     from tenants.models import Tenant
 
     with django_db_blocker.unblock():
         tenant = Tenant.objects.get(schema_name=SCHEMA)
         with tenant_context(tenant):
-            pages, made = broker_pages()
+            pages, _made = broker_pages()
     connection.set_schema_to_public()
-    yield pages
-    with django_db_blocker.unblock(), tenant_context(tenant):
-        for obj in made:
-            type(obj).objects.filter(pk=obj.pk).delete()
-    connection.set_schema_to_public()
+    return pages
 
 
 @pytest.fixture(scope="module")
