@@ -48,17 +48,22 @@ def axe_blocking(violations: list[dict]) -> list[dict]:
 
 
 REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "axe-counts.txt"
+_report_started = False
 
 
 def axe_report(label: str, violations: list[dict]) -> None:
     """Print the page's counts (shown with `pytest -rP`, or on failure) and append them to
-    artifacts/axe-counts.txt."""
+    artifacts/axe-counts.txt (started anew by each test session), with the blocking rules."""
     counts = axe_counts(violations)
     line = f"axe {label}: {counts['critical']} critical, {counts['serious']} serious"
     blocking = axe_blocking(violations)
     if blocking:
         line += " (" + "; ".join(f"{v['id']} {v['impact']} at {v['nodes']}" for v in blocking) + ")"
     print(line)  # noqa: T201
+    global _report_started
     REPORT.parent.mkdir(parents=True, exist_ok=True)
+    if not _report_started:  # each test session writes the file anew
+        REPORT.unlink(missing_ok=True)
+        _report_started = True
     with REPORT.open("a", encoding="utf-8") as out:
         out.write(line + "\n")
