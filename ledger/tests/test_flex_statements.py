@@ -38,6 +38,7 @@ STATEMENTS = {
     "options_futures_fx.xml": "U1000002",
     "corporate_actions.xml": "U1000003",
     "opening_balance.xml": "U1000004",
+    "bonds_transfers.xml": "U1000006",
 }
 
 
@@ -242,3 +243,23 @@ def test_a_dtd_is_refused(db):
     data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><FlexQueryResponse/>'
     with pytest.raises(FlexImportRefused, match="DTD"):
         flex_import(source=data)
+
+
+def test_bond_in_percent_of_face_payment_in_lieu_and_fop_transfers(tenant_a):
+    # given
+    account = _account(tenant_a, "U1000006")
+    # when
+    flex_import(source=FILES / "bonds_transfers.xml")
+    # then: the bond's prices are percent of face (multiplier 0.01), commissions in its basis
+    # and proceeds: 5,010 − 4,977.50 = 32.50 realized, the broker's fifoPnlRealized
+    assert _holdings(account) == {"T 4 1/4 02/15/36": D(5000), "XYZ": D(60)}
+    assert _cash(account) == {"USD": D(15220)}
+    sale = JournalEntry.objects.get(execution_id="0000b1.02")
+    assert sum(g.pnl for g in RealizedGain.objects.filter(closed_by=sale)) == D("32.5")
+    kinds = set(
+        JournalEntry.objects.filter(postings__account=account).values_list("kind", flat=True)
+    )
+    assert {"payment_in_lieu", "interest", "position_transfer"} <= kinds
+    # the free-of-payment transfers move shares at their transfer price and no cash
+    lot = TaxLot.objects.get(account=account, instrument__symbol="XYZ")
+    assert (lot.quantity, lot.price) == (D(60), D(50))

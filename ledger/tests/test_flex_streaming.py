@@ -22,6 +22,7 @@ STATEMENTS = {
     "options_futures_fx.xml": "U1000002",
     "corporate_actions.xml": "U1000003",
     "opening_balance.xml": "U1000004",
+    "bonds_transfers.xml": "U1000006",
 }
 
 
