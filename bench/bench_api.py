@@ -27,10 +27,16 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FIGURES = ("api_accounts_list_p50_ms", "api_accounts_list_p99_ms", "events_delivery_lag_p99_ms")
+FIGURES = (
+    "api_accounts_list_p50_ms",
+    "api_accounts_list_p99_ms",
+    "api_accounts_list_one_client_p50_ms",
+    "events_delivery_lag_p99_ms",
+)
 ACCOUNTS = 1000
 CLIENTS = 20
 WRK_SECONDS = 10
+ONE_CLIENT_SECONDS = 2  # one client alone: what one request costs, without queueing
 WARMUP_REQUESTS = 40
 EVENTS = 200
 EVENT_RATE = 100  # per second
@@ -45,8 +51,9 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _tenant_with_accounts():
-    """The tenant, its master of 999 subs, and CLIENTS + 1 advisors granted the master (view),
-    each with a second factor and an API key (the last one warms the server up)."""
+    """The tenant, its master of 999 subs, and CLIENTS + 2 advisors granted the master (view),
+    each with a second factor and an API key (the last one warms the server up, the one before
+    it is the client alone)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -78,7 +85,7 @@ def _tenant_with_accounts():
     )
     secrets_ = []
     with tenant_context(tenant):
-        for n in range(CLIENTS + 1):
+        for n in range(CLIENTS + 2):
             user = get_user_model().objects.create_user(
                 f"bench-api-{n}", f"b{n}@{HOST}", None, is_staff=True
             )
@@ -137,22 +144,24 @@ end
 """
 
 
-def _load_wrk(wrk: str, base_url: str, secrets_: list[str]) -> list[float] | dict:
-    keys = ", ".join(f'"{s}"' for s in secrets_[:CLIENTS])
+def _load_wrk(
+    wrk: str, base_url: str, secrets_: list[str], *, clients=CLIENTS, seconds=WRK_SECONDS
+):
+    keys = ", ".join(f'"{s}"' for s in secrets_[:clients])
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"keys": keys, "host": HOST})
     try:
         argv = [
             wrk,
-            f"--threads={CLIENTS}",
-            f"--connections={CLIENTS}",
-            f"--duration={WRK_SECONDS}s",
+            f"--threads={clients}",
+            f"--connections={clients}",
+            f"--duration={seconds}s",
             "--timeout=30s",
             f"--script={script.name}",
             base_url + PATH,
         ]
         out = subprocess.run(  # noqa: S603 (our wrk, fixed arguments)
-            argv, capture_output=True, text=True, check=True, timeout=WRK_SECONDS + 120
+            argv, capture_output=True, text=True, check=True, timeout=seconds + 120
         ).stdout
     finally:
         Path(script.name).unlink(missing_ok=True)
@@ -191,14 +200,14 @@ print(json.dumps({"timings": timings, "failures": len(failures)}))
 """
 
 
-def _load_process(base_url: str, secrets_: list[str]) -> dict:
+def _load_process(base_url: str, secrets_: list[str], *, clients=CLIENTS, seconds=WRK_SECONDS):
     out = subprocess.run(  # noqa: S603 (this interpreter, our script)
-        [sys.executable, "-c", CLIENT_PROCESS, base_url, PATH, HOST, str(WRK_SECONDS)]
-        + secrets_[:CLIENTS],
+        [sys.executable, "-c", CLIENT_PROCESS, base_url, PATH, HOST, str(seconds)]
+        + secrets_[:clients],
         capture_output=True,
         text=True,
         check=True,
-        timeout=WRK_SECONDS + 120,
+        timeout=seconds + 120,
     ).stdout
     report = json.loads(out)
     if report["failures"]:
@@ -222,7 +231,8 @@ def _throttle_counts_clear(redis_url: str) -> None:
         client.delete(*keys)
 
 
-def _list_latencies(secrets_: list[str]) -> dict:
+def _list_latencies(secrets_: list[str]) -> tuple[dict, dict]:
+    """(20 concurrent clients, one client alone): wrk's report of each run."""
     import secrets
 
     from django.conf import settings
@@ -253,10 +263,12 @@ def _list_latencies(secrets_: list[str]) -> dict:
         log_path=Path(__file__).resolve().parent.parent / "artifacts" / "gunicorn-bench-api.log",
     ) as (base_url, _):
         _warm_up(base_url, secrets_[-1])
-        if wrk:
-            return _load_wrk(wrk, base_url, secrets_)
-        print("   wrk not available: a client process measures", flush=True)  # noqa: T201
-        return _load_process(base_url, secrets_)
+        load = _load_wrk if wrk else _load_process
+        if not wrk:
+            print("   wrk not available: a client process measures", flush=True)  # noqa: T201
+        args = (wrk, base_url) if wrk else (base_url,)
+        alone = load(*args, secrets_[-2:-1], clients=1, seconds=ONE_CLIENT_SECONDS)
+        return load(*args, secrets_), alone
 
 
 def _delivery_lags(tenant, master) -> list[float]:
@@ -317,7 +329,7 @@ def _delivery_lags(tenant, master) -> list[float]:
 
 def run() -> dict[str, float]:
     tenant, master, secrets_ = _tenant_with_accounts()
-    report = _list_latencies(secrets_)
+    report, alone = _list_latencies(secrets_)
     lags = _delivery_lags(tenant, master)
     print(  # noqa: T201
         f"   {report['requests']} pages of {ACCOUNTS} in {WRK_SECONDS} s by {CLIENTS} clients, "
@@ -327,5 +339,6 @@ def run() -> dict[str, float]:
     return {
         "api_accounts_list_p50_ms": round(report["p50_us"] / 1000, 1),
         "api_accounts_list_p99_ms": round(report["p99_us"] / 1000, 1),
+        "api_accounts_list_one_client_p50_ms": round(alone["p50_us"] / 1000, 1),
         "events_delivery_lag_p99_ms": round(_percentile(lags, 0.99), 1),
     }
