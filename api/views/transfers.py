@@ -4,7 +4,7 @@ services, with the same rights (fund on the account; staff approval permission).
 
 import hashlib
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -59,7 +59,22 @@ class WithdrawalViewSet(ApiViewSet):
             raise Http404("No such withdrawal request.")
         return Response(s.WithdrawalSerializer(withdrawal).data)
 
-    @extend_schema(request=s.WithdrawalCreateSerializer, responses={201: s.WithdrawalSerializer})
+    @extend_schema(
+        request=s.WithdrawalCreateSerializer,
+        responses={201: s.WithdrawalSerializer},
+        examples=[
+            OpenApiExample(
+                "To the bank account on file",
+                value={
+                    "account": 1201,
+                    "amount": "2500.00",
+                    "currency": "USD",
+                    "destination": "Checking ending 4411",
+                },
+                request_only=True,
+            )
+        ],
+    )
     def create(self, request):
         data = _valid(s.WithdrawalCreateSerializer, request)
         withdrawal = services.withdrawal_request_create(
@@ -116,7 +131,22 @@ class DepositNoticeViewSet(ApiViewSet):
         return self.paginated(notices, s.DepositNoticeSerializer)
 
     @extend_schema(
-        request=s.DepositNoticeCreateSerializer, responses={201: s.DepositNoticeSerializer}
+        request=s.DepositNoticeCreateSerializer,
+        responses={201: s.DepositNoticeSerializer},
+        examples=[
+            OpenApiExample(
+                "A wire on its way",
+                value={
+                    "account": 1201,
+                    "amount": "10000.00",
+                    "currency": "USD",
+                    "method": "wire",
+                    "expected_on": "2026-12-07",
+                    "reference": "INV-2291",
+                },
+                request_only=True,
+            )
+        ],
     )
     def create(self, request):
         data = _valid(s.DepositNoticeCreateSerializer, request)
@@ -140,7 +170,22 @@ class InternalTransferViewSet(ApiViewSet):
     queryset = DepositNotice.objects.none()
     serializer_class = s.JournalEntrySerializer
 
-    @extend_schema(request=s.InternalTransferSerializer, responses={201: s.JournalEntrySerializer})
+    @extend_schema(
+        request=s.InternalTransferSerializer,
+        responses={201: s.JournalEntrySerializer},
+        examples=[
+            OpenApiExample(
+                "Between two own accounts",
+                value={
+                    "from_account": 1201,
+                    "to_account": 1202,
+                    "amount": "150.00",
+                    "currency": "USD",
+                },
+                request_only=True,
+            )
+        ],
+    )
     def create(self, request):
         data = _valid(s.InternalTransferSerializer, request)
         raw = request.headers.get("Idempotency-Key") or request.META.get("HTTP_X_REQUEST_ID", "")
