@@ -53,15 +53,17 @@ class PriceTick:
     volume: Decimal | None = None
 
 
-PricesSubscriber = Callable[[list[PriceTick]], None]
+PricesSubscriber = Callable[[list[PriceTick] | None], None]
 _price_subscribers: list[PricesSubscriber] = []
 
 
 def prices_loaded_subscribe(subscriber: PricesSubscriber) -> None:
-    """Call `subscriber` with the closes of every price load, inside the load's transaction
+    """Call `subscriber` with the closes of every price load, and with None after every FX rate
+    load (new rates move every holding in another currency), inside the load's transaction
     and after they are stored (the ledger imports no tenant app: trading's simulated venue
-    subscribes from its `AppConfig.ready()`). A second registration is ignored. A subscriber
-    that raises rolls the load back, so one that must not do so catches its own errors."""
+    and margin monitor subscribe from its `AppConfig.ready()`). A second registration is
+    ignored. A subscriber that raises rolls the load back, so one that must not do so catches
+    its own errors."""
     if subscriber not in _price_subscribers:
         _price_subscribers.append(subscriber)
 
@@ -272,4 +274,8 @@ def fx_rates_load(*, rows: Iterable[RateRow | Exception]) -> MarketResult:
     )
     if rates:
         market_touch()
+        # New rates move every holding and cash balance in another currency than its
+        # account's: subscribers are told with None (no closes of their own).
+        for subscriber in list(_price_subscribers):
+            subscriber(None)
     return MarketResult(len(rates))

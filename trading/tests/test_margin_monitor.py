@@ -14,7 +14,7 @@ from desk.exceptions import exceptions_report
 from events.models import Event
 from ledger.models import Account
 from ledger.services import cash_deposit
-from ledger.services.market import PriceRow, prices_load
+from ledger.services.market import PriceRow, RateRow, fx_rates_load, prices_load
 from trading.checks import run_checks
 from trading.intent import OrderIntent, Side
 from trading.margin_models import IntradayDeficit, MarginCall
@@ -97,6 +97,35 @@ def test_a_price_drop_opens_one_margin_call_and_restricts_the_account(
     assert MarginCall.objects.filter(account=account).count() == 1
     call.refresh_from_db()
     assert (call.amount, call.current_amount) == (D("2250"), D("2700"))
+
+
+def test_an_fx_rate_load_that_lowers_the_equity_opens_a_margin_call(
+    in_tenant_a, frozen, django_capture_on_commit_callbacks
+):
+    # given a USD Reg T account holding EUR 10,000 of cash and 400 A bought at 100 USD on margin
+    # (USD cash −40,000), EUR at 1 USD: equity 10,000, maintenance 25 % of 40,000 = 10,000
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        fx_rates_load(rows=[RateRow(on=DAY, from_currency="EUR", to_currency="USD", rate=D(1))])
+        a = stock_make(on=DAY, close="100")
+        account = margin_account_make(in_tenant_a, cash="0.01", on=DAY)
+        cash_deposit(
+            account=account,
+            amount=D("9999.99"),
+            currency="EUR",
+            idempotency_key="fx-call-eur",
+            value_date=DAY,
+        )
+        trade(account, a, "BUY", 400, "100", DAY)
+    assert MarginCall.objects.filter(account=account).count() == 0
+    # when EUR falls to 0.9 USD (no price moves): equity 9,000.001, excess −999.999
+    with capture(execute=True):
+        fx_rates_load(rows=[RateRow(on=DAY, from_currency="EUR", to_currency="USD", rate=D("0.9"))])
+    # then the rate load alone opened the call, for the deficit rounded up to the cent
+    [call] = MarginCall.objects.filter(account=account)
+    assert (call.amount, call.currency) == (D("1000.00"), "USD")
+    account.refresh_from_db()
+    assert account.status == Account.Status.RESTRICTED
 
 
 def test_the_desk_exception_report_lists_the_call_and_the_intraday_deficit(
