@@ -43,7 +43,12 @@ run: migrate
 # Production's process shape on one machine: gunicorn (2 x CPUs + 1 workers), a Celery worker and
 # Celery beat, settings.serve (production without TLS, with the demo). Give DATABASE_URL and
 # CELERY_BROKER_URL; liveness and readiness on /healthz.
-SERVE_ENV = DJANGO_SETTINGS_MODULE=brokerportal.settings.serve SECRET_KEY="$$(cat .data/secret_key)" \
+# glibc's allocator: two arenas, and blocks from 128 KiB mapped and handed back when freed (fixed
+# thresholds, see mallopt(3)): the web processes' memory then stays at what they use instead of
+# keeping every transient peak (docs/scaling.md, "Soak").
+SERVE_ALLOCATOR = MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+SERVE_ENV = $(SERVE_ALLOCATOR) DJANGO_SETTINGS_MODULE=brokerportal.settings.serve \
+	SECRET_KEY="$$(cat .data/secret_key)" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-.localhost,localhost,127.0.0.1}" \
 	PLATFORM_HOST="$${PLATFORM_HOST:-platform.localhost}"
 SERVE_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))

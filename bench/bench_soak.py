@@ -36,6 +36,15 @@ SAMPLE_EVERY_S = 5.0
 HOST = "bench-soak.test"
 SESSION_COOKIE = "__Host-sessionid"  # the production settings' session cookie
 BASE_DIR = Path(__file__).resolve().parent.parent
+# glibc's allocator as `make serve` sets it (the Makefile's SERVE_ALLOCATOR; docs/scaling.md,
+# "Soak"): two arenas for the threads, and allocations from 128 KiB on mapped and returned to the
+# system when freed, instead of the thresholds glibc raises after each large free
+# (https://man7.org/linux/man-pages/man3/mallopt.3.html, M_MMAP_THRESHOLD, M_ARENA_MAX).
+ALLOCATOR_ENV = {
+    "MALLOC_ARENA_MAX": "2",
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+    "MALLOC_TRIM_THRESHOLD_": "131072",
+}
 
 
 def _slope_per_hour(samples: list[tuple[float, float]]) -> float:
@@ -170,6 +179,7 @@ def run() -> dict[str, float]:
         redis_url.rsplit("/", 1)[0] + "/15" if redis_url else "redis://127.0.0.1:6379/15"
     )
     server_env = {
+        **ALLOCATOR_ENV,
         "DEBUG": "false",
         "PLATFORM_HOST": "platform.localhost",
         "SECRET_KEY": secret_key,
