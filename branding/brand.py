@@ -79,6 +79,15 @@ class Brand(BaseGenericSetting):
     legal_disclaimer = models.TextField(blank=True)
     statement_footer = models.TextField(blank=True)
     email_sender_name = models.CharField(max_length=120, blank=True)
+    benchmarks = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=(
+            "Symbols of the benchmarks clients may compare their performance with, "
+            "comma-separated, the default first (e.g. MKT500, WORLDX). Empty: the platform's "
+            "list."
+        ),
+    )
 
     select_related = ["logo", "favicon"]
 
@@ -99,6 +108,7 @@ class Brand(BaseGenericSetting):
         MultiFieldPanel(
             [FieldPanel("legal_disclaimer"), FieldPanel("statement_footer")], heading="Legal texts"
         ),
+        MultiFieldPanel([FieldPanel("benchmarks")], heading="Client portal"),
         HelpPanel(content=PREVIEW_BUTTON, heading="Preview"),
     ]
 
@@ -121,8 +131,31 @@ class Brand(BaseGenericSetting):
             labels = {name: str(self._meta.get_field(name).verbose_name) for name in COLOUR_FIELDS}
             for failure in contrast_failures(self.colours(), TEXT_PAIRS):
                 errors.setdefault(failure.foreground_name, []).append(failure.message(labels))
+        unknown = self._benchmarks_unknown()
+        if unknown:
+            errors.setdefault("benchmarks", []).append(
+                f"No instrument with the symbol {', '.join(unknown)}: enter symbols of the "
+                "instrument master, comma-separated."
+            )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def benchmark_symbols(self) -> list[str]:
+        """The tenant's benchmark symbols in their order, without repeats."""
+        symbols = [s.strip().upper() for s in (self.benchmarks or "").split(",")]
+        return list(dict.fromkeys(s for s in symbols if s))
+
+    def _benchmarks_unknown(self) -> list[str]:
+        from django.db import connection
+
+        from ledger.selectors import instruments_by_symbol
+
+        symbols = self.benchmark_symbols
+        if not symbols:
+            return []
+        known = instruments_by_symbol(tenant=getattr(connection, "tenant", None), symbols=symbols)
+        return [s for s in symbols if s not in known]
 
     @property
     def font_stack(self) -> str:

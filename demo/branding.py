@@ -31,6 +31,8 @@ DEMO_BRANDS = {
         "Conduct Authority.",
         "statement_footer": "Harbor Advisors Ltd · Authorised and regulated by the FCA",
         "email_sender_name": "Harbor Advisors",
+        # Harbor's clients compare with the world index first (Northwind: the platform's list).
+        "benchmarks": "WORLDX, MKT500",
     },
 }
 

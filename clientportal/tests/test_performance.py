@@ -374,6 +374,43 @@ def test_the_client_picks_a_benchmark_and_its_return_is_drawn(tenant_a, holder, 
     assert "Dashed: Index tracker (BMKIDX)." in html
 
 
+def test_a_tenant_offers_its_own_benchmarks_and_refuses_unknown_symbols(tenant_a, holder, settings):
+    from django.core.exceptions import ValidationError
+
+    from branding.brand import Brand
+    from branding.selectors import brand_cache_clear
+    from ledger.tests.factories import instrument_make
+
+    # given the platform's list and two instruments the tenant's brand names in its own order
+    user, _ = holder
+    instrument_make("BMKONE", description="First tracker", asset_class="ETF")
+    instrument_make("BMKTWO", description="Second tracker", asset_class="ETF")
+    settings.PORTAL_BENCHMARKS = ["BMKONE"]
+    with tenant_context(tenant_a):
+        brand = Brand.load()
+        # when a symbol the instrument master lacks is entered, the brand is refused
+        brand.benchmarks = "bmktwo, NOSUCH"
+        with pytest.raises(ValidationError) as refused:
+            brand.full_clean()
+        assert "NOSUCH" in str(refused.value.message_dict["benchmarks"])
+        # and the tenant's own list saves
+        brand.benchmarks = "bmktwo, BMKONE, bmktwo"
+        brand.full_clean()
+        brand.save()
+        brand_cache_clear()
+    assert brand.benchmark_symbols == ["BMKTWO", "BMKONE"]
+    try:
+        page = portal_client(tenant_a, user).get(reverse("clientportal:performance"))
+    finally:
+        # the brand the page cached is rolled back with the test
+        with tenant_context(tenant_a):
+            brand_cache_clear()
+    html = page.content.decode()
+    # then the page offers the tenant's benchmarks, its first one chosen
+    assert '<option value="BMKTWO" selected>Second tracker (BMKTWO)</option>' in html
+    assert '<option value="BMKONE">' in html
+
+
 def test_dashboard_draws_the_nav_of_the_chosen_range_with_its_text_alternative(
     tenant_a, client_account
 ):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from branding.selectors import brand_current
 from clientportal.charts import Series, line_chart_svg
 from clientportal.scope import portal_page
 from ledger.selectors import PERIODS, instruments_by_symbol, performance_for, period_range
@@ -23,10 +24,12 @@ PERIOD_LABELS = {
 }
 
 
-def _benchmarks(tenant) -> list[tuple[str, str]]:
-    """(symbol, name) of the benchmarks a client may compare with: those of
-    `PORTAL_BENCHMARKS` that the ledger knows, in that order."""
-    symbols = list(settings.PORTAL_BENCHMARKS)
+def _benchmarks(request) -> list[tuple[str, str]]:
+    """(symbol, name) of the benchmarks a client may compare with: the tenant's own (its
+    brand's `benchmarks`), else the platform's `PORTAL_BENCHMARKS`, those the ledger knows, in
+    that order."""
+    tenant = request.tenant
+    symbols = brand_current(request=request).benchmark_symbols or list(settings.PORTAL_BENCHMARKS)
     known = instruments_by_symbol(tenant=tenant, symbols=symbols)
     return [
         (s, known[s].description.removesuffix(" (synthetic demo prices)") or s)
@@ -53,7 +56,7 @@ def performance(request):
     custom = _custom_range(request, today) if selected == "custom" else None
     if selected not in PERIODS and custom is None:
         selected = "1M"
-    benchmarks = _benchmarks(request.tenant)
+    benchmarks = _benchmarks(request)
     chosen = dict(benchmarks)
     benchmark = request.GET.get("benchmark", "")
     benchmark = benchmark if benchmark in chosen else (benchmarks[0][0] if benchmarks else "")
