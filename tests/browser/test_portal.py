@@ -110,9 +110,51 @@ def portal_thread(portal_data, django_db_blocker):
     connection.set_schema_to_public()
 
 
+@pytest.fixture(scope="module")
+def portal_order(portal_data, django_db_blocker):
+    """A committed open order of the client, placed through the trading service as the ticket
+    places it (a GTC limit buy below the last close, held at the venue): its detail page is a
+    portal page. The trade right is granted for the order only and taken back after it."""
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    from ledger.models import Price
+    from trading.models import Order
+    from trading.services import Ticket, order_submit
+    from trading.services.orders import ConfirmationRequired
+
+    tenant, user, account = portal_data.tenant, portal_data.user, portal_data.account
+    instrument_id = portal_data.instrument_ids[0]
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        close = Price.objects.filter(instrument_id=instrument_id).order_by("-date").first().close
+        ticket = Ticket(
+            account_id=account.pk,
+            instrument_id=instrument_id,
+            side="buy",
+            quantity=Decimal(2),
+            order_type="limit",
+            limit_price=(close * Decimal("0.95")).quantize(Decimal("0.01")),
+            time_in_force="gtc",
+        )
+        assign_perm("ledger.trade_account", user, account)
+        try:
+            try:
+                order = order_submit(user=user, tenant=tenant, ticket=ticket)
+            except ConfirmationRequired as warned:
+                confirmed = [w.code for w in warned.warnings]
+                order = order_submit(user=user, tenant=tenant, ticket=ticket, confirmed=confirmed)
+        finally:
+            remove_perm("ledger.trade_account", user, account)
+    connection.set_schema_to_public()
+    assert order.status == "accepted", (order.status, order.reason)
+    yield order.pk
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        Order.objects.filter(pk=order.pk).delete()
+    connection.set_schema_to_public()
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_every_page_renders_without_console_errors(
-    login_result, portal_url, portal_data, portal_thread, screenshots, width
+    login_result, portal_url, portal_data, portal_thread, portal_order, screenshots, width
 ):
     context = login_result["context"]
     page = context.new_page()
@@ -122,6 +164,7 @@ def test_every_page_renders_without_console_errors(
         **PAGES,
         "content": f"/content/{portal_data.page_ids[0]}/",
         "message-thread": f"/messages/{portal_thread}/",
+        "order": f"/orders/{portal_order}/",
     }
     problems = {}
     for name, path in pages.items():
@@ -188,6 +231,144 @@ def test_login_page_in_the_brand_at_both_widths(browser, portal_url, screenshots
         context.close()
     assert problems == {}
     assert backgrounds == ["rgb(11, 61, 145)"] * 2  # the default brand's primary, #0b3d91
+
+
+# The applicant's steps after /apply/, each as the form leaves it after the step before, and
+# what the applicant types into them (the values the onboarding checks accept).
+APPLICATION_STEPS = {
+    "identity": {
+        "#id_applicant_type": "individual",
+        "#id_first_name": "Grace",
+        "#id_last_name": "Hopper",
+        "#id_date_of_birth": "1986-12-09",
+        "#id_citizenship": "US",
+        "#id_tax_residency": "US",
+        "#id_tax_id": "536-22-1234",
+    },
+    "contact": {
+        "#id_phone": "+1 202 555 0199",
+        "#id_address_line1": "7 Navy Yard",
+        "#id_city": "Arlington",
+        "#id_postal_code": "22202",
+        "#id_country": "US",
+    },
+    "finances": {
+        "#id_employment_status": "employed",
+        "#id_annual_income": "90000",
+        "#id_net_worth": "300000",
+        "#id_liquid_net_worth": "100000",
+        "input[name=objectives][value=growth]": True,
+        "#id_experience_stocks": "6",
+    },
+    "account": {
+        "input[name=trading_permissions][value=stocks]": True,
+        "#id_base_currency": "USD",
+        "#id_margin_type": "cash",
+    },
+}
+
+
+def _apply_fill(page, values: dict) -> None:
+    for selector, value in values.items():
+        if value is True:
+            page.check(selector)
+        elif page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+
+
+@pytest.fixture(scope="module")
+def applicant_emails(portal_data, django_db_blocker):
+    """The e-mail addresses the test's applicants use; their applications (committed by the
+    server) are removed after the module."""
+    from onboarding.models import Application
+
+    emails: list[str] = []
+    yield emails
+    with django_db_blocker.unblock(), tenant_context(portal_data.tenant):
+        Application.objects.filter(email__in=emails).delete()
+    connection.set_schema_to_public()
+
+
+def test_every_application_step_at_both_widths(
+    browser, portal_url, portal_data, applicant_emails, screenshots
+):
+    """A fresh applicant per width walks the self-service application after /apply/: each step,
+    the documents, the review and the confirmation, every page checked as the others are."""
+    import secrets
+
+    from onboarding.models import Application
+    from onboarding.tests.factories import PDF_BYTES, PNG_BYTES
+
+    problems, seen, emails = {}, {}, applicant_emails
+
+    def check(page, width, name, status):
+        page.screenshot(path=screenshots / f"{width}-apply-{name}.png", full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        violations = axe_run(page)
+        axe_report(f"{width} apply-{name}", violations)
+        blocking = axe_blocking(violations)
+        seen.setdefault(width, []).append(name)
+        if status != 200 or errors or overflow > 0 or blocking:
+            problems[f"{width} apply-{name}"] = {
+                "status": status,
+                "errors": list(errors),
+                "overflow": overflow,
+                "axe": [(v["id"], v["impact"], v["nodes"]) for v in blocking],
+            }
+        errors.clear()
+
+    for width, (w, h) in WIDTHS.items():
+        context = browser.new_context(viewport={"width": w, "height": h})
+        context.route("**/static/**", serve_static)
+        page = context.new_page()
+        errors = console_errors(page)
+        email = f"applicant-{secrets.token_hex(3)}@example.com"
+        emails.append(email)
+        page.goto(f"{portal_url}/apply/")
+        page.fill("#id_email", email)
+        with page.expect_navigation() as shown:
+            page.click("button:has-text('Start')")
+        for slug, values in APPLICATION_STEPS.items():
+            assert page.url.endswith(f"/apply/step/{slug}/"), page.url
+            check(page, width, slug, shown.value.status)
+            _apply_fill(page, values)
+            with page.expect_navigation() as shown:
+                page.click("button[name=continue]")
+        assert page.url.endswith("/apply/documents/"), page.url
+        check(page, width, "documents", shown.value.status)
+        for kind, content in (("identity", PDF_BYTES), ("proof_of_address", PNG_BYTES)):
+            page.select_option("#id_kind", kind)
+            page.set_input_files(
+                "#id_file",
+                {"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": content},
+            )
+            with page.expect_navigation() as shown:
+                page.click("button:has-text('Upload')")
+        check(page, width, "documents-uploaded", shown.value.status)
+        with page.expect_navigation() as shown:
+            page.click("a:has-text('Continue to review')")
+        check(page, width, "review", shown.value.status)
+        if page.locator("#id_disclosures").count():
+            page.check("#id_disclosures")
+        with page.expect_navigation() as shown:
+            page.click("button:has-text('Submit application')")
+        assert page.url.endswith("/apply/done/"), page.url
+        check(page, width, "done", shown.value.status)
+        context.close()
+    with tenant_context(portal_data.tenant):
+        states = sorted(
+            Application.objects.filter(email__in=emails).values_list("state", flat=True)
+        )
+    connection.set_schema_to_public()
+    # then every step of both applicants was shown and checked, and both applications went in
+    steps = [*APPLICATION_STEPS, "documents", "documents-uploaded", "review", "done"]
+    assert seen == dict.fromkeys(WIDTHS, steps)
+    assert problems == {}
+    assert states == ["submitted", "submitted"]
 
 
 def test_withdrawal_over_the_limit_is_refused(
