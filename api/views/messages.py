@@ -27,10 +27,14 @@ class ThreadViewSet(ApiViewSet):
         threads = threads_for_staff() if user.is_staff else threads_for_client(user=user)
         return self.paginated(threads, s.ThreadSerializer)
 
-    @extend_schema(responses=s.MessageSerializer(many=True), operation_id="threads_messages")
+    @extend_schema(
+        responses=s.MessageSerializer(many=True),
+        operation_id="threads_messages",
+        description="The thread's messages, newest first, cursor-paginated like every list.",
+    )
     def retrieve(self, request, pk=None):
         thread = access_thread(user=request.user, thread_id=pk, as_staff=request.user.is_staff)
-        return Response(s.MessageSerializer(thread_messages(thread=thread), many=True).data)
+        return self.paginated(thread_messages(thread=thread), s.MessageSerializer)
 
     @extend_schema(request=s.ThreadCreateSerializer, responses={201: s.ThreadSerializer})
     def create(self, request):

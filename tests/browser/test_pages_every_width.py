@@ -187,6 +187,7 @@ def broker_pages() -> dict[str, str]:
         "statement-run": f"/broker/statements/runs/{run.pk}/",
         "reports": "/broker/statements/reports/",
         "reconciliation": "/broker/statements/reports/reconciliation/",
+        "flex-upload": "/broker/statements/reports/reconciliation/import/",
         "onboarding-queue": "/broker/onboarding/",
         "onboarding-application": f"/broker/onboarding/{Application.objects.first().pk}/",
         "onboarding-bulk": "/broker/onboarding/bulk/",
