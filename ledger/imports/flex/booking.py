@@ -751,20 +751,13 @@ class _Import:
                 ).quantize(PX)
             clearing = platform.platform_account(platform.CLEARING)
             lines += [
-                PostingLine(
+                *reorganisations.carried_in(
                     account=account,
+                    contra=clearing,
                     instrument=instrument,
                     quantity=quantity,
                     price=price,
-                    role=Role.CARRY,
                     acquired=event.on,
-                ),
-                PostingLine(
-                    account=clearing,
-                    instrument=instrument,
-                    quantity=-quantity,
-                    price=price,
-                    role=Role.CARRY,
                 ),
             ]
         cash = flex_decimal(a, "cashTransfer", default=ZERO)

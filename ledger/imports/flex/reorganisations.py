@@ -152,23 +152,35 @@ def _carry(account, old, new, corpact, common) -> JournalEntry:
                 price=lot.price,
                 role=Role.CARRY,
             ),
-            PostingLine(
+            *carried_in(
                 account=account,
+                contra=corpact,
                 instrument=new_instrument,
                 quantity=quantity,
                 price=price,
-                role=Role.CARRY,
                 acquired=lot.open_date,
-            ),
-            PostingLine(
-                account=corpact,
-                instrument=new_instrument,
-                quantity=-quantity,
-                price=price,
-                role=Role.CARRY,
             ),
         ]
     return journal_post(kind=Kind.CORPORATE_ACTION, lines=lines, **common)
+
+
+def carried_in(*, account, contra, instrument, quantity, price, acquired) -> list[PostingLine]:
+    """A position carried into `account` at `price` with its acquisition date kept (the lot's
+    holding period), against the same quantity out of `contra` (the corporate-action or
+    clearing account)."""
+    return [
+        PostingLine(
+            account=account,
+            instrument=instrument,
+            quantity=quantity,
+            price=price,
+            role=Role.CARRY,
+            acquired=acquired,
+        ),
+        PostingLine(
+            account=contra, instrument=instrument, quantity=-quantity, price=price, role=Role.CARRY
+        ),
+    ]
 
 
 def _lots_held(account, instrument, out_quantity: Decimal | None = None) -> list:
@@ -226,20 +238,13 @@ def _carry_with_boot(account, old, new, cash: Decimal, corpact, common) -> Journ
             PostingLine(
                 account=corpact, instrument=old_instrument, quantity=lot.quantity, price=out_price
             ),
-            PostingLine(
+            *carried_in(
                 account=account,
+                contra=corpact,
                 instrument=new_instrument,
                 quantity=quantity,
                 price=in_price,
-                role=Role.CARRY,
                 acquired=lot.open_date,
-            ),
-            PostingLine(
-                account=corpact,
-                instrument=new_instrument,
-                quantity=-quantity,
-                price=in_price,
-                role=Role.CARRY,
             ),
         ]
     lines += [
@@ -289,20 +294,13 @@ def _spin_off(account, new, event, corpact, common, warn) -> JournalEntry:
         return journal_post(
             kind=Kind.CORPORATE_ACTION,
             lines=[
-                PostingLine(
+                *carried_in(
                     account=account,
+                    contra=corpact,
                     instrument=instrument,
                     quantity=added,
                     price=ZERO,
-                    role=Role.CARRY,
                     acquired=event.on,
-                ),
-                PostingLine(
-                    account=corpact,
-                    instrument=instrument,
-                    quantity=-added,
-                    price=ZERO,
-                    role=Role.CARRY,
                 ),
             ],
             **common,
@@ -341,38 +339,24 @@ def _spin_off(account, new, event, corpact, common, warn) -> JournalEntry:
         ]
     for lot, stays in kept:
         lines += [
-            PostingLine(
+            *carried_in(
                 account=account,
+                contra=corpact,
                 instrument=parent,
                 quantity=lot.quantity,
                 price=stays,
-                role=Role.CARRY,
                 acquired=lot.open_date,
-            ),
-            PostingLine(
-                account=corpact,
-                instrument=parent,
-                quantity=-lot.quantity,
-                price=stays,
-                role=Role.CARRY,
             ),
         ]
     for lot, quantity, price in opened:
         lines += [
-            PostingLine(
+            *carried_in(
                 account=account,
+                contra=corpact,
                 instrument=instrument,
                 quantity=quantity,
                 price=price,
-                role=Role.CARRY,
                 acquired=lot.open_date,
-            ),
-            PostingLine(
-                account=corpact,
-                instrument=instrument,
-                quantity=-quantity,
-                price=price,
-                role=Role.CARRY,
             ),
         ]
     return journal_post(kind=Kind.CORPORATE_ACTION, lines=lines, **common)
