@@ -183,19 +183,7 @@ class OrderViewSet(ApiViewSet):
             if found is None:
                 raise ValidationError(f"No instrument with the symbol {symbol}.")
             instrument_id = found.pk
-        ticket = Ticket(
-            account_id=account.pk,
-            instrument_id=instrument_id,
-            side=data["side"],
-            quantity=data.get("quantity"),
-            cash_amount=data.get("cash_amount"),
-            order_type=data["order_type"],
-            time_in_force=data["time_in_force"],
-            limit_price=data.get("limit_price"),
-            stop_price=data.get("stop_price"),
-            take_profit_price=data.get("take_profit_price"),
-            stop_loss_price=data.get("stop_loss_price"),
-        )
+        ticket = Ticket.from_fields(data, account_id=account.pk, instrument_id=instrument_id)
         return ticket, data["confirm"], account
 
     @extend_schema(

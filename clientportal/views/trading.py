@@ -44,19 +44,7 @@ def _tradeable(request) -> list[Account]:
 
 def _ticket(form: OrderTicketForm) -> Ticket:
     data = form.cleaned_data
-    return Ticket(
-        account_id=data["account"],
-        instrument_id=data["instrument"],
-        side=data["side"],
-        quantity=data.get("quantity"),
-        cash_amount=data.get("cash_amount"),
-        order_type=data["order_type"],
-        time_in_force=data["time_in_force"],
-        limit_price=data.get("limit_price"),
-        stop_price=data.get("stop_price"),
-        take_profit_price=data.get("take_profit_price"),
-        stop_loss_price=data.get("stop_loss_price"),
-    )
+    return Ticket.from_fields(data, account_id=data["account"], instrument_id=data["instrument"])
 
 
 def _errors_into(form, error: ValidationError) -> None:

@@ -55,6 +55,23 @@ class Ticket:
     stop_loss_price: Decimal | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
+    @classmethod
+    def from_fields(cls, data, *, account_id: int, instrument_id: int) -> Ticket:
+        """The ticket of a form's or a serializer's cleaned fields, named as the ticket's."""
+        return cls(
+            account_id=account_id,
+            instrument_id=instrument_id,
+            side=data["side"],
+            quantity=data.get("quantity"),
+            cash_amount=data.get("cash_amount"),
+            order_type=data["order_type"],
+            time_in_force=data["time_in_force"],
+            limit_price=data.get("limit_price"),
+            stop_price=data.get("stop_price"),
+            take_profit_price=data.get("take_profit_price"),
+            stop_loss_price=data.get("stop_loss_price"),
+        )
+
     @property
     def is_bracket(self) -> bool:
         return self.take_profit_price is not None or self.stop_loss_price is not None
