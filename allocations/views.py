@@ -144,8 +144,9 @@ def _fixml_response(allocations, *, on: date | None, filename: str):
     )
 
 
-@read_view
-def allocation_fixml(request, allocation_id: int):
+def allocation_fixml_response(request, allocation_id: int):
+    """One booked or reversed allocation as a FIXML file, for the screen and the API alike; a
+    preview is not exported (404)."""
     allocation = access_allocation(
         user=request.user, tenant=request.tenant, allocation_id=allocation_id
     )
@@ -155,6 +156,11 @@ def allocation_fixml(request, allocation_id: int):
         pk=allocation.pk
     )
     return _fixml_response(allocations, on=None, filename=f"{allocation.reference}.fixml.xml")
+
+
+@read_view
+def allocation_fixml(request, allocation_id: int):
+    return allocation_fixml_response(request, allocation_id)
 
 
 @read_view

@@ -4,7 +4,6 @@ same permissions. A refused verb answers 409 with the reason (problem details, a
 another tenant's or an ungranted object is 404; every POST takes an `Idempotency-Key`."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -22,7 +21,7 @@ from allocations.actions import (
     BlockFillAdd,
 )
 from allocations.services.blocks import FillSpec
-from allocations.views import _fixml_response
+from allocations.views import allocation_fixml_response
 from api.permissions import write_scope
 from api.views.base import ApiView
 from ledger.access import access_account
@@ -319,15 +318,7 @@ class AllocationFixml(ApiView):
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     def get(self, request, allocation_id: int):
-        allocation = access_allocation(
-            user=request.user, tenant=request.tenant, allocation_id=allocation_id
-        )
-        if allocation.state == allocation.State.PREVIEWED:
-            raise Http404("A preview is not exported.")
-        allocations = selectors.allocations_for(user=request.user, tenant=request.tenant).filter(
-            pk=allocation.pk
-        )
-        return _fixml_response(allocations, on=None, filename=f"{allocation.reference}.fixml.xml")
+        return allocation_fixml_response(request, allocation_id)
 
 
 allocation_api_urlpatterns = [
